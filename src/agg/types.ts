@@ -1,0 +1,57 @@
+/**
+ * The contract between aggregation (`agg`) and windowed aggregation: a
+ * compiled aggregation plan whose per-group state is mergeable, so sliding
+ * windows can merge per-slide partials and, later, shards can merge partial
+ * aggregates.
+ */
+import type { Rec } from '../engine/types.js';
+
+/**
+ * One aggregate for one group (count, sum(f), p95(f), ...).
+ * Invariant: for any split of the input into A and B,
+ * `merge(add*(A), add*(B)).result()` equals `add*(A+B).result()`
+ * (exactly for exact aggregates, within the stated error for sketches).
+ */
+export interface Accumulator {
+  /** Add one field value (`undefined`/null are skipped by all but `count`). */
+  add(v: unknown): void;
+  /** Fold another accumulator of the same aggregate into this one (`other` is left unusable). */
+  merge(other: Accumulator): void;
+  /** The aggregate's value now (may be called repeatedly, e.g. for `--every` snapshots). */
+  result(): unknown;
+}
+
+/** The per-group state: one accumulator per aggregate, plus the group's key values as first seen. */
+export interface GroupState {
+  keyValues: unknown[];
+  accs: Accumulator[];
+}
+
+/**
+ * A compiled `agg 'AGG, ...' by KEYS`: built once per pipeline.
+ */
+export interface AggPlan {
+  /** Output field names of the keys (`origin`, or the last step of a path `user.id` → `user.id`). */
+  readonly keyNames: readonly string[];
+  /** Output field names of the aggregates (`count`, `avg_delay`, or the `as NAME`). */
+  readonly outputNames: readonly string[];
+  /**
+   * The group key of a record: the keys' texts joined (a number's text as read,
+   * so 7 and "7" are one group; null keys form their own group). A string safe
+   * to keep (it does not pin the input chunk).
+   */
+  groupKey(rec: Rec): string;
+  /** A new, empty group state for a record's group (its key values taken from `rec`). */
+  newGroup(rec: Rec): GroupState;
+  /** Add a record to a group's accumulators. */
+  add(g: GroupState, rec: Rec): void;
+  /** A new empty state with the same key values (for merging partials into). */
+  emptyLike(g: GroupState): GroupState;
+  /** Merge `from` into `into` (same group). */
+  merge(into: GroupState, from: GroupState): void;
+  /**
+   * The output record of a group: `prefix` fields first (window_start, window_end),
+   * then the keys, then the aggregates.
+   */
+  output(g: GroupState, prefix?: Rec): Rec;
+}

@@ -1,0 +1,192 @@
+/**
+ * The contracts every part of sluice codes against: records, batches, pipeline
+ * stages, verbs, readers and writers.
+ *
+ * Data flow (push-based, synchronous, one batch at a time):
+ *
+ *   source chunk ──Reader.feed──▶ Rec[] ──Stage.push──▶ … ──Stage.push──▶ Sink ──Writer.write──▶ one string ──▶ stdout
+ *
+ * Watermarks travel the same chain beside the batches (`Stage.watermark`), and
+ * end of input (or SIGINT/SIGTERM) is `Stage.end`, which flushes every open
+ * window and aggregate downstream before passing `end` on.
+ */
+
+/**
+ * A record: a JSON object. Keys come from data, so code must never rely on the
+ * prototype: read with the getters of `values.ts` (which treat `__proto__`,
+ * `constructor`, … as ordinary fields) and write with `setField`/`setPath`.
+ *
+ * Values are JSON values, except that a number whose text is not JavaScript's
+ * shortest form (`1.50`, `1e3`, integers beyond 2^53) is a `NumText`
+ * (see values.ts), so that it is written back exactly as it was read.
+ *
+ * A record read from input may carry its original text under the symbol `RAW`
+ * (values.ts); a verb that changes a record must clear it (`markChanged`), so
+ * that writers re-serialise it. Records leaving `window` carry their event
+ * time in milliseconds under the symbol `EVENT_TIME`.
+ */
+export type Rec = Record<string, unknown>;
+
+/** A batch: the records of one input chunk (or of one timer tick), in order. */
+export type Batch = Rec[];
+
+/**
+ * One stage of the compiled pipeline. Stages are chained at build time: each
+ * holds its downstream stage and calls it synchronously.
+ *
+ * - `push(batch)`: records in arrival order. The stage owns the array and the
+ *   records (it may mutate or reuse them); it must not call `next.push` with
+ *   an empty array.
+ * - `watermark(ms)`: event time has reached `ms` (epoch milliseconds): no
+ *   further record with an event time below it will be accepted as on time.
+ *   Stages without time semantics pass it on unchanged.
+ * - `end()`: end of input (or a signal). Emit everything still held, then call
+ *   `next.end()` exactly once.
+ */
+export interface Stage {
+  push(batch: Batch): void;
+  watermark(ms: number): void;
+  end(): void;
+}
+
+/** Input/output formats. `table` is output only. */
+export type InputFormat = 'ndjson' | 'csv' | 'tsv';
+export type OutputFormat = 'ndjson' | 'csv' | 'tsv' | 'table';
+
+/** What a malformed input record does (SPEC §1, `--on-error`). */
+export type OnErrorMode = 'fail' | 'skip' | 'warn';
+
+/**
+ * Where malformed input records go. `reject` either throws an `InputError`
+ * (mode `fail`) or counts the record, reports it (`warn`) and appends it to
+ * `--errors FILE` as `{"source","line","error","text"}`; it never loses one.
+ */
+export interface ErrorSink {
+  readonly mode: OnErrorMode;
+  /**
+   * @param source file name or `-` for stdin
+   * @param line   1-based line number where the record starts
+   * @param error  what is wrong, one line
+   * @param text   the offending record text (kept whole in --errors FILE, cut to 200 chars on stderr)
+   * @param verb   the verb that rejected it, when not the reader (e.g. `window` for an unparseable time)
+   * @throws InputError in mode `fail`
+   */
+  reject(source: string, line: number, error: string, text: string, verb?: string): void;
+  /** How many records were rejected so far. */
+  readonly count: number;
+}
+
+/**
+ * A reader: a pure parser state machine (no I/O). Feed it decoded text chunks
+ * in order; it returns the complete records each chunk finished, and keeps the
+ * unfinished tail for the next chunk. Malformed records go to the ErrorSink.
+ */
+export interface Reader {
+  /** Parse a chunk; returns the records completed by it (possibly empty). */
+  feed(chunk: string): Batch;
+  /** End of this source: parse what is left (a last line without newline). */
+  end(): Batch;
+}
+
+/** Options shared by readers. */
+export interface ReaderOptions {
+  /** Source name for messages: a file path, or `-` for stdin. */
+  source: string;
+  errors: ErrorSink;
+  /** CSV/TSV field delimiter (default `,` for csv, tab for tsv). */
+  delimiter?: string;
+  /** CSV/TSV input has no header row; fields are named `1`, `2`, ... */
+  noHeader?: boolean;
+  /** A line (NDJSON) or record (CSV) longer than this many bytes is malformed. Default 64 MiB. */
+  maxLineBytes?: number;
+}
+
+/**
+ * A writer: turns batches into text. Stateful (CSV header, table widths).
+ * `write` returns the whole text for the batch (one string per batch, written
+ * with one `write()` call), `''` when nothing is to be written yet.
+ */
+export interface Writer {
+  write(batch: Batch): string;
+  /** Text still held back (a table block), at end of output. */
+  end(): string;
+}
+
+/** Options shared by writers. */
+export interface WriterOptions {
+  delimiter?: string;
+  /** Colour for `table` output (already resolved from --color, NO_COLOR, FORCE_COLOR, isTTY). */
+  color?: boolean;
+  /**
+   * The input format. A record that still carries its `RAW` text is written as
+   * that text when the output format equals the input format (and, for
+   * CSV/TSV, the delimiter is the same).
+   */
+  inputFormat?: InputFormat;
+  inputDelimiter?: string;
+}
+
+/**
+ * What the whole pipeline shares while it is built and run.
+ */
+export interface PipelineContext {
+  errors: ErrorSink;
+  /** Called by a stage (e.g. `head`) that needs no more input: the runner stops reading. */
+  stopInput(): void;
+  /**
+   * Schedule work on the wall clock (processing-time windows, `--idle`, `agg --every`).
+   * The runner flushes output after each callback. Returns a cancel function.
+   * Timers do not keep the process alive once input has ended.
+   */
+  every(ms: number, fn: () => void): () => void;
+  /** Current wall-clock time in epoch milliseconds (injectable for tests). */
+  now(): number;
+  /** Write a diagnostic line to stderr (prefix `sluice: ` is added). */
+  warn(message: string): void;
+  /**
+   * Register a line for the summary printed on stderr at exit
+   * (e.g. `window: 3 late records written to late.ndjson`). `fn` is called at exit.
+   */
+  summary(fn: () => string | undefined): void;
+  /** Files opened by stages (`--late-output`): closed and flushed at exit. */
+  openOutput(path: string): { write(text: string): void };
+}
+
+/**
+ * A verb after its arguments were parsed: what `--explain` shows, and how to
+ * build its stage. Parsing happens before any input is read, so every usage
+ * error (exit 2) is found then.
+ */
+export interface VerbInstance {
+  /** The verb's name (`filter`). */
+  readonly name: string;
+  /** Its parsed options for `--explain` (plain JSON). */
+  readonly explain: Record<string, unknown>;
+  /** Field paths this verb reads (for `--explain`); `['*']` when it passes all fields on. */
+  readonly needs: string[];
+  /** True for verbs that hold no state between records (filter, map, select, ...). */
+  readonly recordWise: boolean;
+  /**
+   * Build the stage.
+   * @param next   the downstream stage
+   * @param ctx    the pipeline context
+   * @param plan   the whole parsed chain and this verb's index in it (agg looks upstream for a window)
+   */
+  build(next: Stage, ctx: PipelineContext, plan: { verbs: VerbInstance[]; index: number }): Stage;
+}
+
+/**
+ * A verb definition: one file in src/verbs/, which opens with its usage text.
+ */
+export interface VerbDef {
+  readonly name: string;
+  /** One line for `sluice --help`. */
+  readonly summary: string;
+  /** Full usage text with examples, shown by `sluice help VERB` and `sluice VERB --help`, and put in the man page. */
+  readonly usage: string;
+  /**
+   * Parse this verb's arguments (the words between `then`s, without the verb name).
+   * @throws UsageError on any bad argument.
+   */
+  parse(args: string[]): VerbInstance;
+}

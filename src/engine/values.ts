@@ -1,0 +1,204 @@
+/**
+ * Values inside records: numbers that keep their text, safe field access for
+ * keys that come from data, and the symbols records carry through the pipeline.
+ */
+import type { Rec } from './types.js';
+
+/**
+ * The original text of a record as read (one NDJSON line, or one CSV row
+ * without its line end). Writers use it for records no verb changed, so an
+ * unchanged record is written back byte for byte. Cleared by `markChanged`.
+ */
+export const RAW: unique symbol = Symbol('sluice.raw');
+
+/** Event time of a record in epoch milliseconds, set by `window` (processing time: arrival time). */
+export const EVENT_TIME: unique symbol = Symbol('sluice.eventTime');
+
+/**
+ * A number read from input whose text is not JavaScript's shortest form for
+ * its value: `1.50`, `1e3`, `-0`, `00.5` is never one (not a JSON number), or
+ * an integer beyond 2^53 (`12345678901234567890`). `value` is for arithmetic
+ * and numeric comparison; `text` is what is written back and what text
+ * comparison and group keys use ("a number's text is the text it was read as").
+ */
+export class NumText {
+  constructor(
+    readonly value: number,
+    readonly text: string,
+  ) {}
+  /** JSON.stringify hook: a placeholder that `stringifyRecord` swaps for the raw text. */
+  toJSON(): string {
+    return NUM_MARK + this.text + NUM_MARK;
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+const NUM_MARK = '\u0000#';
+// JSON.stringify escapes U+0000 as \u0000, so the placeholder appears in its output as "\u0000#TEXT\u0000#" (quoted).
+const NUM_MARK_RE = /"\\u0000#([^"\\]*)\\u0000#"/g;
+
+/** True when a batch may contain NumText values (set by readers that made one); see `stringifyRecord`. */
+let numTextSeen = false;
+/** Readers call this when they create a NumText, so writers know to look for placeholders. */
+export function noteNumText(): void {
+  numTextSeen = true;
+}
+
+/**
+ * JSON text of a record, with NumText values written as their original text.
+ * Costs one JSON.stringify, plus one regex replace only once a NumText exists.
+ */
+export function stringifyRecord(rec: Rec): string {
+  const s = JSON.stringify(rec);
+  return numTextSeen && s.includes('\\u0000#') ? s.replace(NUM_MARK_RE, '$1') : s;
+}
+
+/** JSON text of any value (a cell of CSV output holding an object or array). */
+export function stringifyValue(v: unknown): string {
+  const s = JSON.stringify(v);
+  return numTextSeen && s !== undefined && s.includes('\\u0000#') ? s.replace(NUM_MARK_RE, '$1') : s;
+}
+
+/** A JSON number's grammar (RFC 8259 §6). */
+export const JSON_NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** Numbers whose text is exactly what String(Number(text)) gives back: short integers and decimals without trailing zeros. */
+const CANONICAL_RE = /^-?(?:0|[1-9]\d{0,14})(?:\.\d*[1-9])?$/;
+
+/**
+ * Type a CSV cell (SPEC §2): a valid JSON number becomes a number (a NumText
+ * when its text is not canonical), an empty cell null, anything else stays a string.
+ */
+export function typeCell(cell: string): unknown {
+  if (cell === '') return null;
+  const c = cell.charCodeAt(0);
+  // Fast reject: a JSON number starts with '-' or a digit.
+  if (c !== 45 && (c < 48 || c > 57)) return cell;
+  if (!JSON_NUMBER_RE.test(cell)) return cell;
+  const n = +cell;
+  if (CANONICAL_RE.test(cell) && cell !== '-0' && cell.length <= 17) return n;
+  if (String(n) === cell) return n;
+  numTextSeen = true;
+  return new NumText(n, cell);
+}
+
+/** The numeric value of a field value, or null when it is not a number (strings are not converted). */
+export function numberOf(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (v instanceof NumText) return v.value;
+  return null;
+}
+
+/**
+ * The text of a value for text comparison, group keys and join keys:
+ * strings as they are, numbers as read, booleans `true`/`false`,
+ * objects and arrays as JSON; null and missing give null.
+ */
+export function textOf(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  if (v === null || v === undefined) return null;
+  if (v instanceof NumText) return v.text;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return stringifyValue(v);
+}
+
+/** Truthiness as in SPEC §3: not null, false, 0 or "". */
+export function truthy(v: unknown): boolean {
+  if (v instanceof NumText) return v.value !== 0;
+  return v !== null && v !== undefined && v !== false && v !== 0 && v !== '' && !(typeof v === 'number' && Number.isNaN(v));
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Field names that exist on Object.prototype: a plain `rec[name]` would find the prototype's. */
+function shadowsPrototype(name: string): boolean {
+  return name in Object.prototype;
+}
+
+/**
+ * A compiled getter for one top-level field. Missing fields give `undefined`
+ * (callers map it to null). Names like `__proto__` or `toString` read only own
+ * properties, so they behave like any other field.
+ */
+export function fieldGetter(name: string): (rec: Rec) => unknown {
+  if (shadowsPrototype(name)) return (rec) => (hasOwn.call(rec, name) ? rec[name] : undefined);
+  return (rec) => rec[name];
+}
+
+/**
+ * A compiled getter for a path of names (`['user','id']` for `user.id`).
+ * A missing step, or a step into a non-object, gives `undefined`.
+ */
+export function pathGetter(path: readonly string[]): (rec: Rec) => unknown {
+  if (path.length === 1) return fieldGetter(path[0]!);
+  const steps = path.map(fieldGetter);
+  return (rec) => {
+    let v: unknown = rec;
+    for (let i = 0; i < steps.length; i++) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof NumText) return undefined;
+      v = steps[i]!(v as Rec);
+    }
+    return v;
+  };
+}
+
+/**
+ * Set one top-level field as an own, enumerable data property, even for names
+ * like `__proto__` (a plain assignment would change the prototype instead).
+ * Keeps key order for existing fields; new fields go last.
+ */
+export function setField(rec: Rec, name: string, value: unknown): void {
+  if (name === '__proto__') {
+    Object.defineProperty(rec, name, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    rec[name] = value;
+  }
+}
+
+/** Set a nested path, creating objects on the way (a non-object step is replaced by an object). */
+export function setPath(rec: Rec, path: readonly string[], value: unknown): void {
+  let o: Rec = rec;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!;
+    const cur = hasOwn.call(o, k) ? o[k] : undefined;
+    if (cur !== null && typeof cur === 'object' && !Array.isArray(cur) && !(cur instanceof NumText)) {
+      o = cur as Rec;
+    } else {
+      const child: Rec = {};
+      setField(o, k, child);
+      o = child;
+    }
+  }
+  setField(o, path[path.length - 1]!, value);
+}
+
+/** Mark a record as changed: writers re-serialise it instead of writing its RAW text. */
+export function markChanged(rec: Rec): void {
+  if ((rec as { [RAW]?: string })[RAW] !== undefined) (rec as { [RAW]?: string })[RAW] = undefined;
+}
+
+/** The RAW text of a record, if it still has one. */
+export function rawOf(rec: Rec): string | undefined {
+  return (rec as { [RAW]?: string })[RAW];
+}
+
+/** Attach the RAW text to a record (readers). */
+export function setRaw(rec: Rec, text: string): void {
+  (rec as { [RAW]?: string })[RAW] = text;
+}
+
+/**
+ * A copy of a string that does not keep a larger string alive. V8 represents
+ * `s.slice(...)` of 13+ characters as a view into the parent; a group key or a
+ * join key kept for the life of a pipeline must not pin a 64 KiB input chunk.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** A new record with no prototype-sensitive behaviour for data keys; plain `{}` is used since setField guards `__proto__`. */
+export function newRecord(): Rec {
+  return {};
+}

@@ -1,0 +1,157 @@
+/**
+ * Argument parsing shared by the verbs: the words between two `then`s are
+ * split into options and positionals, and the options are checked by yargs
+ * (types, choices, unknown options). A word that begins with `-` but is not
+ * one of the verb's options (`filter '-delay > 5'`) is a positional.
+ */
+import yargs from 'yargs';
+import { UsageError } from '../engine/errors.js';
+
+/** One option of a verb. */
+export interface OptSpec {
+  /** Long name without dashes (`every`). */
+  name: string;
+  /** One-letter alias without dash (`n`). */
+  alias?: string;
+  type: 'string' | 'number' | 'boolean';
+  /** Allowed values (strings). */
+  choices?: string[];
+  /** Default value when absent. */
+  default?: unknown;
+}
+
+/** Parsed verb arguments: positionals in order, and options by long name. */
+export interface ParsedArgs {
+  pos: string[];
+  opts: Record<string, unknown>;
+  /** True when `--help`/`-h` was given. */
+  help: boolean;
+}
+
+/**
+ * Split and validate a verb's words.
+ * @param verb  the verb's name, for messages
+ * @param words the words after the verb name, up to the next `then`
+ * @param specs the verb's options
+ * @throws UsageError for an unknown option, a missing option value or a bad choice
+ */
+export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): ParsedArgs {
+  const byFlag = new Map<string, OptSpec>();
+  for (const s of specs) {
+    byFlag.set('--' + s.name, s);
+    if (s.alias) byFlag.set('-' + s.alias, s);
+  }
+  const pos: string[] = [];
+  const optWords: string[] = [];
+  let help = false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--help' || w === '-h') {
+      help = true;
+      continue;
+    }
+    const eq = w.startsWith('--') ? w.indexOf('=') : -1;
+    const flag = eq > 0 ? w.slice(0, eq) : w;
+    const spec = byFlag.get(flag);
+    if (spec) {
+      optWords.push(w);
+      if (spec.type !== 'boolean' && eq < 0) {
+        if (i + 1 >= words.length) throw new UsageError(`${verb}: option ${flag} needs a value`);
+        optWords.push(words[++i]!);
+      }
+    } else if (w.startsWith('--') && w.length > 2 && /^--[a-zA-Z]/.test(w)) {
+      // Looks like a long option but is not one of ours.
+      throw new UsageError(`${verb}: unknown option ${flag}${suggestFlag(flag, specs)}`);
+    } else {
+      pos.push(w);
+    }
+  }
+  if (help) return { pos, opts: {}, help };
+  const options: Record<string, { type: 'string' | 'number' | 'boolean'; alias?: string; choices?: string[]; default?: unknown }> = {};
+  for (const s of specs) {
+    options[s.name] = { type: s.type, ...(s.alias ? { alias: s.alias } : {}), ...(s.choices ? { choices: s.choices } : {}), ...(s.default !== undefined ? { default: s.default } : {}) };
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = yargs(optWords)
+      .options(options)
+      .strict()
+      .help(false)
+      .version(false)
+      .exitProcess(false)
+      .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false, 'duplicate-arguments-array': false })
+      .fail((msg: string, err?: Error) => {
+        throw new UsageError(`${verb}: ${(err?.message ?? msg).replace(/\n/g, ' ')}`);
+      })
+      .parseSync() as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${verb}: ${(e as Error).message}`);
+  }
+  const opts: Record<string, unknown> = Object.create(null);
+  for (const s of specs) {
+    const v = parsed[s.name];
+    if (s.type === 'number' && v !== undefined && Number.isNaN(v)) throw new UsageError(`${verb}: --${s.name} needs a number`);
+    if (v !== undefined) opts[s.name] = v;
+  }
+  return { pos, opts, help };
+}
+
+function suggestFlag(flag: string, specs: OptSpec[]): string {
+  const best = closest(flag.slice(2), specs.map((s) => s.name));
+  return best ? ` (did you mean --${best}?)` : '';
+}
+
+/** Levenshtein distance (for suggestions). */
+export function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+/** The candidate closest to `word` when it is a plausible misspelling (distance ≤ 2, or a prefix). */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = c.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return bestD <= Math.max(1, Math.min(2, Math.floor(word.length / 3))) || bestD === 0.5 ? best : undefined;
+}
+
+/** Split a comma-separated list of field names (`a,b, c`), trimming blanks; backticks allow commas in names. */
+export function splitFieldList(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inTick = false;
+  for (const ch of text) {
+    if (ch === '`') {
+      inTick = !inTick;
+      continue;
+    }
+    if (ch === ',' && !inTick) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur.trim());
+  return out.filter((s) => s !== '');
+}
+
+/** A field name as a path: `a.b.c` → `['a','b','c']`; a backticked name is one step. */
+export function fieldPath(name: string): string[] {
+  if (name.startsWith('`') && name.endsWith('`') && name.length >= 2) return [name.slice(1, -1)];
+  return name.split('.');
+}

@@ -1,0 +1,24 @@
+/**
+ * The verb registry: every verb sluice knows, by name. Each verb lives in its
+ * own file (usage text first, then argument parsing, then the stage builder).
+ */
+import type { VerbDef } from '../engine/types.js';
+import { filter } from './filter.js';
+import { map } from './map.js';
+import { select } from './select.js';
+import { drop } from './drop.js';
+import { rename } from './rename.js';
+import { head } from './head.js';
+import { window } from './window.js';
+import { agg } from './agg.js';
+import { join } from './join.js';
+
+/** All verbs, in the order `sluice --help` lists them. */
+export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join];
+
+const byName = new Map(VERBS.map((v) => [v.name, v]));
+
+/** The verb called `name`, or undefined. */
+export function findVerb(name: string): VerbDef | undefined {
+  return byName.get(name);
+}
