@@ -26,6 +26,11 @@ export function cut(text: string, max = 200): string {
 /** A malformed input record under `--on-error fail`. Exit status 1. */
 export class InputError extends Error {
   /**
+   * Records a reader completed before the malformed one in the same chunk:
+   * the runner writes them before failing, so output stops exactly at the bad line.
+   */
+  partial?: Record<string, unknown>[];
+  /**
    * @param what   what is wrong (e.g. `malformed NDJSON: Unexpected token`)
    * @param source file name or `-`
    * @param line   1-based line number

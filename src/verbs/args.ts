@@ -74,6 +74,8 @@ export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): 
   let parsed: Record<string, unknown>;
   try {
     parsed = yargs(optWords)
+      .version(false)
+      .help(false)
       .options(options)
       .strict()
       .help(false)
@@ -102,19 +104,22 @@ function suggestFlag(flag: string, specs: OptSpec[]): string {
   return best ? ` (did you mean --${best}?)` : '';
 }
 
-/** Levenshtein distance (for suggestions). */
+/** Edit distance with adjacent transpositions (optimal string alignment), for suggestions. */
 export function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    d.push([i]);
+    for (let j = 1; j <= b.length; j++) d[i]![j] = i === 0 ? j : 0;
+  }
   for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
-  return dp[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** The candidate closest to `word` when it is a plausible misspelling (distance ≤ 2, or a prefix). */

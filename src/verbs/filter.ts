@@ -1,12 +1,109 @@
-/** Placeholder until the verb is built: it refuses to run. */
-import type { VerbDef } from '../engine/types.js';
+import type { Batch, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
+import { compileExpr } from '../expr/index.js';
+import { parseVerbArgs } from './args.js';
 
+const usage = `Usage: sluice filter EXPR
+
+Keep the records for which EXPR is truthy (not null, false, 0 or "").
+Words after 'filter' are joined with spaces into one expression; an
+expression that starts with '-' is still an expression.
+
+Expressions (also used by map):
+  fields     delay, user.id (nested), \`Cost Total $\` (any name, backticks);
+             a missing field is null
+  literals   12, 3.5, 1e3, "text", 'text', true, false, null
+  operators  loosest first:
+               a ? b : c      a ?? b (b when a is null)
+               || or          && and          ! not
+               == != < <= > >= ~ !~  (~: JavaScript regex match, as in awk)
+               in (a, b, ...)   not in (a, b, ...)
+               + -            * / %           unary -
+  compare    numerically when both sides are numbers, else as text (a
+             number's text is as it was read: 1.50 stays "1.50"); text
+             order is by UTF-16 code unit. Any comparison with null is false,
+             except x == null and x != null.
+  arithmetic needs numbers ("12" is text: use number()); with null or text
+             it gives null; / is real division; % has the sign of the left
+             side; a result that is not finite (x / 0) is null. + of two
+             strings concatenates.
+  logic      && || ! give true or false.
+  regex      JavaScript RegExp syntax; a number or boolean matches by its
+             text; a leading (?i) ignores case. Backslashes in strings are
+             kept unless they form an escape (\\n \\t \\" \\' \\\\ \\uXXXX).
+Functions (a null argument gives null unless stated):
+  lower(s) upper(s) trim(s) len(s)   len counts characters (code points);
+                                     of an array: elements
+  substr(s, start[, n])              0-based; negative start counts from
+                                     the end
+  contains(s, t) startswith(s, t) endswith(s, t)
+  replace(s, re, with)               every match; $1 inserts a group
+  abs floor ceil sqrt log exp (x)    log is natural
+  round(x[, digits])                 half away from zero: round(-2.5) = -3
+  pow(x, y)  min(a, ...)  max(a, ...)   min/max skip nulls
+  coalesce(a, ...)                   first non-null
+  exists(field)                      true when the field is present, even
+                                     when null
+  number(v)                          "12", " 3.5 " -> number; "abc" -> null;
+                                     true -> 1
+  string(v)                          the text of v
+  time(v[, format])                  epoch ms; format as --time-format
+                                     (default auto); unparseable -> null
+  strftime(ms, format)               UTC text, e.g. "%Y-%m-%d %H:%M"
+
+Examples:
+  $ sluice --csv filter 'delay > 300' then head 2 < flights.csv
+  time,delay,distance,origin,destination
+  2001-01-01T08:30:00Z,349,1084,SLC,HOU
+  2001-01-01T10:00:00Z,351,1014,BNA,JFK
+
+  $ sluice filter 'origin in ("SFO", "LAX") && destination ~ "^S"' \\
+      then head 1 < flights.ndjson
+  {"time":"2001-01-01T06:30:00Z","delay":-3,"distance":337,"origin":"SFO","destination":"SAN"}
+
+  $ echo '{"a":-3}' | sluice filter '-a > 2'
+  {"a":-3}
+`;
+
+/** `filter EXPR`: keep records whose expression is truthy. */
 export const filter: VerbDef = {
   name: 'filter',
-  summary: '(not built yet)',
-  usage: 'sluice filter: not built yet',
-  parse() {
-    throw new UsageError('filter: not built yet');
+  summary: 'keep the records for which an expression is true',
+  usage,
+  parse(args) {
+    const { pos } = parseVerbArgs('filter', args, []);
+    const text = pos.join(' ');
+    if (text.trim() === '') throw new UsageError("filter: needs an expression (e.g. filter 'delay > 60')");
+    const { test, fields } = compileExpr(text, 'filter');
+    return {
+      name: 'filter',
+      explain: { expr: text },
+      needs: fields,
+      recordWise: true,
+      build: (next) => filterStage(test, next),
+    };
   },
 };
+
+/**
+ * The filter stage: keeps the records passing `test`, compacting them into the
+ * same batch array (no allocation per batch or record), and passes the batch
+ * on when any is left.
+ */
+function filterStage(test: (rec: Record<string, unknown>) => boolean, next: Stage): Stage {
+  return {
+    push(batch: Batch) {
+      const n = batch.length;
+      let w = 0;
+      for (let i = 0; i < n; i++) {
+        const r = batch[i]!;
+        if (test(r)) batch[w++] = r;
+      }
+      if (w === 0) return;
+      batch.length = w;
+      next.push(batch);
+    },
+    watermark: (ms) => next.watermark(ms),
+    end: () => next.end(),
+  };
+}

@@ -1,12 +1,98 @@
-/** Placeholder until the verb is built: it refuses to run. */
-import type { VerbDef } from '../engine/types.js';
+import type { Batch, PipelineContext, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
+import { detach, pathGetter, textOf } from '../engine/values.js';
+import { fieldPath, parseVerbArgs, splitFieldList } from './args.js';
 
+const usage = `Usage: sluice head [N] [--by KEY[,KEY...]]
+
+Keep the first N records (default 10), or the first N of each group with
+--by. Without --by, sluice stops reading input as soon as it has N records,
+so 'yes ... | sluice head 3' ends at once. Keys compare by text.
+
+Options:
+  --by KEYS   keep the first N records per distinct value of KEYS
+
+Examples:
+  $ sluice --csv head 2 < flights.csv
+  time,delay,distance,origin,destination
+  2001-01-01T00:01:00Z,33,2176,LAS,PHL
+  2001-01-01T00:01:00Z,19,215,ATL,SAV
+
+  $ sluice --csv head 1 --by origin then select origin,delay < flights.csv | head -3
+  origin,delay
+  LAS,33
+  ATL,19
+`;
+
+/** `head N [--by KEYS]`. */
 export const head: VerbDef = {
   name: 'head',
-  summary: '(not built yet)',
-  usage: 'sluice head: not built yet',
-  parse() {
-    throw new UsageError('head: not built yet');
+  summary: 'keep the first N records (per group with --by); stops reading early',
+  usage,
+  parse(args) {
+    const { pos, opts } = parseVerbArgs('head', args, [{ name: 'by', type: 'string' }]);
+    if (pos.length > 1) throw new UsageError(`head: expected one count, got '${pos.join(' ')}'`);
+    const n = pos.length === 0 ? 10 : Number(pos[0]);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`head: count must be a whole number ≥ 0, not '${pos[0]}'`);
+    const by = opts.by !== undefined ? splitFieldList(String(opts.by)) : [];
+    return {
+      name: 'head',
+      explain: by.length ? { n, by } : { n },
+      needs: by.length ? by : ['*'],
+      recordWise: false,
+      build: (next, ctx) => (by.length ? headByStage(n, by, next) : headStage(n, next, ctx)),
+    };
   },
 };
+
+function headStage(n: number, next: Stage, ctx: PipelineContext): Stage {
+  let seen = 0;
+  let done = n === 0;
+  if (done) ctx.stopInput();
+  return {
+    push(batch: Batch) {
+      if (done) return;
+      const room = n - seen;
+      if (batch.length >= room) {
+        batch.length = room;
+        done = true;
+        ctx.stopInput();
+      }
+      seen += batch.length;
+      if (batch.length > 0) next.push(batch);
+    },
+    watermark: (ms) => next.watermark(ms),
+    end: () => next.end(),
+  };
+}
+
+function headByStage(n: number, by: string[], next: Stage): Stage {
+  const getters = by.map((k) => pathGetter(fieldPath(k)));
+  const counts = new Map<string, number>();
+  return {
+    push(batch: Batch) {
+      let w = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i]!;
+        let key = '';
+        for (let k = 0; k < getters.length; k++) {
+          const t = textOf(getters[k]!(r));
+          key += (k ? '\u0001' : '') + (t === null ? '\u0002' : t);
+        }
+        const c = counts.get(key) ?? 0;
+        if (c < n) {
+          counts.set(key, c + 1);
+          if (c === 0) {
+            counts.delete(key);
+            counts.set(detach(key), 1);
+          }
+          batch[w++] = r;
+        }
+      }
+      batch.length = w;
+      if (w > 0) next.push(batch);
+    },
+    watermark: (ms) => next.watermark(ms),
+    end: () => next.end(),
+  };
+}

@@ -1,0 +1,314 @@
+/**
+ * The command line: split argv on `then`, parse the main options (yargs),
+ * parse each verb's arguments (its own file), then run — or explain.
+ *
+ *   sluice [MAIN-OPTIONS] [VERB [VERB-ARGS]] [then VERB [VERB-ARGS]]...
+ *
+ * Every usage error is found here, before any input is read, and exits 2.
+ */
+import { createRequire } from 'node:module';
+import yargs from 'yargs';
+import { UsageError } from './engine/errors.js';
+import type { InputFormat, OnErrorMode, OutputFormat, VerbInstance } from './engine/types.js';
+import { run } from './engine/run.js';
+import { VERBS, findVerb } from './verbs/index.js';
+import { closest } from './verbs/args.js';
+
+const require = createRequire(import.meta.url);
+const VERSION: string = (require('../package.json') as { version: string }).version;
+
+/** The overall usage text (`sluice --help`). */
+export function mainUsage(): string {
+  const width = Math.max(...VERBS.map((v) => v.name.length));
+  return `Usage: sluice [OPTIONS] [VERB [ARGS]] [then VERB [ARGS]]...
+
+Reads NDJSON or CSV/TSV records from stdin (or --from FILE), runs them
+through a chain of verbs joined by 'then', and writes records to stdout.
+With no verb, records pass through unchanged (a format converter).
+
+Verbs:
+${VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n')}
+
+Options:
+  -i, --input FMT        ndjson, csv, tsv or auto (default: auto: by the
+                         --from file's extension, else by the first byte)
+  -o, --output FMT       ndjson, csv, tsv or table (default: the input format)
+      --csv, --tsv, --ndjson
+                         set input and output format at once
+  -d, --delimiter C      CSV field delimiter (one character; 'tab' or \\t for tab)
+      --no-header        CSV/TSV input has no header row; fields are 1, 2, ...
+      --from FILE        read FILE instead of stdin (repeatable; - is stdin)
+      --on-error MODE    malformed input records: fail (default), skip, warn
+      --errors FILE      write each rejected input record to FILE as NDJSON
+      --max-line-bytes N a longer line/record is malformed (default 67108864)
+      --color WHEN       auto (default), always, never
+      --explain          print the compiled pipeline and exit
+  -h, --help             this help; 'sluice help VERB' for one verb
+      --version          print the version
+
+Examples:
+  sluice --from flights.csv filter 'delay > 60' then head 3
+  sluice --csv -o table agg 'count, avg(delay), p95(delay)' by origin < flights.csv
+  tail -f access.ndjson | sluice filter 'status >= 500' \\
+    then window tumbling 1m --time ts then agg 'count, p95(latency)' by path
+`;
+}
+
+/** Main options and how many values each takes. */
+const MAIN_FLAGS: Record<string, { name: string; takesValue: boolean }> = {
+  '-i': { name: 'input', takesValue: true },
+  '--input': { name: 'input', takesValue: true },
+  '-o': { name: 'output', takesValue: true },
+  '--output': { name: 'output', takesValue: true },
+  '--csv': { name: 'csv', takesValue: false },
+  '--tsv': { name: 'tsv', takesValue: false },
+  '--ndjson': { name: 'ndjson', takesValue: false },
+  '-d': { name: 'delimiter', takesValue: true },
+  '--delimiter': { name: 'delimiter', takesValue: true },
+  '--no-header': { name: 'no-header', takesValue: false },
+  '--from': { name: 'from', takesValue: true },
+  '--on-error': { name: 'on-error', takesValue: true },
+  '--errors': { name: 'errors', takesValue: true },
+  '--max-line-bytes': { name: 'max-line-bytes', takesValue: true },
+  '--color': { name: 'color', takesValue: true },
+  '--colour': { name: 'color', takesValue: true },
+  '--explain': { name: 'explain', takesValue: false },
+  '-h': { name: 'help', takesValue: false },
+  '--help': { name: 'help', takesValue: false },
+  '--version': { name: 'version', takesValue: false },
+};
+
+/** The parsed command line. */
+export interface Command {
+  kind: 'run' | 'help' | 'version' | 'explain';
+  helpText?: string;
+  options?: Parameters<typeof run>[0];
+  explainText?: string;
+}
+
+/**
+ * Parse argv (without `node` and the script) into a command.
+ * @throws UsageError for any bad option, verb or verb argument
+ */
+export function parseCommand(argv: string[]): Command {
+  // 1. Main options: the words before the first verb name.
+  let i = 0;
+  const mainWords: string[] = [];
+  while (i < argv.length) {
+    const w = argv[i]!;
+    const eq = w.startsWith('--') ? w.indexOf('=') : -1;
+    const flag = eq > 0 ? w.slice(0, eq) : w;
+    const spec = MAIN_FLAGS[flag];
+    if (!spec) {
+      if (w.startsWith('-') && w !== '-') {
+        const names = Object.keys(MAIN_FLAGS).filter((f) => f.startsWith('--')).map((f) => f.slice(2));
+        const best = closest(flag.replace(/^-+/, ''), names);
+        throw new UsageError(`unknown option ${flag}${best ? ` (did you mean --${best}?)` : ''}`);
+      }
+      break;
+    }
+    i++;
+    if (spec.takesValue && eq < 0) {
+      if (i >= argv.length) throw new UsageError(`option ${flag} needs a value`);
+      // Hand yargs one word (`--from=-`), so values like `-` are not read as options.
+      mainWords.push(`--${spec.name}=${argv[i++]!}`);
+    } else mainWords.push(w);
+  }
+  const main = parseMainOptions(mainWords);
+  if (main.version) return { kind: 'version' };
+
+  // 2. The verb chain, split on `then`.
+  const rest = argv.slice(i);
+  if (rest[0] === 'help') {
+    if (rest.length < 2) return { kind: 'help', helpText: mainUsage() };
+    return { kind: 'help', helpText: verbDef(rest[1]!).usage };
+  }
+  if (main.help) return { kind: 'help', helpText: mainUsage() };
+  const segments: string[][] = [];
+  if (rest.length > 0) {
+    let cur: string[] = [];
+    for (const w of rest) {
+      if (w === 'then') {
+        segments.push(cur);
+        cur = [];
+      } else cur.push(w);
+    }
+    segments.push(cur);
+  }
+  const verbs: VerbInstance[] = [];
+  for (const seg of segments) {
+    if (seg.length === 0) throw new UsageError(`'then' must stand between two verbs`);
+    const def = verbDef(seg[0]!);
+    const args = seg.slice(1);
+    if (args.includes('--help') || args.includes('-h')) return { kind: 'help', helpText: def.usage };
+    verbs.push(def.parse(args));
+  }
+
+  const options = {
+    sources: main.from.length > 0 ? main.from : ['-'],
+    inputFormat: main.input,
+    outputFormat: main.output,
+    delimiter: main.delimiter,
+    noHeader: main.noHeader,
+    onError: main.onError,
+    errorsFile: main.errors,
+    color: main.color,
+    maxLineBytes: main.maxLineBytes,
+    verbs,
+  };
+  if (main.explain) return { kind: 'explain', explainText: explain(options) };
+  return { kind: 'run', options };
+}
+
+function verbDef(name: string) {
+  const def = findVerb(name);
+  if (!def) {
+    const best = closest(name, VERBS.map((v) => v.name));
+    throw new UsageError(`unknown verb '${name}'${best ? ` (did you mean '${best}'?)` : ''}; 'sluice --help' lists the verbs`);
+  }
+  return def;
+}
+
+interface MainOptions {
+  input: InputFormat | 'auto';
+  output?: OutputFormat;
+  delimiter?: string;
+  noHeader: boolean;
+  from: string[];
+  onError: OnErrorMode;
+  errors?: string;
+  maxLineBytes: number;
+  color: boolean;
+  explain: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+function parseMainOptions(words: string[]): MainOptions {
+  let a: Record<string, unknown>;
+  try {
+    a = yargs(words)
+      .version(false)
+      .help(false)
+      .options({
+        input: { alias: 'i', type: 'string', choices: ['ndjson', 'csv', 'tsv', 'auto', 'jsonl', 'json'], default: 'auto' },
+        output: { alias: 'o', type: 'string', choices: ['ndjson', 'csv', 'tsv', 'table', 'jsonl', 'json'] },
+        csv: { type: 'boolean' },
+        tsv: { type: 'boolean' },
+        ndjson: { type: 'boolean' },
+        delimiter: { alias: 'd', type: 'string' },
+        'no-header': { type: 'boolean' },
+        from: { type: 'string', array: true },
+        'on-error': { type: 'string', choices: ['fail', 'skip', 'warn'], default: 'fail' },
+        errors: { type: 'string' },
+        'max-line-bytes': { type: 'number', default: 64 * 1024 * 1024 },
+        color: { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto' },
+        colour: { type: 'string' },
+        explain: { type: 'boolean' },
+        help: { alias: 'h', type: 'boolean' },
+        version: { type: 'boolean' },
+      })
+      .strict()
+      .help(false)
+      .version(false)
+      .exitProcess(false)
+      .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false, 'boolean-negation': false })
+      .fail((msg: string, err?: Error) => {
+        throw new UsageError((err?.message ?? msg).replace(/\n/g, ' '));
+      })
+      .parseSync() as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+  const norm = (f: string | undefined) => (f === 'jsonl' || f === 'json' ? 'ndjson' : f);
+  let input = norm(a.input as string) as InputFormat | 'auto';
+  let output = norm(a.output as string | undefined) as OutputFormat | undefined;
+  const both = a.csv ? 'csv' : a.tsv ? 'tsv' : a.ndjson ? 'ndjson' : undefined;
+  if ([a.csv, a.tsv, a.ndjson].filter(Boolean).length > 1) throw new UsageError('use only one of --csv, --tsv, --ndjson');
+  if (both) {
+    if (input === 'auto') input = both;
+    output ??= both;
+  }
+  let delimiter = a.delimiter as string | undefined;
+  if (delimiter !== undefined) {
+    if (delimiter === '\\t' || delimiter === 'tab') delimiter = '\t';
+    if ([...delimiter].length !== 1) throw new UsageError(`--delimiter must be one character, not '${delimiter}'`);
+    if (delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new UsageError(`--delimiter cannot be a quote or a line end`);
+  }
+  const mlb = a['max-line-bytes'] as number;
+  if (!Number.isFinite(mlb) || mlb <= 0) throw new UsageError('--max-line-bytes must be a positive number of bytes');
+  const colorWhen = (a.colour as string | undefined) ?? (a.color as string);
+  if (!['auto', 'always', 'never'].includes(colorWhen)) throw new UsageError(`--color must be auto, always or never`);
+  return {
+    input,
+    output,
+    delimiter,
+    noHeader: Boolean(a['no-header']),
+    from: ((a.from as string[] | undefined) ?? []).map(String),
+    onError: a['on-error'] as OnErrorMode,
+    errors: a.errors as string | undefined,
+    maxLineBytes: mlb,
+    color: resolveColor(colorWhen),
+    explain: Boolean(a.explain),
+    help: Boolean(a.help),
+    version: Boolean(a.version),
+  };
+}
+
+/**
+ * Colour decision: `never`/`always` win; under `auto`, NO_COLOR (non-empty)
+ * turns colour off, FORCE_COLOR (not `0`) turns it on, else colour when stdout is a terminal.
+ */
+export function resolveColor(when: string, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
+  if (when === 'never') return false;
+  if (when === 'always') return true;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return isTTY;
+}
+
+function explain(o: NonNullable<Command['options']>): string {
+  const lines: string[] = [];
+  const src = o.sources.map((s) => (s === '-' ? 'stdin' : s)).join(', ');
+  lines.push(`input:  ${o.inputFormat}${o.inputFormat === 'auto' ? ' (by extension, else by first byte)' : ''} from ${src}`);
+  o.verbs.forEach((v, k) => {
+    lines.push(`${k + 1}. ${v.name} ${JSON.stringify(v.explain)}`);
+    lines.push(`   needs: ${v.needs.length ? v.needs.join(', ') : '(no fields)'}${v.recordWise ? '; record-wise' : '; stateful'}`);
+  });
+  if (o.verbs.length === 0) lines.push('(no verb: records pass through)');
+  lines.push(`output: ${o.outputFormat ?? 'same as input'}`);
+  lines.push(`on-error: ${o.onError}${o.errorsFile ? `, rejected records to ${o.errorsFile}` : ''}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Entry point for bin/sluice.js. Never prints a stack trace for user errors. */
+export async function main(argv: string[]): Promise<void> {
+  let cmd: Command;
+  try {
+    cmd = parseCommand(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`sluice: ${e.message}\n`);
+      if (e.detail) process.stderr.write(e.detail + '\n');
+      process.exit(2);
+    }
+    process.stderr.write(`sluice: internal error: ${(e as Error).message}\n`);
+    if (process.env.SLUICE_DEBUG) process.stderr.write(String((e as Error).stack) + '\n');
+    process.exit(1);
+  }
+  if (cmd.kind === 'version') {
+    process.stdout.write(`sluice ${VERSION}\n`);
+    return;
+  }
+  if (cmd.kind === 'help') {
+    process.stdout.write(cmd.helpText!.endsWith('\n') ? cmd.helpText! : cmd.helpText + '\n');
+    return;
+  }
+  if (cmd.kind === 'explain') {
+    process.stdout.write(cmd.explainText!);
+    return;
+  }
+  const code = await run(cmd.options!);
+  process.exit(code);
+}

@@ -1,0 +1,392 @@
+/**
+ * The runner: reads the sources chunk by chunk, feeds each chunk's records as
+ * one batch through the compiled pipeline, writes one string per batch, and
+ * honours backpressure, `head`'s early stop, timers, signals and exit status.
+ *
+ * Backpressure: the sink remembers when `write()` returned false; the runner
+ * then pauses the source until the output stream emits `drain`. So at most
+ * one input chunk plus the output stream's buffer (16 KiB high-water mark for
+ * pipes, plus the one batch over it) is in flight, whatever the input size.
+ */
+import fs from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { InputError, RuntimeError, UsageError, cut } from './errors.js';
+import type {
+  Batch,
+  ErrorSink,
+  InputFormat,
+  OnErrorMode,
+  OutputFormat,
+  PipelineContext,
+  Reader,
+  Stage,
+  VerbInstance,
+  Writer,
+} from './types.js';
+import { createReader, createWriter, formatFromPath, sniffFormat } from '../formats/index.js';
+
+/** Everything the command line decided, ready to run. */
+export interface RunOptions {
+  /** Source names in order; `-` is stdin. */
+  sources: string[];
+  inputFormat: InputFormat | 'auto';
+  /** Default: the (first) input format. */
+  outputFormat?: OutputFormat;
+  /** CSV/TSV delimiter for input and output (default `,` / tab). */
+  delimiter?: string;
+  noHeader: boolean;
+  onError: OnErrorMode;
+  /** `--errors FILE`: rejected records as NDJSON. */
+  errorsFile?: string;
+  color: boolean;
+  /** `--max-line-bytes` (bytes). */
+  maxLineBytes: number;
+  verbs: VerbInstance[];
+  /** Streams (injectable for tests). */
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+}
+
+/** Read chunk size for files (bytes). */
+const CHUNK_BYTES = 64 * 1024;
+
+/** Counts and keeps malformed records as SPEC §5 asks. */
+class ErrorCollector implements ErrorSink {
+  count = 0;
+  private fd: number | undefined;
+  constructor(
+    readonly mode: OnErrorMode,
+    private readonly file: string | undefined,
+    private readonly stderr: Writable,
+  ) {
+    if (file !== undefined) {
+      try {
+        this.fd = fs.openSync(file, 'w');
+      } catch (e) {
+        throw new RuntimeError(`cannot open --errors file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+  }
+  reject(source: string, line: number, error: string, text: string, verb?: string): void {
+    if (this.mode === 'fail') throw new InputError(error, source, line, text, verb);
+    this.count++;
+    if (this.mode === 'warn') {
+      this.stderr.write(`sluice: ${verb ? verb + ': ' : ''}${error} at ${source === '-' ? 'stdin' : source}:${line}: ${cut(text)}\n`);
+    }
+    if (this.fd !== undefined) {
+      const rec = { source, line, error: verb ? `${verb}: ${error}` : error, text };
+      fs.writeSync(this.fd, JSON.stringify(rec) + '\n');
+    }
+  }
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+  summary(): string | undefined {
+    if (this.count === 0) return undefined;
+    const s = this.count === 1 ? '' : 's';
+    return `${this.count} malformed record${s} ${this.mode === 'warn' ? 'skipped' : 'skipped'}${this.file ? ` (kept in ${this.file})` : ' (use --errors FILE to keep them)'}`;
+  }
+}
+
+/** The last stage: serialises each batch to one string and writes it. */
+class Sink implements Stage {
+  writer: Writer | undefined;
+  /** Set when a write returned false; cleared on 'drain'. */
+  blocked = false;
+  constructor(
+    private readonly out: Writable,
+    private readonly makeWriter: () => Writer,
+  ) {}
+  private w(): Writer {
+    return (this.writer ??= this.makeWriter());
+  }
+  push(batch: Batch): void {
+    const text = this.w().write(batch);
+    if (text.length > 0 && !this.out.write(text)) this.blocked = true;
+  }
+  watermark(): void {}
+  end(): void {
+    const text = this.w().end();
+    if (text.length > 0 && !this.out.write(text)) this.blocked = true;
+  }
+}
+
+/**
+ * Run a pipeline to completion.
+ * @returns the exit status (0, 1, 130 or 143); usage errors are thrown before this is called
+ */
+export function run(opts: RunOptions): Promise<number> {
+  const stdin = opts.stdin ?? process.stdin;
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+
+  return new Promise<number>((resolve) => {
+    let finished = false;
+    let exitCode = 0;
+    const cancels: Array<() => void> = [];
+    const summaries: Array<() => string | undefined> = [];
+    const openFiles: number[] = [];
+    let errors: ErrorCollector;
+    try {
+      errors = new ErrorCollector(opts.onError, opts.errorsFile, stderr);
+    } catch (e) {
+      stderr.write(`sluice: ${(e as Error).message}\n`);
+      resolve(1);
+      return;
+    }
+
+    let current: Readable | undefined;
+    let inputStopped = false;
+    let ended = false;
+    let firstFormat: InputFormat | undefined;
+
+    const ctx: PipelineContext = {
+      errors,
+      stopInput() {
+        inputStopped = true;
+      },
+      every(ms, fn) {
+        const t = setInterval(() => {
+          if (finished || ended) return;
+          guard(fn);
+          afterPush();
+        }, ms);
+        t.unref();
+        const cancel = () => clearInterval(t);
+        cancels.push(cancel);
+        return cancel;
+      },
+      now: () => Date.now(),
+      warn(message) {
+        stderr.write(`sluice: ${message}\n`);
+      },
+      summary(fn) {
+        summaries.push(fn);
+      },
+      openOutput(path) {
+        let fd: number;
+        try {
+          fd = fs.openSync(path, 'w');
+        } catch (e) {
+          throw new RuntimeError(`cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        openFiles.push(fd);
+        return { write: (text: string) => void fs.writeSync(fd, text) };
+      },
+    };
+
+    const delimiterFor = (f: InputFormat | OutputFormat) => opts.delimiter ?? (f === 'tsv' ? '\t' : ',');
+    const sink = new Sink(stdout, () => {
+      const inFmt = firstFormat ?? 'ndjson';
+      const outFmt: OutputFormat = opts.outputFormat ?? inFmt;
+      return createWriter(outFmt, {
+        delimiter: delimiterFor(outFmt),
+        color: opts.color,
+        inputFormat: inFmt,
+        inputDelimiter: delimiterFor(inFmt),
+      });
+    });
+
+    // Build the stages from the end backwards.
+    let head: Stage = sink;
+    try {
+      for (let i = opts.verbs.length - 1; i >= 0; i--) {
+        head = opts.verbs[i]!.build(head, ctx, { verbs: opts.verbs, index: i });
+      }
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    const pipeline = head;
+
+    /** Feed a chunk; on a fatal malformed record, first push the records before it. */
+    function feedKeepingPartial(r: Reader, chunk: string): Batch {
+      try {
+        return r.feed(chunk);
+      } catch (e) {
+        if (e instanceof InputError && e.partial && e.partial.length > 0) {
+          const partial = e.partial;
+          e.partial = undefined;
+          pipeline.push(partial);
+        }
+        throw e;
+      }
+    }
+
+    function guard(fn: () => void): boolean {
+      try {
+        fn();
+        return true;
+      } catch (e) {
+        fail(e);
+        return false;
+      }
+    }
+
+    function fail(e: unknown): void {
+      if (finished) return;
+      if (e instanceof InputError || e instanceof RuntimeError || e instanceof UsageError) {
+        stderr.write(`sluice: ${e.message}\n`);
+        if (e instanceof UsageError && e.detail) stderr.write(e.detail + '\n');
+        exitCode = e instanceof UsageError ? 2 : 1;
+      } else {
+        // A bug: still one line, but with enough to report it.
+        const err = e as Error;
+        stderr.write(`sluice: internal error: ${err?.message ?? String(e)}\n`);
+        if (process.env.SLUICE_DEBUG) stderr.write(String(err?.stack) + '\n');
+        exitCode = 1;
+      }
+      finish(false);
+    }
+
+    /** After any push: stop early for head, pause for backpressure. */
+    function afterPush(): void {
+      if (finished) return;
+      if (inputStopped && !ended) {
+        endPipeline();
+        return;
+      }
+      if (sink.blocked && current && !current.isPaused()) {
+        current.pause();
+        stdout.once('drain', () => {
+          sink.blocked = false;
+          if (!finished && current && !inputStopped) current.resume();
+        });
+      }
+    }
+
+    function endPipeline(): void {
+      if (ended) return;
+      ended = true;
+      for (const c of cancels) c();
+      if (current) {
+        current.removeAllListeners('data');
+        current.removeAllListeners('end');
+        if (current !== stdin) current.destroy();
+        else current.pause();
+      }
+      if (guard(() => pipeline.end())) finish(true);
+    }
+
+    function finish(ok: boolean): void {
+      if (finished) return;
+      finished = true;
+      for (const c of cancels) c();
+      for (const fd of openFiles) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+      }
+      errors.close();
+      if (ok) {
+        for (const s of [() => errors.summary(), ...summaries]) {
+          const line = s();
+          if (line) stderr.write(`sluice: ${line}\n`);
+        }
+      }
+      // Wait until stdout has taken everything, then report.
+      stdout.write('', () => resolve(exitCode));
+    }
+
+    stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') {
+        // The reader went away (`sluice ... | head -1`): stop quietly, status 0.
+        finished = true;
+        resolve(0);
+        return;
+      }
+      if (!finished) {
+        stderr.write(`sluice: cannot write output: ${e.code ?? e.message}\n`);
+        finished = true;
+        resolve(1);
+      }
+    });
+
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (finished) return;
+      exitCode = sig === 'SIGINT' ? 130 : 143;
+      inputStopped = true;
+      endPipeline();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+
+    let srcIndex = 0;
+    const nextSource = (): void => {
+      if (finished || ended) return;
+      if (srcIndex >= opts.sources.length || inputStopped) {
+        endPipeline();
+        return;
+      }
+      const name = opts.sources[srcIndex++]!;
+      let stream: Readable;
+      if (name === '-') {
+        stream = stdin;
+      } else {
+        try {
+          fs.accessSync(name, fs.constants.R_OK);
+        } catch (e) {
+          fail(new RuntimeError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`));
+          return;
+        }
+        stream = fs.createReadStream(name, { highWaterMark: CHUNK_BYTES });
+      }
+      current = stream;
+      stream.setEncoding('utf8');
+      let reader: Reader | undefined;
+      let pending = '';
+      const fixedFormat: InputFormat | undefined =
+        opts.inputFormat !== 'auto' ? opts.inputFormat : name !== '-' ? formatFromPath(name) : undefined;
+      const makeReader = (fmt: InputFormat) => {
+        firstFormat ??= fmt;
+        return createReader(fmt, {
+          source: name,
+          errors,
+          delimiter: opts.delimiter ?? (fmt === 'tsv' ? '\t' : ','),
+          noHeader: opts.noHeader,
+          maxLineBytes: opts.maxLineBytes,
+        });
+      };
+      if (fixedFormat) reader = makeReader(fixedFormat);
+
+      stream.on('data', (chunk: string) => {
+        if (finished || ended) return;
+        if (!reader) {
+          // Sniff: wait for the first non-blank character.
+          pending += chunk;
+          if (!/[^\s\ufeff]/.test(pending)) return;
+          reader = makeReader(sniffFormat(pending));
+          chunk = pending;
+          pending = '';
+        }
+        const r = reader!;
+        let batch: Batch = [];
+        if (!guard(() => (batch = feedKeepingPartial(r, chunk)))) return;
+        if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
+        afterPush();
+      });
+      stream.once('end', () => {
+        if (finished || ended) return;
+        if (!reader && pending !== '') reader = makeReader(sniffFormat(pending));
+        if (reader) {
+          const r = reader!;
+          let batch: Batch = [];
+          if (!guard(() => (batch = r.feed(pending === '' ? '' : pending)))) return;
+          if (!guard(() => (batch = batch.concat(r.end())))) return;
+          if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
+        }
+        current = undefined;
+        afterPush();
+        if (!ended && !finished) nextSource();
+      });
+      stream.once('error', (e: NodeJS.ErrnoException) => {
+        fail(new RuntimeError(`cannot read ${name === '-' ? 'stdin' : name}: ${e.code ?? e.message}`));
+      });
+    };
+    nextSource();
+  });
+}

@@ -1,0 +1,310 @@
+/**
+ * The functions of the expression language (SPEC §3) and the value semantics
+ * shared by the compiler (compile.ts) and the reference interpreter
+ * (interpret.ts).
+ *
+ * Conventions, stated once for the man page:
+ * - A function of null (a missing field) gives null, except `coalesce`,
+ *   `exists`, `min`/`max` (which skip nulls) and the predicates noted below.
+ * - Text functions work on the text of their argument (`textOf`): a number is
+ *   its text as read (`1.50`), a boolean `true`/`false`, an object or array its
+ *   JSON text.
+ * - Math functions take numbers only (a string such as "12" is not converted:
+ *   use `number()`); any other argument gives null. A result that is not a
+ *   finite number (`sqrt(-1)`, `log(0)`, `x / 0`) is null, since JSON has no
+ *   NaN or Infinity.
+ * - Lengths and positions count Unicode code points, not UTF-16 units.
+ */
+import { NumText, numberOf, textOf } from '../engine/values.js';
+
+/** A result number, or null when it is NaN or ±Infinity. */
+export function finite(n: number): number | null {
+  return n - n === 0 ? n : null;
+}
+
+/** True when the string has a UTF-16 surrogate (so code points differ from units). */
+function hasSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
+/** Length in code points. */
+function cpLength(s: string): number {
+  if (!hasSurrogate(s)) return s.length;
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/**
+ * Compile a regex from expression text: JavaScript RegExp syntax, no flags,
+ * except that a leading `(?i)` makes it case-insensitive.
+ * @param global true for `replace` (every match)
+ * @throws SyntaxError for an invalid pattern
+ */
+export function makeRegex(pattern: string, global: boolean): RegExp {
+  let flags = global ? 'g' : '';
+  let src = pattern;
+  if (src.startsWith('(?i)')) {
+    src = src.slice(4);
+    flags += 'i';
+  }
+  return new RegExp(src, flags);
+}
+
+/**
+ * A regex cache for patterns computed per record (`x ~ field`): keeps the last
+ * pattern; an invalid pattern gives null (no match).
+ */
+export function regexCache(global: boolean): (pattern: string) => RegExp | null {
+  let lastSrc: string | undefined;
+  let last: RegExp | null = null;
+  return (p) => {
+    if (p === lastSrc) return last;
+    lastSrc = p;
+    try {
+      last = makeRegex(p, global);
+    } catch {
+      last = null;
+    }
+    return last;
+  };
+}
+
+/**
+ * `==` of two non-null values: numeric when both are numbers, otherwise by text.
+ */
+export function eqValues(a: unknown, b: unknown): boolean {
+  const na = numberOf(a);
+  if (na !== null) {
+    const nb = numberOf(b);
+    if (nb !== null) return na === nb;
+  }
+  return textOf(a) === textOf(b);
+}
+
+/**
+ * Order of two non-null values: numeric when both are numbers, otherwise by
+ * text (UTF-16 code unit order, as JavaScript compares strings).
+ * @returns negative, 0 or positive
+ */
+export function cmpValues(a: unknown, b: unknown): number {
+  const na = numberOf(a);
+  if (na !== null) {
+    const nb = numberOf(b);
+    if (nb !== null) return na < nb ? -1 : na > nb ? 1 : 0;
+  }
+  const ta = textOf(a)!;
+  const tb = textOf(b)!;
+  return ta < tb ? -1 : ta > tb ? 1 : 0;
+}
+
+/** `number(v)`: accepts decimal text with optional sign, fraction and exponent, surrounding blanks allowed. */
+const NUMBER_TEXT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Round half away from zero to `digits` decimal places (negative digits round
+ * to tens, hundreds, ...). Uses decimal-exponent shifting so that
+ * `round(1.005, 2)` is 1.01, as the decimal text suggests.
+ */
+export function roundHalfAway(x: number, digits: number): number | null {
+  if (!Number.isFinite(x)) return null;
+  const d = Math.trunc(digits);
+  const sign = x < 0 ? -1 : 1;
+  const ax = Math.abs(x);
+  if (d === 0) return finite(sign * Math.round(ax));
+  const shifted = Number(shiftExp(ax, d));
+  const r = Number(shiftExp(Math.round(shifted), -d));
+  if (Number.isFinite(r)) return sign * r;
+  const p = Math.pow(10, d);
+  return finite((sign * Math.round(ax * p)) / p);
+}
+
+function shiftExp(x: number, d: number): string {
+  const s = String(x);
+  const e = s.indexOf('e');
+  if (e < 0) return s + 'e' + d;
+  return s.slice(0, e) + 'e' + (Number(s.slice(e + 1)) + d);
+}
+
+/**
+ * One function of the language. `fixed` functions take their arguments
+ * positionally; `variadic` ones get an array (the compiler has faster
+ * special cases for those). `min`/`max` are the allowed argument counts
+ * (`max` Infinity for variadic).
+ */
+export interface FnDef {
+  min: number;
+  max: number;
+  /** What the man page says about it (one line). */
+  doc: string;
+  /** Positional implementation (unused arguments are undefined). */
+  fixed?: (a: unknown, b: unknown, c: unknown) => unknown;
+  /** Implementation over all arguments. */
+  variadic?: (args: unknown[]) => unknown;
+  /** Argument positions that are regexes (compiled once when a literal). */
+  regexArg?: number;
+  /** Special handling in the compiler/interpreter (exists, time, strftime). */
+  special?: 'exists' | 'time' | 'strftime';
+}
+
+function num1(f: (x: number) => number): (a: unknown) => unknown {
+  return (a) => {
+    const n = numberOf(a);
+    return n === null ? null : finite(f(n));
+  };
+}
+
+function text1(f: (s: string) => unknown): (a: unknown) => unknown {
+  return (a) => {
+    const s = textOf(a);
+    return s === null ? null : f(s);
+  };
+}
+
+/** `substr(s, start[, len])`: 0-based code-point start (negative counts from the end), optional length. */
+function substr(s: unknown, start: unknown, len: unknown): unknown {
+  const t = textOf(s);
+  const st = numberOf(start);
+  if (t === null || st === null) return null;
+  let ln: number | null = null;
+  if (len !== undefined) {
+    ln = numberOf(len);
+    if (ln === null) return null;
+  }
+  const cps = hasSurrogate(t) ? Array.from(t) : null;
+  const n = cps ? cps.length : t.length;
+  let from = Math.trunc(st);
+  if (from < 0) from = Math.max(0, n + from);
+  if (from > n) from = n;
+  let to = ln === null ? n : from + Math.max(0, Math.trunc(ln));
+  if (to > n) to = n;
+  return cps ? cps.slice(from, to).join('') : t.slice(from, to);
+}
+
+/** Pick min (sign -1) or max (sign 1) of the non-null values: numeric when all are numbers, else by text. */
+export function pickExtreme(args: unknown[], sign: number): unknown {
+  let best: unknown = null;
+  for (const v of args) {
+    if (v === null || v === undefined) continue;
+    if (best === null) {
+      best = v;
+      continue;
+    }
+    if (sign * cmpExtreme(v, best) > 0) best = v;
+  }
+  return best;
+}
+
+/** The order min/max use: numeric when both are numbers, else text. */
+function cmpExtreme(a: unknown, b: unknown): number {
+  return cmpValues(a, b);
+}
+
+function numberFn(v: unknown): unknown {
+  if (typeof v === 'number') return v;
+  if (v instanceof NumText) return v.value;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (!NUMBER_TEXT_RE.test(t)) return null;
+    return finite(Number(t));
+  }
+  return null;
+}
+
+function containsFn(a: unknown, b: unknown): unknown {
+  if (a === null || a === undefined || b === null || b === undefined) return null;
+  if (Array.isArray(a)) {
+    for (const x of a) if (x !== null && x !== undefined && eqValues(x, b)) return true;
+    return false;
+  }
+  return textOf(a)!.includes(textOf(b)!);
+}
+
+function text2(f: (a: string, b: string) => unknown): (a: unknown, b: unknown) => unknown {
+  return (a, b) => {
+    const ta = textOf(a);
+    const tb = textOf(b);
+    return ta === null || tb === null ? null : f(ta, tb);
+  };
+}
+
+function lenFn(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.length;
+  if (typeof v === 'object' && !(v instanceof NumText)) return Object.keys(v as object).length;
+  return cpLength(textOf(v)!);
+}
+
+function roundFn(x: unknown, digits: unknown): unknown {
+  const n = numberOf(x);
+  if (n === null) return null;
+  let d = 0;
+  if (digits !== undefined) {
+    const dn = numberOf(digits);
+    if (dn === null) return null;
+    d = dn;
+  }
+  return roundHalfAway(n, d);
+}
+
+function powFn(a: unknown, b: unknown): unknown {
+  const x = numberOf(a);
+  const y = numberOf(b);
+  return x === null || y === null ? null : finite(Math.pow(x, y));
+}
+
+/**
+ * `replace(s, re, with)` with a compiled global regex: every match replaced;
+ * `with` may use `$1`, `$&`, `$$` (JavaScript replacement patterns).
+ */
+export function replaceWith(s: unknown, re: RegExp | null, w: unknown): unknown {
+  const t = textOf(s);
+  const r = textOf(w);
+  if (t === null || r === null || re === null) return null;
+  return t.replace(re, r);
+}
+
+/** Every function, by name (a null-prototype table: names come from user text). */
+export const FUNCTIONS: Readonly<Record<string, FnDef>> = Object.assign(Object.create(null) as Record<string, FnDef>, {
+  lower: { min: 1, max: 1, doc: 'lower(s): lower-case text', fixed: text1((s) => s.toLowerCase()) },
+  upper: { min: 1, max: 1, doc: 'upper(s): upper-case text', fixed: text1((s) => s.toUpperCase()) },
+  trim: { min: 1, max: 1, doc: 'trim(s): text without leading and trailing white space', fixed: text1((s) => s.trim()) },
+  len: { min: 1, max: 1, doc: 'len(v): characters of text; elements of an array; keys of an object', fixed: lenFn },
+  substr: { min: 2, max: 3, doc: 'substr(s, start[, n]): n characters from 0-based start (negative: from the end)', fixed: substr },
+  contains: { min: 2, max: 2, doc: 'contains(s, t): s contains the text t (array: an element == t)', fixed: containsFn },
+  startswith: { min: 2, max: 2, doc: 'startswith(s, t): s begins with t', fixed: text2((a, b) => a.startsWith(b)) },
+  endswith: { min: 2, max: 2, doc: 'endswith(s, t): s ends with t', fixed: text2((a, b) => a.endsWith(b)) },
+  replace: { min: 3, max: 3, doc: 'replace(s, re, with): every match of regex re replaced ($1 for groups)', regexArg: 1 },
+  abs: { min: 1, max: 1, doc: 'abs(x)', fixed: num1(Math.abs) },
+  round: { min: 1, max: 2, doc: 'round(x[, digits]): half away from zero', fixed: roundFn },
+  floor: { min: 1, max: 1, doc: 'floor(x)', fixed: num1(Math.floor) },
+  ceil: { min: 1, max: 1, doc: 'ceil(x)', fixed: num1(Math.ceil) },
+  sqrt: { min: 1, max: 1, doc: 'sqrt(x)', fixed: num1(Math.sqrt) },
+  log: { min: 1, max: 1, doc: 'log(x): natural logarithm', fixed: num1(Math.log) },
+  exp: { min: 1, max: 1, doc: 'exp(x)', fixed: num1(Math.exp) },
+  pow: { min: 2, max: 2, doc: 'pow(x, y): x to the power y', fixed: powFn },
+  min: { min: 1, max: Infinity, doc: 'min(a, b, ...): smallest non-null argument', variadic: (args) => pickExtreme(args, -1) },
+  max: { min: 1, max: Infinity, doc: 'max(a, b, ...): largest non-null argument', variadic: (args) => pickExtreme(args, 1) },
+  coalesce: {
+    min: 1,
+    max: Infinity,
+    doc: 'coalesce(a, b, ...): first non-null argument',
+    variadic: (args) => {
+      for (const v of args) if (v !== null && v !== undefined) return v;
+      return null;
+    },
+  },
+  exists: { min: 1, max: 1, doc: 'exists(field): the record has the field (even when null)', special: 'exists' },
+  number: { min: 1, max: 1, doc: 'number(v): v as a number; null when it is not one', fixed: numberFn },
+  string: { min: 1, max: 1, doc: 'string(v): the text of v', fixed: (v) => textOf(v) },
+  time: { min: 1, max: 2, doc: 'time(v[, format]): epoch milliseconds', special: 'time' },
+  strftime: { min: 2, max: 2, doc: 'strftime(ms, format): UTC text', special: 'strftime' },
+} satisfies Record<string, FnDef>);
+
+/** Names of all functions (for suggestions). */
+export const FUNCTION_NAMES: readonly string[] = Object.keys(FUNCTIONS);

@@ -1,0 +1,52 @@
+/**
+ * sluice's expression language (SPEC §3), the public entry points used by
+ * `filter`, `map` and other verbs (agg keys, join).
+ *
+ * Pipeline: lexer.ts (text → tokens) → parser.ts (tokens → tree, with the
+ * checks that need no input) → compile.ts (tree → closures, once per
+ * pipeline). interpret.ts is a plain tree-walking evaluator used only by the
+ * tests as the reference the compiled closures must agree with.
+ */
+import type { Rec } from '../engine/types.js';
+import { Compiler, compileAssignmentList, type Fn, type Pred } from './compile.js';
+import { parseAssignments, parseExpr, pathText } from './parser.js';
+
+export type { Node, Assignment } from './parser.js';
+export { parseExpr, parseAssignments } from './parser.js';
+
+/**
+ * Compile an expression once.
+ * @param text the expression (`delay > 60 && origin in ("SFO", "LAX")`)
+ * @param verb the verb using it, for messages (`filter`)
+ * @returns `fn`: record → value (null for a missing field, never undefined);
+ *   `test`: record → truthiness of the value (faster than `truthy(fn(rec))`);
+ *   `fields`: the field paths it reads (`a.b`, `` `x y` ``), for `--explain`.
+ * @throws UsageError (exit 2) for a syntax error, an unknown function, a wrong
+ *   number of arguments, an invalid literal regex or time format; the message
+ *   names the column and `detail` holds the expression with a caret under it.
+ */
+export function compileExpr(text: string, verb: string): { fn: Fn; test: Pred; fields: string[] } {
+  const tree = parseExpr(text, verb);
+  const c = new Compiler(text, verb);
+  const { fn, test } = c.both(tree);
+  return { fn, test, fields: c.fields };
+}
+
+/**
+ * Compile `map` assignments once: `name = EXPR; other.path = EXPR`.
+ * @returns `apply`: assigns the fields of one record in place, left to right,
+ *   each seeing the ones before; calls `markChanged` when a value changed.
+ *   `fields`: field paths read; `targets`: field paths assigned.
+ * @throws UsageError as compileExpr.
+ */
+export function compileAssignments(text: string, verb: string): { apply: (rec: Rec) => void; fields: string[]; targets: string[] } {
+  const list = parseAssignments(text, verb);
+  const c = new Compiler(text, verb);
+  const apply = compileAssignmentList(list, c);
+  const targets: string[] = [];
+  for (const a of list) {
+    const t = pathText(a.path);
+    if (!targets.includes(t)) targets.push(t);
+  }
+  return { apply, fields: c.fields, targets };
+}

@@ -1,0 +1,34 @@
+/**
+ * Small helpers shared by the readers and writers.
+ */
+
+/** Default `--max-line-bytes`: 64 MiB. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** How much of an overlong line or record is kept as the rejected text (characters). */
+export const OVERLONG_TEXT_CHARS = 1024;
+
+/**
+ * True when `s` is longer than `max` bytes in UTF-8. Exact, and cheap for the
+ * common case: one UTF-16 code unit is 1 to 3 UTF-8 bytes (a surrogate pair,
+ * 2 units, is 4 bytes), so only strings between max/3 and max units are
+ * measured with `Buffer.byteLength`.
+ */
+export function longerThan(s: string, max: number): boolean {
+  const n = s.length;
+  if (n > max) return true;
+  if (n * 3 <= max) return false;
+  return Buffer.byteLength(s, 'utf8') > max;
+}
+
+/** The message for an overlong line or record. */
+export function overlongMessage(what: 'NDJSON line' | 'CSV record', max: number): string {
+  return `${what} longer than ${max} bytes (--max-line-bytes); only its first ${OVERLONG_TEXT_CHARS} characters are kept`;
+}
+
+/** Number of `\n` in `s` between `from` (inclusive) and `to` (exclusive). */
+export function countNewlines(s: string, from = 0, to = s.length): number {
+  let c = 0;
+  for (let i = s.indexOf('\n', from); i >= 0 && i < to; i = s.indexOf('\n', i + 1)) c++;
+  return c;
+}

@@ -1,0 +1,562 @@
+/**
+ * CSV and TSV reader and writer (RFC 4180 quoting for both).
+ *
+ * Reader: each chunk is cut at the end of its last complete record (a newline
+ * outside quotes, found by jumping from quote to quote with `indexOf`), and
+ * that block is parsed in one call: by csv-parse (`csv-parse/sync`, the CSV
+ * parser of record) when the block holds a quote character, or by a plain
+ * split on `\n` and the delimiter when it holds none (the fast path; a
+ * differential property test checks both give the same records). The rest of
+ * the chunk is carried to the next one.
+ */
+import { parse as csvParse } from 'csv-parse/sync';
+import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
+import { RuntimeError, UsageError } from '../engine/errors.js';
+import { NumText, rawOf, setRaw, stringifyValue, typeCell } from '../engine/values.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, countNewlines, longerThan, overlongMessage } from './common.js';
+
+/**
+ * The header a CSV/TSV record was read under. Readers attach it to every
+ * record under the symbol `CSV_HEADER`; the CSV writer uses it, for records
+ * that still carry their RAW text, to write the input's header line back byte
+ * for byte (`raw`) and in the input's column order (`names`).
+ */
+export interface CsvHeader {
+  /** Field names in column order, as read (no typing, no trimming). */
+  readonly names: readonly string[];
+  /** The header row's text as read, without its line end; '' when there was no header row (`--no-header`). */
+  readonly raw: string;
+}
+
+/** Symbol under which CSV/TSV records carry their `CsvHeader` (see there). */
+export const CSV_HEADER: unique symbol = Symbol('sluice.csvHeader');
+
+/** Options of the CSV/TSV reader. */
+export interface CsvReaderOptions {
+  /** Source name for messages (`-` for stdin). */
+  source: string;
+  errors: ErrorSink;
+  /** Field delimiter: one character, not a quote, CR or LF. */
+  delimiter: string;
+  /** No header row: fields are named `1`, `2`, ...; the first row fixes the number of fields. */
+  noHeader?: boolean;
+  /** A record longer than this many UTF-8 bytes is malformed. Default 64 MiB. */
+  maxLineBytes?: number;
+  /** Tests only: never take the no-quote fast path (for the differential test). */
+  forceCsvParse?: boolean;
+}
+
+/**
+ * Check a delimiter for CSV/TSV.
+ * @throws UsageError unless it is one character other than `"`, CR and LF
+ */
+export function checkDelimiter(d: string): void {
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
+    throw new UsageError(`--delimiter must be one character other than a double quote or a line end (got ${JSON.stringify(d)})`);
+  }
+}
+
+const OUT = 0;
+const IN = 1;
+/** Inside quotes, and the last character seen was a quote: closing, or the first half of `""`. */
+const AFTER_QUOTE = 2;
+const NL = 10;
+const CR = 13;
+const QUOTE = 34;
+
+const CSV_ERRORS: Record<string, string> = {
+  CSV_INVALID_CLOSING_QUOTE: 'text after a closing quote',
+  INVALID_OPENING_QUOTE: 'quote inside an unquoted field',
+  CSV_INVALID_OPENING_QUOTE: 'quote inside an unquoted field',
+  CSV_QUOTE_NOT_CLOSED: 'unterminated quoted field',
+};
+
+function csvReason(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code && CSV_ERRORS[code]) return CSV_ERRORS[code]!;
+  return (e instanceof Error ? e.message : String(e)).replace(/ at line \d+/, '');
+}
+
+/**
+ * CSV/TSV reader (SPEC §2). Quoted fields may span lines; `""` is a quote
+ * inside a quoted field; a quote opens a quoted field only at the start of a
+ * field. Records end at LF or CRLF outside quotes (a lone CR is data). A UTF-8
+ * BOM at the start of the source is ignored.
+ *
+ * - The first row is the header (field names as-is, `__proto__` included);
+ *   a duplicate name is a RuntimeError.
+ * - A blank line ends a block: the next row is a new header (the schema change
+ *   blocks the CSV writer makes; Miller's CSV-lite convention). With
+ *   `noHeader` blank lines are skipped.
+ * - A row whose number of fields differs from the header's is rejected
+ *   (`malformed CSV: N fields, the header has M`), as is a row with a quote
+ *   error (text after a closing quote, a quote inside an unquoted field, an
+ *   unterminated quote at end of input: then only the row's first line is
+ *   rejected and reading resumes on the next line), or one longer than
+ *   `maxLineBytes` (reading resumes after the next newline).
+ * - Cells are typed by `typeCell`; each record keeps its row text as RAW and
+ *   its header under `CSV_HEADER`.
+ */
+export class CsvReader implements Reader {
+  private readonly source: string;
+  private readonly errors: ErrorSink;
+  private readonly delim: string;
+  private readonly delimCode: number;
+  private readonly noHeader: boolean;
+  private readonly max: number;
+  private readonly forceCsvParse: boolean;
+  private readonly parseOpts: { delimiter: string; relax_column_count: true; record_delimiter: string[] };
+
+  /** The unfinished record carried from earlier chunks (starts at a record start). */
+  private carry = '';
+  private carryHasQuote = false;
+  /** Quote state at the end of `carry`. */
+  private qstate = OUT;
+  /** Char code before the end of `carry` (newline at a record start). */
+  private prevCh = NL;
+  /** Lines completed before `carry` (its first line is `line + 1`). */
+  private line = 0;
+  private atStart = true;
+  /** Discarding an overlong record up to the next newline. */
+  private skipping = false;
+
+  private header: CsvHeader | undefined;
+  private names: readonly string[] = [];
+  private protoAt = -1;
+  private needHeader: boolean;
+
+  constructor(opts: CsvReaderOptions) {
+    checkDelimiter(opts.delimiter);
+    this.source = opts.source;
+    this.errors = opts.errors;
+    this.delim = opts.delimiter;
+    this.delimCode = opts.delimiter.charCodeAt(0);
+    this.noHeader = opts.noHeader ?? false;
+    this.needHeader = !this.noHeader;
+    this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.forceCsvParse = opts.forceCsvParse ?? false;
+    this.parseOpts = { delimiter: opts.delimiter, relax_column_count: true, record_delimiter: ['\r\n', '\n'] };
+  }
+
+  feed(chunk: string): Batch {
+    const out: Rec[] = [];
+    if (chunk.length === 0) return out;
+    if (this.atStart) {
+      this.atStart = false;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    }
+    let from = 0;
+    if (this.skipping) {
+      const nl = chunk.indexOf('\n');
+      if (nl < 0) return out;
+      this.skipping = false;
+      this.line++;
+      from = nl + 1;
+      this.qstate = OUT;
+      this.prevCh = NL;
+    }
+    if (from >= chunk.length) return out;
+    const q0 = chunk.indexOf('"', from);
+    let last: number;
+    if (q0 < 0 && this.qstate === OUT) {
+      last = chunk.lastIndexOf('\n');
+      if (last < from) last = -1;
+      this.prevCh = chunk.charCodeAt(chunk.length - 1);
+    } else {
+      last = this.scan(chunk, from);
+    }
+    if (last < 0) {
+      this.carry += from === 0 ? chunk : chunk.slice(from);
+      if (q0 >= 0) this.carryHasQuote = true;
+      this.checkCarry();
+      return out;
+    }
+    const block = this.carry + chunk.slice(from, last + 1);
+    const blockHasQuote = this.carryHasQuote || (q0 >= 0 && q0 < last);
+    this.carry = last + 1 < chunk.length ? chunk.slice(last + 1) : '';
+    this.carryHasQuote = q0 >= 0 && chunk.lastIndexOf('"') > last;
+    this.processBlock(block, blockHasQuote, out);
+    if (this.carry !== '') this.checkCarry();
+    return out;
+  }
+
+  end(): Batch {
+    const out: Rec[] = [];
+    if (this.skipping) {
+      this.skipping = false;
+      return out;
+    }
+    while (this.carry !== '') {
+      let text = this.carry;
+      const unterminated = this.qstate === IN;
+      const hasQuote = this.carryHasQuote;
+      this.carry = '';
+      this.carryHasQuote = false;
+      this.qstate = OUT;
+      this.prevCh = NL;
+      if (!unterminated) {
+        if (text.charCodeAt(text.length - 1) === CR) text = text.slice(0, -1);
+        this.processBlock(text, hasQuote, out);
+        break;
+      }
+      // An unterminated quote: reject the record's first line, read on from the next.
+      const nl = text.indexOf('\n');
+      const first = nl < 0 ? text : text.slice(0, nl > 0 && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl);
+      this.errors.reject(this.source, this.line + 1, 'malformed CSV: unterminated quoted field', first);
+      if (nl < 0) break;
+      this.line++;
+      for (const r of this.feed(text.slice(nl + 1))) out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * Scan `s` from `from` with the carried quote state; return the index of the
+   * last newline outside quotes (a record end), or -1. Updates the state.
+   */
+  private scan(s: string, from: number): number {
+    const L = s.length;
+    let st = this.qstate;
+    let p = from;
+    let last = -1;
+    let prevAtFrom = this.prevCh;
+    if (st === AFTER_QUOTE) {
+      if (s.charCodeAt(p) === QUOTE) {
+        st = IN;
+        p++;
+      } else {
+        st = OUT;
+        prevAtFrom = QUOTE;
+      }
+    }
+    while (p < L) {
+      if (st === OUT) {
+        const q = s.indexOf('"', p);
+        if (q < 0) {
+          const nl = s.lastIndexOf('\n');
+          if (nl >= p) last = nl;
+          break;
+        }
+        const nl = s.lastIndexOf('\n', q);
+        if (nl >= p) last = nl;
+        const pc = q > from ? s.charCodeAt(q - 1) : prevAtFrom;
+        if (pc === this.delimCode || pc === NL) st = IN;
+        p = q + 1;
+      } else {
+        const q = s.indexOf('"', p);
+        if (q < 0) break;
+        if (q + 1 >= L) {
+          st = AFTER_QUOTE;
+          break;
+        }
+        if (s.charCodeAt(q + 1) === QUOTE) p = q + 2;
+        else {
+          st = OUT;
+          p = q + 1;
+        }
+      }
+    }
+    this.qstate = st;
+    if (L > from) this.prevCh = s.charCodeAt(L - 1);
+    return last;
+  }
+
+  /** The carried record has grown beyond the limit: reject it and skip to the next newline. */
+  private checkCarry(): void {
+    const c = this.carry;
+    if (c.length * 3 > this.max && longerThan(c, this.max)) {
+      this.errors.reject(this.source, this.line + 1, 'malformed CSV: ' + overlongMessage('CSV record', this.max), c.slice(0, OVERLONG_TEXT_CHARS));
+      this.line += countNewlines(c);
+      this.carry = '';
+      this.carryHasQuote = false;
+      this.skipping = true;
+      this.qstate = OUT;
+      this.prevCh = NL;
+    }
+  }
+
+  /** Parse a block of whole records (the last one may lack its newline at end of input). */
+  private processBlock(block: string, hasQuote: boolean, out: Rec[]): void {
+    if (!hasQuote && !this.forceCsvParse) this.splitBlock(block, out);
+    else this.parseBlock(block, out);
+  }
+
+  /** Fast path: a block without any quote character. */
+  private splitBlock(block: string, out: Rec[]): void {
+    const L = block.length;
+    const d = this.delim;
+    let p = 0;
+    while (p < L) {
+      let e = block.indexOf('\n', p);
+      let end = e;
+      if (e < 0) end = e = L;
+      else if (e > p && block.charCodeAt(e - 1) === CR) end = e - 1;
+      const text = block.slice(p, end);
+      this.row(text === '' ? null : text.split(d), text, ++this.line, out);
+      p = e + 1;
+    }
+  }
+
+  /** The offsets of the record ends (newlines outside quotes) of a block that starts at a record start. */
+  private recordEnds(block: string): number[] {
+    const ends: number[] = [];
+    const L = block.length;
+    let p = 0;
+    let inQ = false;
+    while (p < L) {
+      if (!inQ) {
+        let q = block.indexOf('"', p);
+        if (q < 0) q = L;
+        for (let nl = block.indexOf('\n', p); nl >= 0 && nl < q; nl = block.indexOf('\n', nl + 1)) ends.push(nl);
+        if (q === L) break;
+        const pc = q > 0 ? block.charCodeAt(q - 1) : NL;
+        if (pc === this.delimCode || pc === NL) inQ = true;
+        p = q + 1;
+      } else {
+        const q = block.indexOf('"', p);
+        if (q < 0) break;
+        if (block.charCodeAt(q + 1) === QUOTE) p = q + 2;
+        else {
+          inQ = false;
+          p = q + 1;
+        }
+      }
+    }
+    return ends;
+  }
+
+  /** Slow path: a block with quotes, parsed by csv-parse in one call (record by record if that fails). */
+  private parseBlock(block: string, out: Rec[]): void {
+    const ends = this.recordEnds(block);
+    const L = block.length;
+    const nrec = ends.length + (ends.length === 0 || ends[ends.length - 1]! < L - 1 ? 1 : 0);
+    let rows: string[][] | undefined;
+    try {
+      rows = csvParse(block, this.parseOpts) as string[][];
+      if (rows.length !== nrec) rows = undefined;
+    } catch {
+      rows = undefined;
+    }
+    const firstLine = this.line + 1;
+    // Line numbers are only needed for rejected records: count newlines lazily.
+    let lnOff = 0;
+    let lnNum = firstLine;
+    const lineAt = (off: number): number => {
+      lnNum += countNewlines(block, lnOff, off);
+      lnOff = off;
+      return lnNum;
+    };
+    this.line += countNewlines(block);
+    let start = 0;
+    for (let i = 0; i < nrec; i++) {
+      const e = i < ends.length ? ends[i]! : L;
+      const end = e > start && e < L && block.charCodeAt(e - 1) === CR ? e - 1 : e;
+      const text = block.slice(start, end);
+      if (text === '') {
+        this.row(null, text, 0, out);
+      } else if (rows) {
+        this.row(rows[i]!, text, start, out, lineAt);
+      } else {
+        let one: string[][] | undefined;
+        try {
+          one = csvParse(text, this.parseOpts) as string[][];
+        } catch (err) {
+          this.errors.reject(this.source, lineAt(start), 'malformed CSV: ' + csvReason(err), text);
+        }
+        if (one) {
+          if (one.length === 1) this.row(one[0]!, text, start, out, lineAt);
+          else this.errors.reject(this.source, lineAt(start), 'malformed CSV: not one record', text);
+        }
+      }
+      start = e + 1;
+    }
+  }
+
+  /**
+   * One row: a blank line (`cells` null), a header, or a record.
+   * `at` is the line number, or (with `lineAt`) an offset to turn into one when needed.
+   */
+  private row(cells: string[] | null, text: string, at: number, out: Rec[], lineAt?: (off: number) => number): void {
+    if (cells === null) {
+      if (!this.noHeader) this.needHeader = true;
+      return;
+    }
+    if (text.length * 3 > this.max && longerThan(text, this.max)) {
+      this.errors.reject(this.source, lineAt ? lineAt(at) : at, 'malformed CSV: ' + overlongMessage('CSV record', this.max), text.slice(0, OVERLONG_TEXT_CHARS));
+      return;
+    }
+    if (this.needHeader) {
+      this.setHeader(cells, text);
+      return;
+    }
+    const names = this.names;
+    const n = names.length;
+    if (this.header === undefined) {
+      // --no-header: the first row fixes the fields.
+      const gen: string[] = [];
+      for (let i = 1; i <= cells.length; i++) gen.push(String(i));
+      this.names = gen;
+      this.header = { names: gen, raw: '' };
+      this.protoAt = -1;
+      return this.row(cells, text, at, out, lineAt);
+    }
+    if (cells.length !== n) {
+      this.errors.reject(
+        this.source,
+        lineAt ? lineAt(at) : at,
+        `malformed CSV: ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${n}`,
+        text,
+      );
+      return;
+    }
+    const rec: Rec = {};
+    const p = this.protoAt;
+    for (let j = 0; j < n; j++) {
+      if (j === p) Object.defineProperty(rec, '__proto__', { value: typeCell(cells[j]!), writable: true, enumerable: true, configurable: true });
+      else rec[names[j]!] = typeCell(cells[j]!);
+    }
+    setRaw(rec, text);
+    (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER] = this.header;
+    out.push(rec);
+  }
+
+  private setHeader(cells: string[], text: string): void {
+    const seen = new Set<string>();
+    for (const c of cells) {
+      if (seen.has(c)) {
+        throw new RuntimeError(`duplicate field name '${c}' in the header of ${this.source === '-' ? 'stdin' : this.source}`);
+      }
+      seen.add(c);
+    }
+    this.names = cells;
+    this.protoAt = cells.indexOf('__proto__');
+    this.header = { names: cells, raw: text };
+    this.needHeader = false;
+  }
+}
+
+/**
+ * CSV/TSV writer (SPEC §2).
+ *
+ * - The header comes from the first record's fields; when a record's field
+ *   names differ (as a set or in order), a blank line and a new header start a
+ *   schema change block. No field is ever dropped. A record with no fields is
+ *   not written (it has no cell).
+ * - Cells: null → empty; strings as they are; numbers as read (NumText) or
+ *   JavaScript's shortest form; booleans `true`/`false`; objects and arrays as
+ *   JSON text. A cell is quoted (RFC 4180, `"` doubled) only when it holds the
+ *   delimiter, a quote, CR or LF; leading and trailing blanks are kept without
+ *   quotes (the reader keeps them too). In a one-column file an empty cell is
+ *   written `""`, so that the row is not a blank line.
+ * - A record that still has its RAW text from the same format and delimiter is
+ *   written as that text, and the header of its block as the input's header
+ *   text, so unchanged input comes back byte for byte (apart from CRLF → LF).
+ */
+export class CsvWriter implements Writer {
+  private readonly delim: string;
+  private readonly needsQuote: RegExp;
+  private readonly rawOk: boolean;
+  /** Column names in output order, or null before the first record. */
+  private cols: readonly string[] | null = null;
+  /** The same names in the order the record's own keys enumerate (integer-like names first, as JS orders keys). */
+  private keyOrder: readonly string[] = [];
+  /** The input header whose rows can be written as their RAW text in the current block. */
+  private curHeader: CsvHeader | undefined;
+
+  constructor(format: 'csv' | 'tsv', opts: WriterOptions) {
+    const d = opts.delimiter ?? (format === 'tsv' ? '\t' : ',');
+    checkDelimiter(d);
+    this.delim = d;
+    this.needsQuote = new RegExp(`[${d === ']' || d === '\\' || d === '^' || d === '-' ? '\\' + d : d}"\\r\\n]`);
+    const inDelim = opts.inputDelimiter ?? (opts.inputFormat === 'tsv' ? '\t' : ',');
+    this.rawOk = (opts.inputFormat === 'csv' || opts.inputFormat === 'tsv') && inDelim === d;
+  }
+
+  write(batch: Batch): string {
+    let s = '';
+    for (let i = 0; i < batch.length; i++) {
+      const rec = batch[i]!;
+      const raw = this.rawOk ? rawOf(rec) : undefined;
+      const h = raw !== undefined ? (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER] : undefined;
+      if (h !== undefined && h === this.curHeader) {
+        s += raw + '\n';
+        continue;
+      }
+      if (!this.sameFields(rec, h)) {
+        const head = this.startBlock(rec, h);
+        if (head === undefined) continue; // a record without fields
+        s += head;
+      }
+      s += (h !== undefined && h === this.curHeader ? raw : this.formatRow(rec)) + '\n';
+    }
+    return s;
+  }
+
+  end(): string {
+    return '';
+  }
+
+  /** True when `rec` has exactly the current columns (for an unchanged record: its header names equal them). */
+  private sameFields(rec: Rec, h: CsvHeader | undefined): boolean {
+    const cols = this.cols;
+    if (cols === null) return false;
+    if (h !== undefined) {
+      const n = h.names;
+      if (n.length !== cols.length) return false;
+      for (let i = 0; i < n.length; i++) if (n[i] !== cols[i]) return false;
+      if (h.raw !== '' || this.curHeader === undefined) this.curHeader = h;
+      return true;
+    }
+    const ko = this.keyOrder;
+    let i = 0;
+    for (const k in rec) {
+      if (k !== ko[i]) return false;
+      i++;
+    }
+    return i === ko.length;
+  }
+
+  /** Start a block for `rec`'s fields; returns its text (blank line + header), or undefined for a record without fields. */
+  private startBlock(rec: Rec, h: CsvHeader | undefined): string | undefined {
+    const keys = Object.keys(rec);
+    if (keys.length === 0) return undefined;
+    const sep = this.cols === null ? '' : '\n';
+    this.keyOrder = keys;
+    if (h !== undefined && h.names.length === keys.length) {
+      this.cols = h.names;
+      this.curHeader = h;
+      if (h.raw !== '') return sep + h.raw + '\n';
+    } else {
+      this.cols = keys;
+      this.curHeader = undefined;
+    }
+    const cols = this.cols;
+    let line = '';
+    for (let j = 0; j < cols.length; j++) line += (j > 0 ? this.delim : '') + this.quote(cols[j]!);
+    if (line === '') line = '""';
+    return sep + line + '\n';
+  }
+
+  private quote(s: string): string {
+    return this.needsQuote.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+
+  /** One row in column order. */
+  private formatRow(rec: Rec): string {
+    const cols = this.cols!;
+    const d = this.delim;
+    let line = '';
+    for (let j = 0; j < cols.length; j++) {
+      const v = rec[cols[j]!];
+      let c: string;
+      if (typeof v === 'string') c = this.needsQuote.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+      else if (typeof v === 'number') c = String(v);
+      else if (v === null || v === undefined) c = '';
+      else if (v instanceof NumText) c = v.text;
+      else if (typeof v === 'boolean') c = v ? 'true' : 'false';
+      else c = this.quote(stringifyValue(v) ?? '');
+      line = j === 0 ? c : line + d + c;
+    }
+    return line === '' && cols.length === 1 ? '""' : line;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Record formats: readers (text chunks → batches of records) and writers
+ * (batches → text), and how sluice picks the input format.
+ */
+import type { InputFormat, OutputFormat, Reader, ReaderOptions, Writer, WriterOptions } from '../engine/types.js';
+import { CsvReader, CsvWriter } from './csv.js';
+import { NdjsonReader, NdjsonWriter } from './ndjson.js';
+import { TableWriter } from './table.js';
+
+export { CSV_HEADER, CsvReader, CsvWriter, checkDelimiter, type CsvHeader } from './csv.js';
+export { NdjsonReader, NdjsonWriter } from './ndjson.js';
+export { TableWriter, displayWidth } from './table.js';
+export { parseExact, mayHoldInexactNumber } from './exactjson.js';
+export { DEFAULT_MAX_LINE_BYTES } from './common.js';
+
+/**
+ * A reader for one source.
+ * @param format `ndjson`, `csv` or `tsv`
+ * @param opts   source name, error sink, delimiter (default `,` for csv, tab
+ *               for tsv), `noHeader`, `maxLineBytes` (default 64 MiB)
+ * @throws UsageError for a delimiter that is not one character other than `"`, CR, LF
+ */
+export function createReader(format: InputFormat, opts: ReaderOptions): Reader {
+  if (format === 'ndjson') return new NdjsonReader(opts);
+  return new CsvReader({
+    source: opts.source,
+    errors: opts.errors,
+    delimiter: opts.delimiter ?? (format === 'tsv' ? '\t' : ','),
+    noHeader: opts.noHeader,
+    maxLineBytes: opts.maxLineBytes,
+  });
+}
+
+/**
+ * A writer for the output.
+ * @param format `ndjson`, `csv`, `tsv` or `table`
+ * @param opts   delimiter (default `,` for csv, tab for tsv), colour (table),
+ *               and the input format and delimiter (records still carrying
+ *               their RAW text are written as it when the formats match)
+ * @throws UsageError for a bad delimiter
+ */
+export function createWriter(format: OutputFormat, opts: WriterOptions): Writer {
+  switch (format) {
+    case 'ndjson':
+      return new NdjsonWriter(opts);
+    case 'csv':
+    case 'tsv':
+      return new CsvWriter(format, opts);
+    case 'table':
+      return new TableWriter(opts);
+  }
+}
+
+/**
+ * Guess the input format from the start of the input (SPEC §1): the first
+ * character that is not blank (space, tab, CR, LF) or a UTF-8 BOM is `{` →
+ * `ndjson`; anything else (and empty input) → `csv`.
+ */
+export function sniffFormat(firstChunk: string): InputFormat {
+  const m = /[^\s\ufeff]/.exec(firstChunk);
+  return m && m[0] === '{' ? 'ndjson' : 'csv';
+}
+
+/**
+ * The input format a file name implies (case-insensitive): `.ndjson`, `.jsonl`,
+ * `.json` → ndjson; `.csv` → csv; `.tsv`, `.tab` → tsv; otherwise undefined.
+ */
+export function formatFromPath(path: string): InputFormat | undefined {
+  const m = /\.([A-Za-z]+)$/.exec(path);
+  if (!m) return undefined;
+  switch (m[1]!.toLowerCase()) {
+    case 'ndjson':
+    case 'jsonl':
+    case 'json':
+      return 'ndjson';
+    case 'csv':
+      return 'csv';
+    case 'tsv':
+    case 'tab':
+      return 'tsv';
+    default:
+      return undefined;
+  }
+}

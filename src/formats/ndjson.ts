@@ -1,0 +1,204 @@
+/**
+ * NDJSON (one JSON object per line) reader and writer.
+ *
+ * The reader splits each chunk into lines itself (an `indexOf('\n')` loop,
+ * the unfinished last line carried to the next chunk) and returns one batch
+ * per chunk: no per-line events. Each record keeps its line as `RAW`, so an
+ * unchanged record is written back byte for byte.
+ */
+import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
+import { NumText, rawOf, setRaw, stringifyRecord } from '../engine/values.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, longerThan, overlongMessage } from './common.js';
+import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
+
+/** Options of the NDJSON reader. */
+export interface NdjsonReaderOptions {
+  /** Source name for messages (`-` for stdin). */
+  source: string;
+  errors: ErrorSink;
+  /** A line longer than this many UTF-8 bytes (without its line end) is malformed. Default 64 MiB. */
+  maxLineBytes?: number;
+}
+
+const INEXACT_G = new RegExp(INEXACT_NUMBER_RE.source, 'g');
+const BLANK = /^[ \t\r\f\v]*$/;
+
+/** Index of the next match of global `re` from its lastIndex, or Infinity. */
+function nextMatch(re: RegExp, s: string): number {
+  const m = re.exec(s);
+  return m ? m.index : Infinity;
+}
+
+/** A short reason from a JSON.parse error (Node 20 quotes the whole text in it; drop that). */
+function reasonOf(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position (\d+)/, (_, p: string) => ` at column ${+p + 1}`);
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return 'a string';
+  if (typeof v === 'number' || v instanceof NumText) return 'a number';
+  return 'a ' + typeof v;
+}
+
+/**
+ * NDJSON reader (SPEC §2): a UTF-8 BOM at the start of the source is ignored;
+ * LF and CRLF line ends; blank (empty or whitespace-only) lines are skipped;
+ * every other line must be one JSON object, else it is rejected as
+ * `malformed NDJSON: <reason>` with its 1-based line number. A line longer
+ * than `maxLineBytes` UTF-8 bytes is rejected (with its first 1024
+ * characters as text) without being buffered whole: the reader skips to the
+ * next newline.
+ *
+ * Numbers: lines that may hold a number `JSON.parse` would not keep as read
+ * (see `INEXACT_NUMBER_RE`; one regex scan per chunk) are parsed by
+ * `parseExact`, which yields `NumText` for them; other lines by `JSON.parse`.
+ */
+export class NdjsonReader implements Reader {
+  private readonly source: string;
+  private readonly errors: ErrorSink;
+  private readonly max: number;
+  /** The unfinished last line of the previous chunk(s). */
+  private tail = '';
+  /** Number of lines completed so far (the next line is `line + 1`). */
+  private line = 0;
+  private atStart = true;
+  /** Inside an overlong line: discard until the next newline. */
+  private skipping = false;
+
+  constructor(opts: NdjsonReaderOptions) {
+    this.source = opts.source;
+    this.errors = opts.errors;
+    this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
+
+  feed(chunk: string): Batch {
+    const out: Rec[] = [];
+    if (chunk.length === 0) return out;
+    if (this.atStart) {
+      this.atStart = false;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    }
+    let pos = 0;
+    let nl = chunk.indexOf('\n');
+    if (this.skipping) {
+      if (nl < 0) return out;
+      this.skipping = false;
+      this.line++;
+      pos = nl + 1;
+      nl = chunk.indexOf('\n', pos);
+    } else if (this.tail !== '') {
+      if (nl < 0) {
+        this.tail += chunk;
+        this.checkTail();
+        return out;
+      }
+      const text = this.tail + chunk.slice(0, nl);
+      this.tail = '';
+      this.handle(text, ++this.line, mayHoldInexactNumber(text), out);
+      pos = nl + 1;
+      nl = chunk.indexOf('\n', pos);
+    }
+    // Position of the next place a number may not survive JSON.parse (one regex scan per chunk).
+    const re = INEXACT_G;
+    re.lastIndex = pos;
+    let suspect = nl >= 0 ? nextMatch(re, chunk) : Infinity;
+    while (nl >= 0) {
+      const exact = suspect < nl;
+      this.handle(chunk.slice(pos, nl), ++this.line, exact, out);
+      pos = nl + 1;
+      nl = chunk.indexOf('\n', pos);
+      if (exact) {
+        re.lastIndex = pos;
+        suspect = nl >= 0 ? nextMatch(re, chunk) : Infinity;
+      }
+    }
+    if (pos < chunk.length) {
+      this.tail = pos === 0 ? chunk : chunk.slice(pos);
+      this.checkTail();
+    }
+    return out;
+  }
+
+  end(): Batch {
+    const out: Rec[] = [];
+    if (this.tail !== '') {
+      const text = this.tail;
+      this.tail = '';
+      this.handle(text, ++this.line, mayHoldInexactNumber(text), out);
+    }
+    this.skipping = false;
+    return out;
+  }
+
+  /** The unfinished line has grown beyond the limit: reject it now and skip the rest of it. */
+  private checkTail(): void {
+    if (this.tail.length * 3 > this.max && longerThan(this.tail, this.max)) {
+      const text = this.tail.slice(0, OVERLONG_TEXT_CHARS);
+      this.tail = '';
+      this.skipping = true;
+      this.errors.reject(this.source, this.line + 1, overlongMessage('NDJSON line', this.max), text);
+    }
+  }
+
+  /** Parse one line (without its `\n`) into `out`, or reject it. */
+  private handle(text: string, lineNo: number, exact: boolean, out: Rec[]): void {
+    const last = text.length - 1;
+    if (last >= 0 && text.charCodeAt(last) === 13) text = text.slice(0, last);
+    if (text.length === 0) return;
+    if (text.length * 3 > this.max && longerThan(text, this.max)) {
+      this.errors.reject(this.source, lineNo, overlongMessage('NDJSON line', this.max), text.slice(0, OVERLONG_TEXT_CHARS));
+      return;
+    }
+    let v: unknown;
+    try {
+      v = exact ? parseExact(text) : JSON.parse(text);
+    } catch (e) {
+      if (BLANK.test(text)) return; // a line of blanks only
+      this.errors.reject(this.source, lineNo, 'malformed NDJSON: ' + reasonOf(e), text);
+      return;
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !isPlain(v)) {
+      this.errors.reject(this.source, lineNo, `malformed NDJSON: not an object (${kindOf(v)})`, text);
+      return;
+    }
+    setRaw(v as Rec, text);
+    out.push(v as Rec);
+  }
+}
+
+/** A JSON object (not a NumText a top-level number became). */
+function isPlain(v: object): boolean {
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/**
+ * NDJSON writer: one line per record. A record that still has its `RAW` text
+ * from NDJSON input is written as that text; any other record as
+ * `stringifyRecord` (NumText numbers as read).
+ */
+export class NdjsonWriter implements Writer {
+  private readonly useRaw: boolean;
+  constructor(opts: WriterOptions) {
+    this.useRaw = opts.inputFormat === 'ndjson';
+  }
+  write(batch: Batch): string {
+    let s = '';
+    if (this.useRaw) {
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i]!;
+        const raw = rawOf(r);
+        s += (raw !== undefined ? raw : stringifyRecord(r)) + '\n';
+      }
+    } else {
+      for (let i = 0; i < batch.length; i++) s += stringifyRecord(batch[i]!) + '\n';
+    }
+    return s;
+  }
+  end(): string {
+    return '';
+  }
+}

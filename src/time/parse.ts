@@ -1,0 +1,695 @@
+/**
+ * Time values: parsing record fields into epoch milliseconds (`--time-format`,
+ * the expression function `time()`), and formatting epoch milliseconds back
+ * (`strftime()`, the `window_start`/`window_end` strings).
+ *
+ * Every time here is UTC. Calendar arithmetic uses Howard Hinnant's
+ * `days_from_civil` / `civil_from_days` algorithms ("chrono-Compatible
+ * Low-Level Date Algorithms", https://howardhinnant.github.io/date_algorithms.html),
+ * which are exact for the proleptic Gregorian calendar on both sides of 1970,
+ * so no per-record `Date` object or `Date.parse` call is needed.
+ */
+import { UsageError } from '../engine/errors.js';
+import { NumText } from '../engine/values.js';
+
+const MS_PER_DAY = 86_400_000;
+/** JavaScript's Date range: ±8.64e15 ms. Results beyond it are not times. */
+const MAX_MS = 8.64e15;
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian civil date.
+ * Howard Hinnant, `days_from_civil` (public domain). Exact for any integer year.
+ * @param y year (…, -1, 0, 1, …; 0 is 1 BC)
+ * @param m month 1–12
+ * @param d day 1–31
+ */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400; // [0, 399]
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1; // [0, 365]
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy; // [0, 146096]
+  return era * 146097 + doe - 719468;
+}
+
+/** A civil date: year, month 1–12, day 1–31. */
+export interface Civil {
+  y: number;
+  m: number;
+  d: number;
+}
+
+/**
+ * The civil date of a day number (days since 1970-01-01).
+ * Howard Hinnant, `civil_from_days` (public domain); the inverse of daysFromCivil.
+ */
+export function civilFromDays(z: number): Civil {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097; // [0, 146096]
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365); // [0, 399]
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100)); // [0, 365]
+  const mp = Math.floor((5 * doy + 2) / 153); // [0, 11]
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1; // [1, 31]
+  const m = mp < 10 ? mp + 3 : mp - 9; // [1, 12]
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
+}
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Number of days in month `m` (1–12) of year `y`. */
+export function daysInMonth(y: number, m: number): number {
+  return m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m]!;
+}
+
+// ---------------------------------------------------------------------------
+// ISO 8601
+// ---------------------------------------------------------------------------
+
+/** Two ASCII digits at `i`, or -1. */
+function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  if (a < 0 || a > 9 || b < 0 || b > 9) return -1;
+  return a * 10 + b;
+}
+
+/**
+ * Parse ISO 8601 (extended format) into epoch milliseconds, or null.
+ * Accepts `YYYY-MM-DD`, then optionally `T` (or `t` or a space) `HH:MM`,
+ * `:SS`, `.fff…` (or `,fff…`, any number of digits, truncated to ms), and a zone
+ * `Z`, `±HH`, `±HHMM` or `±HH:MM`. No zone means UTC. Fields are range-checked
+ * (month 1–12, the month's days, hour ≤ 23, minute and second ≤ 59).
+ * Hand-written because it is about 5× faster than `Date.parse`.
+ */
+export function parseIso(s: string): number | null {
+  const n = s.length;
+  if (n < 10) return null;
+  const y1 = d2(s, 0);
+  const y2 = d2(s, 2);
+  if (y1 < 0 || y2 < 0 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return null;
+  const y = y1 * 100 + y2;
+  const mo = d2(s, 5);
+  const d = d2(s, 8);
+  if (mo < 1 || mo > 12 || d < 1 || (d > 28 && d > daysInMonth(y, mo))) return null;
+  const day = daysFromCivil(y, mo, d) * MS_PER_DAY;
+  if (n === 10) return day;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 /* T */ && sep !== 116 /* t */ && sep !== 32 /* space */) return null;
+  if (n < 16 || s.charCodeAt(13) !== 58) return null;
+  const hh = d2(s, 11);
+  const mi = d2(s, 14);
+  if (hh < 0 || hh > 23 || mi < 0 || mi > 59) return null;
+  let t = day + hh * 3_600_000 + mi * 60_000;
+  let i = 16;
+  if (i < n && s.charCodeAt(i) === 58) {
+    const ss = d2(s, i + 1);
+    if (ss < 0 || ss > 59) return null;
+    t += ss * 1000;
+    i += 3;
+    const c = s.charCodeAt(i);
+    if (c === 46 /* . */ || c === 44 /* , */) {
+      i++;
+      const start = i;
+      let frac = 0;
+      let scale = 100;
+      for (; i < n; i++) {
+        const k = s.charCodeAt(i) - 48;
+        if (k < 0 || k > 9) break;
+        if (scale >= 1) {
+          frac += k * scale;
+          scale /= 10;
+        }
+      }
+      if (i === start) return null;
+      t += frac;
+    }
+  }
+  if (i === n) return t;
+  const z = s.charCodeAt(i);
+  if (z === 90 /* Z */ || z === 122 /* z */) return i + 1 === n ? t : null;
+  const off = parseOffset(s, i);
+  if (off === null || off.end !== n) return null;
+  return t - off.ms;
+}
+
+/** A numeric zone offset `±HH`, `±HHMM` or `±HH:MM` at `i`: its milliseconds east of UTC and where it ends. */
+function parseOffset(s: string, i: number): { ms: number; end: number } | null {
+  const sign = s.charCodeAt(i);
+  if (sign !== 43 /* + */ && sign !== 45 /* - */ && sign !== 0x2212 /* − */) return null;
+  const oh = d2(s, i + 1);
+  if (oh < 0 || oh > 23) return null;
+  let end = i + 3;
+  let om = 0;
+  if (s.charCodeAt(end) === 58) {
+    om = d2(s, end + 1);
+    if (om < 0) return null;
+    end += 3;
+  } else {
+    const m = d2(s, end);
+    if (m >= 0) {
+      om = m;
+      end += 2;
+    }
+  }
+  if (om > 59) return null;
+  const ms = (oh * 60 + om) * 60_000;
+  return { ms: sign === 43 ? ms : -ms, end };
+}
+
+// ---------------------------------------------------------------------------
+// Numbers
+// ---------------------------------------------------------------------------
+
+const NUMERIC_RE = /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
+
+/** A number value, or a string holding a decimal number; else null. */
+function numericValue(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (v instanceof NumText) return Number.isFinite(v.value) ? v.value : null;
+  if (typeof v === 'string' && NUMERIC_RE.test(v)) {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+function checkRange(ms: number): number | null {
+  return ms >= -MAX_MS && ms <= MAX_MS ? ms : null;
+}
+
+/** Epoch seconds (fractions allowed) to milliseconds, rounded to the nearest ms. */
+function secondsToMs(n: number): number | null {
+  return checkRange(Math.round(n * 1000));
+}
+
+// ---------------------------------------------------------------------------
+// strftime patterns
+// ---------------------------------------------------------------------------
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS_LOWER = MONTHS.map((m) => m.toLowerCase());
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const DAYS_LOWER = DAYS.map((d) => d.toLowerCase());
+
+/**
+ * The directives a pattern may use (for parsing and formatting):
+ * `%Y` year (4 digits), `%y` 2-digit year (69–99 → 19xx, else 20xx), `%m` month,
+ * `%d` day, `%e` space-padded day, `%j` day of year, `%H` hour 0–23, `%I` hour 1–12,
+ * `%p` AM/PM, `%M` minute, `%S` second, `%f` fraction of a second (formatted as
+ * 6 digits, microseconds; parsed as 1–9 digits), `%z` zone (`+0000`; parsed: `Z`,
+ * `±HH`, `±HHMM`, `±HH:MM`), `%Z` `UTC` (parsed: `UTC`, `GMT` or `Z`), `%b`/`%h`
+ * month abbreviation, `%B` month name, `%a` weekday abbreviation, `%A` weekday
+ * name, `%s` epoch seconds, `%T` = `%H:%M:%S`, `%F` = `%Y-%m-%d`, `%D` = `%m/%d/%y`,
+ * `%%` a percent sign.
+ */
+export const TIME_DIRECTIVES = 'YymdejHIpMSfzZbhBaAsTFD%';
+
+/** Expand the composite directives %T, %F, %D and check every directive; returns the tokens. */
+function tokenize(format: string): Array<{ lit: string } | { dir: string }> {
+  const out: Array<{ lit: string } | { dir: string }> = [];
+  let lit = '';
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i]!;
+    if (c !== '%') {
+      lit += c;
+      continue;
+    }
+    const dch = format[i + 1];
+    if (dch === undefined) throw new UsageError(`time format '${format}': a lone % at the end (write %% for a percent sign)`);
+    i++;
+    if (!TIME_DIRECTIVES.includes(dch)) {
+      throw new UsageError(`time format '${format}': unknown directive %${dch} (known: ${[...TIME_DIRECTIVES].map((x) => '%' + x).join(' ')})`);
+    }
+    if (dch === '%') {
+      lit += '%';
+      continue;
+    }
+    if (lit) out.push({ lit });
+    lit = '';
+    if (dch === 'T') out.push({ dir: 'H' }, { lit: ':' }, { dir: 'M' }, { lit: ':' }, { dir: 'S' });
+    else if (dch === 'F') out.push({ dir: 'Y' }, { lit: '-' }, { dir: 'm' }, { lit: '-' }, { dir: 'd' });
+    else if (dch === 'D') out.push({ dir: 'm' }, { lit: '/' }, { dir: 'd' }, { lit: '/' }, { dir: 'y' });
+    else out.push({ dir: dch });
+  }
+  if (lit) out.push({ lit });
+  return out;
+}
+
+/** Fields gathered while parsing one value with a strftime pattern. */
+interface Parts {
+  y: number;
+  m: number;
+  d: number;
+  j: number; // day of year, 0 = not given
+  h: number;
+  pm: number; // -1 none, 0 AM, 1 PM
+  h12: boolean;
+  mi: number;
+  s: number;
+  ms: number;
+  off: number;
+  epoch: number; // NaN unless %s
+}
+
+/** One step of a compiled parser: consume from `s` at `i`, fill `p`, return the new position or -1. */
+type Step = (s: string, i: number, p: Parts) => number;
+
+/** Read between `min` and `max` digits at `i`; returns [value, end] in a shared scratch, or false. */
+const num = { v: 0, end: 0 };
+function digits(s: string, i: number, min: number, max: number): boolean {
+  let v = 0;
+  let k = 0;
+  for (; k < max && i + k < s.length; k++) {
+    const c = s.charCodeAt(i + k) - 48;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+  }
+  if (k < min) return false;
+  num.v = v;
+  num.end = i + k;
+  return true;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** A step reading a 1–2 (or `min`–`max`) digit number in [lo, hi] into a field. */
+function numStep(min: number, max: number, lo: number, hi: number, set: (p: Parts, v: number) => void): Step {
+  return (s, i, p) => {
+    if (!digits(s, i, min, max) || num.v < lo || num.v > hi) return -1;
+    set(p, num.v);
+    return num.end;
+  };
+}
+
+/** A step matching one of `names` (case-insensitive, full name or 3-letter abbreviation). */
+function nameStep(names: string[], set: (p: Parts, idx: number) => void): Step {
+  return (s, i, p) => {
+    const rest = s.slice(i, i + 9).toLowerCase();
+    for (let k = 0; k < names.length; k++) {
+      const full = names[k]!;
+      if (rest.startsWith(full)) {
+        set(p, k);
+        return i + full.length;
+      }
+    }
+    for (let k = 0; k < names.length; k++) {
+      if (rest.startsWith(names[k]!.slice(0, 3))) {
+        set(p, k);
+        return i + 3;
+      }
+    }
+    return -1;
+  };
+}
+
+function directiveStep(dir: string): Step {
+  switch (dir) {
+    case 'Y':
+      return (s, i, p) => {
+        let neg = false;
+        if (s.charCodeAt(i) === 45) {
+          neg = true;
+          i++;
+        }
+        if (!digits(s, i, 4, 4)) return -1;
+        p.y = neg ? -num.v : num.v;
+        return num.end;
+      };
+    case 'y':
+      return numStep(2, 2, 0, 99, (p, v) => (p.y = v < 69 ? 2000 + v : 1900 + v));
+    case 'm':
+      return numStep(1, 2, 1, 12, (p, v) => (p.m = v));
+    case 'd':
+      return numStep(1, 2, 1, 31, (p, v) => (p.d = v));
+    case 'e':
+      return (s, i, p) => {
+        if (s.charCodeAt(i) === 32) i++;
+        if (!digits(s, i, 1, 2) || num.v < 1 || num.v > 31) return -1;
+        p.d = num.v;
+        return num.end;
+      };
+    case 'j':
+      return numStep(1, 3, 1, 366, (p, v) => (p.j = v));
+    case 'H':
+      return numStep(1, 2, 0, 23, (p, v) => (p.h = v));
+    case 'I':
+      return numStep(1, 2, 1, 12, (p, v) => {
+        p.h = v;
+        p.h12 = true;
+      });
+    case 'p':
+      return (s, i, p) => {
+        const a = s.charCodeAt(i) | 32;
+        const b = s.charCodeAt(i + 1) | 32;
+        if (b !== 109 /* m */ || (a !== 97 /* a */ && a !== 112) /* p */) return -1;
+        p.pm = a === 112 ? 1 : 0;
+        return i + 2;
+      };
+    case 'M':
+      return numStep(1, 2, 0, 59, (p, v) => (p.mi = v));
+    case 'S':
+      return numStep(1, 2, 0, 60, (p, v) => (p.s = v));
+    case 'f':
+      return (s, i, p) => {
+        let k = 0;
+        let ms = 0;
+        let scale = 100;
+        for (; k < 9 && i + k < s.length; k++) {
+          const c = s.charCodeAt(i + k) - 48;
+          if (c < 0 || c > 9) break;
+          if (scale >= 1) {
+            ms += c * scale;
+            scale /= 10;
+          }
+        }
+        if (k === 0) return -1;
+        p.ms = ms;
+        return i + k;
+      };
+    case 'z':
+      return (s, i, p) => {
+        const c = s.charCodeAt(i);
+        if (c === 90 || c === 122) {
+          p.off = 0;
+          return i + 1;
+        }
+        const off = parseOffset(s, i);
+        if (!off) return -1;
+        p.off = off.ms;
+        return off.end;
+      };
+    case 'Z':
+      return (s, i, p) => {
+        const w = s.slice(i, i + 3).toUpperCase();
+        if (w === 'UTC' || w === 'GMT') {
+          p.off = 0;
+          return i + 3;
+        }
+        if (w[0] === 'Z') {
+          p.off = 0;
+          return i + 1;
+        }
+        return -1;
+      };
+    case 'b':
+    case 'h':
+    case 'B':
+      return nameStep(MONTHS_LOWER, (p, k) => (p.m = k + 1));
+    case 'a':
+    case 'A':
+      return nameStep(DAYS_LOWER, () => {});
+    case 's':
+      return (s, i, p) => {
+        let neg = false;
+        if (s.charCodeAt(i) === 45) {
+          neg = true;
+          i++;
+        }
+        if (!digits(s, i, 1, 16)) return -1;
+        p.epoch = neg ? -num.v : num.v;
+        return num.end;
+      };
+    default:
+      throw new UsageError(`time format: unknown directive %${dir}`);
+  }
+}
+
+function literalStep(lit: string): Step {
+  // Whitespace in a pattern matches any run of whitespace, including none (as strptime).
+  const parts = lit.split(/(\s+)/).filter((x) => x !== '');
+  const steps: Step[] = parts.map((part) =>
+    /^\s+$/.test(part)
+      ? (s: string, i: number) => {
+          while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+          return i;
+        }
+      : (s: string, i: number) => (s.startsWith(part, i) ? i + part.length : -1),
+  );
+  if (steps.length === 1) return steps[0]!;
+  return (s, i, p) => {
+    for (const st of steps) {
+      i = st(s, i, p);
+      if (i < 0) return -1;
+    }
+    return i;
+  };
+}
+
+/** Compile a strftime pattern into a parser of strings (epoch ms or null). */
+function compilePattern(format: string): (s: string) => number | null {
+  const tokens = tokenize(format);
+  if (!tokens.some((t) => 'dir' in t)) {
+    throw new UsageError(`time format '${format}': no directive (use e.g. '%Y-%m-%d %H:%M:%S', or auto, epoch-s, epoch-ms)`);
+  }
+  const steps = tokens.map((t) => ('dir' in t ? directiveStep(t.dir) : literalStep(t.lit)));
+  const nSteps = steps.length;
+  const p: Parts = { y: 1970, m: 1, d: 1, j: 0, h: 0, pm: -1, h12: false, mi: 0, s: 0, ms: 0, off: 0, epoch: NaN };
+  return (s) => {
+    p.y = 1970;
+    p.m = 1;
+    p.d = 1;
+    p.j = 0;
+    p.h = 0;
+    p.pm = -1;
+    p.h12 = false;
+    p.mi = 0;
+    p.s = 0;
+    p.ms = 0;
+    p.off = 0;
+    p.epoch = NaN;
+    let i = 0;
+    for (let k = 0; k < nSteps; k++) {
+      i = steps[k]!(s, i, p);
+      if (i < 0) return null;
+    }
+    while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+    if (i !== s.length) return null;
+    if (!Number.isNaN(p.epoch)) return checkRange(p.epoch * 1000 + p.ms);
+    let h = p.h;
+    if (p.h12 || p.pm >= 0) {
+      if (p.pm >= 0) {
+        if (h > 12) return null;
+        h = (h % 12) + (p.pm === 1 ? 12 : 0);
+      }
+    }
+    let days: number;
+    if (p.j > 0) {
+      if (p.j > (isLeap(p.y) ? 366 : 365)) return null;
+      days = daysFromCivil(p.y, 1, 1) + p.j - 1;
+    } else {
+      if (p.d > daysInMonth(p.y, p.m)) return null;
+      days = daysFromCivil(p.y, p.m, p.d);
+    }
+    // A leap second (:60) is taken as the next second, as most parsers do.
+    return checkRange(days * MS_PER_DAY + h * 3_600_000 + p.mi * 60_000 + p.s * 1000 + p.ms - p.off);
+  };
+}
+
+/**
+ * Compile a time format once into a parser of field values.
+ *
+ * @param format `auto`: ISO 8601 with or without zone (see parseIso), a bare
+ *   date `YYYY-MM-DD`, or a number (or a string holding one): epoch seconds when
+ *   |n| < 1e11, else epoch milliseconds. `epoch-s` / `epoch-ms`: a number or
+ *   numeric string in that unit (fractions allowed; rounded to the ms).
+ *   Anything else is a strftime pattern (directives: see TIME_DIRECTIVES), which
+ *   must match the whole value (surrounding whitespace aside). Times without a
+ *   zone are UTC. Fields a pattern does not give default to 1970-01-01 00:00:00.
+ * @returns a function from a field value (string, number or NumText) to epoch
+ *   milliseconds (an integer for all but fractional epoch-ms input), or null when
+ *   the value is missing or unparseable or outside JavaScript's Date range.
+ * @throws UsageError for a pattern with an unknown directive, a lone `%`, or no directive.
+ */
+export function compileTimeParser(format: string): (v: unknown) => number | null {
+  switch (format) {
+    case 'auto':
+      return (v) => {
+        if (typeof v === 'string') {
+          const t = parseIso(v);
+          if (t !== null) return t;
+        }
+        const n = numericValue(v);
+        if (n === null) return null;
+        return Math.abs(n) < 1e11 ? secondsToMs(n) : checkRange(n);
+      };
+    case 'epoch-s':
+      return (v) => {
+        const n = numericValue(v);
+        return n === null ? null : secondsToMs(n);
+      };
+    case 'epoch-ms':
+      return (v) => {
+        const n = numericValue(v);
+        return n === null ? null : checkRange(n);
+      };
+    default: {
+      const parse = compilePattern(format);
+      return (v) => {
+        if (typeof v === 'string') return parse(v);
+        if (typeof v === 'number') return Number.isFinite(v) ? parse(String(v)) : null;
+        if (v instanceof NumText) return parse(v.text);
+        return null;
+      };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Formatting
+// ---------------------------------------------------------------------------
+
+function pad2(n: number): string {
+  return n < 10 ? '0' + n : '' + n;
+}
+function pad3(n: number): string {
+  return n < 10 ? '00' + n : n < 100 ? '0' + n : '' + n;
+}
+function padYear(y: number): string {
+  if (y >= 0 && y <= 9999) return y < 1000 ? ('000' + y).slice(-4) : '' + y;
+  return y < 0 ? '-' + ('000' + -y).slice(-Math.max(4, String(-y).length)) : '' + y;
+}
+
+/** Broken-down UTC time of an epoch-ms value. */
+interface Tm {
+  y: number;
+  m: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
+  wday: number;
+  yday: number;
+  days: number;
+}
+
+function breakDown(ms: number): Tm {
+  const t = Math.floor(ms);
+  const days = Math.floor(t / MS_PER_DAY);
+  let rem = t - days * MS_PER_DAY;
+  const c = civilFromDays(days);
+  const h = Math.floor(rem / 3_600_000);
+  rem -= h * 3_600_000;
+  const mi = Math.floor(rem / 60_000);
+  rem -= mi * 60_000;
+  const s = Math.floor(rem / 1000);
+  const wday = (((days + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+  return { y: c.y, m: c.m, d: c.d, h, mi, s, ms: rem - s * 1000, wday, yday: days - daysFromCivil(c.y, 1, 1), days };
+}
+
+/** A compiled formatter: epoch ms to text. */
+type Formatter = (ms: number) => string;
+
+function compileFormatter(format: string): Formatter {
+  const tokens = tokenize(format);
+  const parts: Array<(tm: Tm) => string> = tokens.map((t) => {
+    if ('lit' in t) {
+      const lit = t.lit;
+      return () => lit;
+    }
+    switch (t.dir) {
+      case 'Y':
+        return (tm) => padYear(tm.y);
+      case 'y':
+        return (tm) => pad2(((tm.y % 100) + 100) % 100);
+      case 'm':
+        return (tm) => pad2(tm.m);
+      case 'd':
+        return (tm) => pad2(tm.d);
+      case 'e':
+        return (tm) => (tm.d < 10 ? ' ' + tm.d : '' + tm.d);
+      case 'j':
+        return (tm) => pad3(tm.yday + 1);
+      case 'H':
+        return (tm) => pad2(tm.h);
+      case 'I':
+        return (tm) => pad2(tm.h % 12 === 0 ? 12 : tm.h % 12);
+      case 'p':
+        return (tm) => (tm.h < 12 ? 'AM' : 'PM');
+      case 'M':
+        return (tm) => pad2(tm.mi);
+      case 'S':
+        return (tm) => pad2(tm.s);
+      case 'f':
+        return (tm) => pad3(tm.ms) + '000';
+      case 'z':
+        return () => '+0000';
+      case 'Z':
+        return () => 'UTC';
+      case 'b':
+      case 'h':
+        return (tm) => MONTHS[tm.m - 1]!.slice(0, 3);
+      case 'B':
+        return (tm) => MONTHS[tm.m - 1]!;
+      case 'a':
+        return (tm) => DAYS[tm.wday]!.slice(0, 3);
+      case 'A':
+        return (tm) => DAYS[tm.wday]!;
+      case 's':
+        return (tm) => String(Math.floor((tm.days * MS_PER_DAY + tm.h * 3_600_000 + tm.mi * 60_000 + tm.s * 1000) / 1000));
+      default:
+        throw new UsageError(`time format: unknown directive %${t.dir}`);
+    }
+  });
+  return (ms) => {
+    const tm = breakDown(ms);
+    let out = '';
+    for (let i = 0; i < parts.length; i++) out += parts[i]!(tm);
+    return out;
+  };
+}
+
+const formatterCache = new Map<string, Formatter>();
+
+/**
+ * Compile a strftime pattern once into a formatter of epoch milliseconds (UTC).
+ * @throws UsageError for an unknown directive or a lone `%`.
+ */
+export function compileStrftime(format: string): (ms: number) => string {
+  return compileFormatter(format);
+}
+
+/**
+ * Format epoch milliseconds as UTC text with a strftime pattern (the directives
+ * of TIME_DIRECTIVES; `%f` gives 6 digits, microseconds; `%z` gives `+0000`).
+ * Compiled patterns are cached (up to 64), so a constant pattern costs one
+ * Map lookup per call.
+ * @throws UsageError for an unknown directive or a lone `%`.
+ */
+export function strftime(ms: number, format: string): string {
+  let f = formatterCache.get(format);
+  if (f === undefined) {
+    f = compileFormatter(format);
+    if (formatterCache.size >= 64) formatterCache.clear();
+    formatterCache.set(format, f);
+  }
+  return f(ms);
+}
+
+/**
+ * ISO 8601 UTC text with milliseconds: `2001-01-01T00:00:00.000Z`, also for
+ * times before 1970. Years outside 0–9999 are written as JavaScript's
+ * `toISOString` does (`+012345`, `-000001`). Fractions of a millisecond are
+ * floored.
+ */
+export function isoString(ms: number): string {
+  const t = Math.floor(ms);
+  const days = Math.floor(t / MS_PER_DAY);
+  let rem = t - days * MS_PER_DAY;
+  const c = civilFromDays(days);
+  const h = Math.floor(rem / 3_600_000);
+  rem -= h * 3_600_000;
+  const mi = Math.floor(rem / 60_000);
+  rem -= mi * 60_000;
+  const s = Math.floor(rem / 1000);
+  const y = c.y;
+  const ys = y >= 0 && y <= 9999 ? (y < 1000 ? ('000' + y).slice(-4) : '' + y) : (y < 0 ? '-' : '+') + ('00000' + Math.abs(y)).slice(-6);
+  return ys + '-' + pad2(c.m) + '-' + pad2(c.d) + 'T' + pad2(h) + ':' + pad2(mi) + ':' + pad2(s) + '.' + pad3(rem - s * 1000) + 'Z';
+}

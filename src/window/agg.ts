@@ -1,0 +1,457 @@
+/**
+ * Windowed aggregation: `agg` after `window` (SPEC §4.2). Each group is emitted
+ * once, when its window closes: fields `window_start`, `window_end` (count
+ * windows: `window_id`), then the keys, then the aggregates. Windows come out
+ * in order of end, then start; groups inside a window in order of first
+ * appearance.
+ *
+ * - Tumbling windows: one map of groups per open window, closed by the watermark.
+ * - Sliding windows: records go into panes of gcd(size, slide) (Li, Maier,
+ *   Tufte, Papadimos, Tucker, "No Pane, No Gain", SIGMOD Record 2005); each
+ *   group keeps its panes in a Two-Stacks queue (twostacks.ts), so closing a
+ *   window costs O(1) amortised merges per group instead of a merge of all its
+ *   panes, and a record is added once, not once per window. This needs
+ *   `clone` on the plan; without it, records are added to every window they
+ *   belong to (same results, slower for long windows with short slides).
+ * - Session and count windows: the window stage tags records with their
+ *   session / count windows and tells this stage about merges and closes.
+ */
+import type { AggPlan, GroupState } from '../agg/types.js';
+import type { Batch, Rec, Stage } from '../engine/types.js';
+import { RuntimeError } from '../engine/errors.js';
+import { EVENT_TIME } from '../engine/values.js';
+import { isoString } from '../time/parse.js';
+import { type WindowSpec, floorMod, gcd, lastWindowStart, nextWindowEnd } from './spec.js';
+import { type CountWindow, type Session, type WindowConsumer, sessionRoot } from './stage.js';
+import { WINDOW_TAG } from './tags.js';
+import { TwoStacks } from './twostacks.js';
+
+/** An AggPlan that may also deep-copy a group state (needed for pane sharing in sliding windows). */
+export type CloneableAggPlan = AggPlan & { clone?(g: GroupState): GroupState };
+
+/** A windowed aggregation stage, which also listens to its window stage. */
+export type WindowedAggStage = Stage & WindowConsumer & { stats: { lateInAgg: number; strategy: string } };
+
+function lostTag(): never {
+  throw new RuntimeError(
+    'agg: a record reached the windowed agg without its window tag (a verb between window and agg must keep EVENT_TIME; see carryWindowTags)',
+  );
+}
+
+/** One group's state inside a window or pane, with the arrival number of its first record. */
+interface Part {
+  g: GroupState;
+  seq: number;
+}
+
+const noConsumer = {
+  sessionMerged(): void {},
+  closed(): void {},
+};
+
+/**
+ * The windowed aggregation for tumbling and sliding windows.
+ * @param plan the compiled agg (with `clone` for pane sharing in sliding windows)
+ * @param spec the window's spec (kind tumbling or sliding)
+ * @param next downstream stage
+ * @param opts `panes: false` forces the per-window strategy (for tests)
+ */
+export function buildTimeWindowAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage, opts: { panes?: boolean } = {}): WindowedAggStage {
+  const usePanes = spec.size !== spec.slide && typeof plan.clone === 'function' && opts.panes !== false;
+  return usePanes ? paneAgg(plan, spec, next) : perWindowAgg(plan, spec, next);
+}
+
+/** Tumbling windows, and sliding windows without `clone`: a map of groups per open window. */
+function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAggStage {
+  const size = spec.size;
+  const slide = spec.slide;
+  const offset = spec.offset;
+  interface Win {
+    start: number;
+    groups: Map<string, GroupState>;
+  }
+  const open = new Map<number, Win>();
+  /** Starts of open windows, ascending (windows of one size: order of end = order of start). */
+  let starts: number[] = [];
+  let closedUpTo = -Infinity;
+  let lastWin: Win | null = null;
+  const stats = { lateInAgg: 0, strategy: size === slide ? 'tumbling' : 'per-window' };
+
+  function win(start: number): Win {
+    let w = open.get(start);
+    if (w === undefined) {
+      w = { start, groups: new Map() };
+      open.set(start, w);
+      let i = starts.length;
+      while (i > 0 && starts[i - 1]! > start) i--;
+      starts.splice(i, 0, start);
+    }
+    return w;
+  }
+  function addTo(w: Win, rec: Rec): void {
+    const k = plan.groupKey(rec);
+    let g = w.groups.get(k);
+    if (g === undefined) {
+      g = plan.newGroup(rec);
+      w.groups.set(k, g);
+    }
+    plan.add(g, rec);
+  }
+  function emit(upTo: number): void {
+    let n = 0;
+    while (n < starts.length && starts[n]! + size <= upTo) n++;
+    if (n === 0) return;
+    const out: Rec[] = [];
+    for (let i = 0; i < n; i++) {
+      const w = open.get(starts[i]!)!;
+      open.delete(w.start);
+      if (w === lastWin) lastWin = null;
+      const ws = isoString(w.start);
+      const we = isoString(w.start + size);
+      for (const g of w.groups.values()) out.push(plan.output(g, { window_start: ws, window_end: we }));
+    }
+    starts = starts.slice(n);
+    if (out.length > 0) next.push(out);
+  }
+
+  return {
+    stats,
+    ...noConsumer,
+    push(batch: Batch): void {
+      for (let i = 0; i < batch.length; i++) {
+        const rec = batch[i]!;
+        const t = (rec as { [EVENT_TIME]?: number })[EVENT_TIME];
+        if (typeof t !== 'number') lostTag();
+        const ls = t - floorMod(t - offset, slide);
+        if (ls + size <= closedUpTo) {
+          stats.lateInAgg++;
+          continue;
+        }
+        if (lastWin !== null && lastWin.start === ls) addTo(lastWin, rec);
+        else addTo((lastWin = win(ls)), rec);
+        for (let s = ls - slide; s > t - size && s + size > closedUpTo; s -= slide) addTo(win(s), rec);
+      }
+    },
+    watermark(ms: number): void {
+      if (ms > closedUpTo) {
+        closedUpTo = ms;
+        emit(ms);
+      }
+      next.watermark(ms);
+    },
+    end(): void {
+      emit(Infinity);
+      next.end();
+    },
+  };
+}
+
+/** Sliding windows with pane sharing and a Two-Stacks queue per group. */
+function paneAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): WindowedAggStage {
+  const size = spec.size;
+  const slide = spec.slide;
+  const offset = spec.offset;
+  const pane = gcd(size, slide);
+  const panesPerWindow = size / pane;
+  const monoid = { merge: (a: GroupState, b: GroupState) => plan.merge(a, b), clone: (g: GroupState) => plan.clone!(g) };
+  const stats = { lateInAgg: 0, strategy: `panes of ${pane} ms, Two-Stacks` };
+
+  /** Panes not yet in the queues (index ≥ frontier): pane index → group key → part. */
+  const pendingPanes = new Map<number, Map<string, Part>>();
+  /** Their indices, ascending. */
+  let pendingIdx: number[] = [];
+  /** Groups with panes in their queue. */
+  const active = new Map<string, TwoStacks>();
+  /**
+   * Records that arrived for panes already in the queues (below the frontier)
+   * while some of their windows were still open: added to each such window
+   * directly. Window start → group key → part.
+   */
+  const corrections = new Map<number, Map<string, Part>>();
+  /** Panes below this index have been moved into the queues. */
+  let frontier = -Infinity;
+  let closedUpTo = -Infinity;
+  let seq = 0;
+  let lastPaneIdx = NaN;
+  let lastPane: Map<string, Part> | null = null;
+
+  function addPart(m: Map<string, Part>, rec: Rec, s: number): void {
+    const k = plan.groupKey(rec);
+    let p = m.get(k);
+    if (p === undefined) {
+      p = { g: plan.newGroup(rec), seq: s };
+      m.set(k, p);
+    }
+    plan.add(p.g, rec);
+  }
+  function paneMap(idx: number): Map<string, Part> {
+    if (idx === lastPaneIdx) return lastPane!;
+    let m = pendingPanes.get(idx);
+    if (m === undefined) {
+      m = new Map();
+      pendingPanes.set(idx, m);
+      let i = pendingIdx.length;
+      while (i > 0 && pendingIdx[i - 1]! > idx) i--;
+      pendingIdx.splice(i, 0, idx);
+    }
+    lastPaneIdx = idx;
+    lastPane = m;
+    return m;
+  }
+
+  /** Close the window starting at `a`, appending its groups to `out`. */
+  function closeWindow(a: number, out: Rec[]): void {
+    const startPane = Math.round((a - offset) / pane);
+    const endPane = startPane + panesPerWindow;
+    let n = 0;
+    while (n < pendingIdx.length && pendingIdx[n]! < endPane) {
+      const idx = pendingIdx[n]!;
+      const m = pendingPanes.get(idx)!;
+      pendingPanes.delete(idx);
+      for (const [k, p] of m) {
+        let q = active.get(k);
+        if (q === undefined) {
+          q = new TwoStacks(monoid);
+          active.set(k, q);
+        }
+        q.push(idx, p.g, p.seq);
+      }
+      n++;
+    }
+    if (n > 0) {
+      pendingIdx = pendingIdx.slice(n);
+      lastPaneIdx = NaN;
+      lastPane = null;
+    }
+    if (endPane > frontier) frontier = endPane;
+    const rows: Part[] = [];
+    const byKey = new Map<string, Part>();
+    for (const [k, q] of active) {
+      q.evictBefore(startPane);
+      if (q.empty) {
+        active.delete(k);
+        continue;
+      }
+      const r = q.query();
+      const p = { g: r.g, seq: r.seq };
+      rows.push(p);
+      byKey.set(k, p);
+    }
+    const corr = corrections.get(a);
+    if (corr !== undefined) {
+      corrections.delete(a);
+      for (const [k, c] of corr) {
+        const p = byKey.get(k);
+        if (p === undefined) rows.push(c);
+        else {
+          // The queue's result may be the queue's own state: merge into a copy.
+          const g = plan.clone!(p.g);
+          plan.merge(g, c.g);
+          p.g = g;
+          if (c.seq < p.seq) p.seq = c.seq;
+        }
+      }
+    }
+    if (rows.length === 0) return;
+    rows.sort((x, y) => x.seq - y.seq);
+    const ws = isoString(a);
+    const we = isoString(a + size);
+    for (const p of rows) out.push(plan.output(p.g, { window_start: ws, window_end: we }));
+  }
+
+  function closeUpTo(limit: number): void {
+    const out: Rec[] = [];
+    // The first window not yet closed: the smallest end beyond what was closed.
+    let a = closedUpTo === -Infinity ? -Infinity : nextWindowEnd(closedUpTo, offset, size, slide) - size;
+    for (;;) {
+      if (active.size === 0 && corrections.size === 0) {
+        // Nothing in the queues: jump to the first window holding a pending pane.
+        if (pendingIdx.length === 0) break;
+        const first = offset + pendingIdx[0]! * pane;
+        const aData = lastWindowStart(first - size, offset, slide) + slide;
+        if (aData > a) a = aData;
+      }
+      if (a + size > limit) break;
+      closeWindow(a, out);
+      a += slide;
+    }
+    closedUpTo = limit;
+    if (out.length > 0) next.push(out);
+  }
+
+  return {
+    stats,
+    ...noConsumer,
+    push(batch: Batch): void {
+      for (let i = 0; i < batch.length; i++) {
+        const rec = batch[i]!;
+        const t = (rec as { [EVENT_TIME]?: number })[EVENT_TIME];
+        if (typeof t !== 'number') lostTag();
+        const idx = Math.floor((t - offset) / pane);
+        const s = seq++;
+        if (idx >= frontier) {
+          addPart(paneMap(idx), rec, s);
+          continue;
+        }
+        // Its pane is already queued: add it to each of its windows still open.
+        let any = false;
+        for (let a = lastWindowStart(t, offset, slide); a > t - size && a + size > closedUpTo; a -= slide) {
+          let m = corrections.get(a);
+          if (m === undefined) {
+            m = new Map();
+            corrections.set(a, m);
+          }
+          addPart(m, rec, s);
+          any = true;
+        }
+        if (!any) stats.lateInAgg++;
+      }
+    },
+    watermark(ms: number): void {
+      if (ms > closedUpTo) closeUpTo(ms);
+      next.watermark(ms);
+    },
+    end(): void {
+      closeUpTo(Infinity);
+      next.end();
+    },
+  };
+}
+
+/** Session windows: one map of groups per session, told of merges and closes by the window stage. */
+export function buildSessionAgg(plan: AggPlan, next: Stage): WindowedAggStage {
+  let seq = 0;
+  /** Sessions holding groups, for end of input. */
+  const live = new Set<Session>();
+  const stats = { lateInAgg: 0, strategy: 'session' };
+
+  function emitSessions(list: readonly Session[], out: Rec[]): void {
+    for (const s of list) {
+      const m = s.agg as Map<string, Part> | undefined;
+      if (m === undefined) continue;
+      s.agg = undefined;
+      live.delete(s);
+      const parts = [...m.values()].sort((x, y) => x.seq - y.seq);
+      const ws = isoString(s.start);
+      const we = isoString(s.end);
+      for (const p of parts) out.push(plan.output(p.g, { window_start: ws, window_end: we }));
+    }
+  }
+
+  return {
+    stats,
+    push(batch: Batch): void {
+      for (let i = 0; i < batch.length; i++) {
+        const rec = batch[i]!;
+        const tag = (rec as { [WINDOW_TAG]?: Session })[WINDOW_TAG];
+        if (tag === undefined) lostTag();
+        const s = sessionRoot(tag);
+        let m = s.agg as Map<string, Part> | undefined;
+        if (m === undefined) {
+          m = new Map();
+          s.agg = m;
+          live.add(s);
+        }
+        const k = plan.groupKey(rec);
+        let p = m.get(k);
+        if (p === undefined) {
+          p = { g: plan.newGroup(rec), seq: seq };
+          m.set(k, p);
+        }
+        seq++;
+        plan.add(p.g, rec);
+      }
+    },
+    sessionMerged(into: Session, from: Session): void {
+      const fm = from.agg as Map<string, Part> | undefined;
+      if (fm === undefined) return;
+      from.agg = undefined;
+      live.delete(from);
+      const im = into.agg as Map<string, Part> | undefined;
+      if (im === undefined) {
+        into.agg = fm;
+        live.add(into);
+        return;
+      }
+      for (const [k, p] of fm) {
+        const q = im.get(k);
+        if (q === undefined) im.set(k, p);
+        else {
+          plan.merge(q.g, p.g);
+          if (p.seq < q.seq) q.seq = p.seq;
+        }
+      }
+    },
+    closed(windows: readonly (Session | CountWindow)[]): void {
+      const out: Rec[] = [];
+      emitSessions(windows as Session[], out);
+      if (out.length > 0) next.push(out);
+    },
+    watermark(ms: number): void {
+      next.watermark(ms);
+    },
+    end(): void {
+      const rest = [...live].sort((a, b) => a.end - b.end || a.start - b.start || a.seq - b.seq);
+      const out: Rec[] = [];
+      emitSessions(rest, out);
+      if (out.length > 0) next.push(out);
+      next.end();
+    },
+  };
+}
+
+/** Count windows: one map of groups per count window, closed by the window stage when full (or at end). */
+export function buildCountAgg(plan: AggPlan, next: Stage): WindowedAggStage {
+  const live = new Set<CountWindow>();
+  const stats = { lateInAgg: 0, strategy: 'count' };
+  function emit(list: readonly CountWindow[], out: Rec[]): void {
+    for (const w of list) {
+      const m = w.agg as Map<string, GroupState> | undefined;
+      if (m === undefined) continue;
+      w.agg = undefined;
+      live.delete(w);
+      for (const g of m.values()) out.push(plan.output(g, { window_id: w.id }));
+    }
+  }
+  return {
+    stats,
+    push(batch: Batch): void {
+      for (let i = 0; i < batch.length; i++) {
+        const rec = batch[i]!;
+        const wins = (rec as { [WINDOW_TAG]?: CountWindow[] })[WINDOW_TAG];
+        if (wins === undefined) lostTag();
+        const k = plan.groupKey(rec);
+        for (let j = 0; j < wins.length; j++) {
+          const w = wins[j]!;
+          let m = w.agg as Map<string, GroupState> | undefined;
+          if (m === undefined) {
+            m = new Map();
+            w.agg = m;
+            live.add(w);
+          }
+          let g = m.get(k);
+          if (g === undefined) {
+            g = plan.newGroup(rec);
+            m.set(k, g);
+          }
+          plan.add(g, rec);
+        }
+      }
+    },
+    sessionMerged(): void {},
+    closed(windows: readonly (Session | CountWindow)[]): void {
+      const out: Rec[] = [];
+      emit(windows as CountWindow[], out);
+      if (out.length > 0) next.push(out);
+    },
+    watermark(ms: number): void {
+      next.watermark(ms);
+    },
+    end(): void {
+      const out: Rec[] = [];
+      emit([...live].sort((a, b) => a.seq - b.seq), out);
+      if (out.length > 0) next.push(out);
+      next.end();
+    },
+  };
+}

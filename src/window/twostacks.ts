@@ -1,0 +1,130 @@
+/**
+ * Two-Stacks sliding-window aggregation (Tangwongsan, Hirzel, Schneider,
+ * "Sliding-Window Aggregation Algorithms", Encyclopedia of Big Data
+ * Technologies, 2019; the algorithm is folklore from the "queue from two
+ * stacks"): a FIFO of partial aggregates (here: one per pane) that answers
+ * "aggregate of everything in the queue" with O(1) amortised merges per
+ * insert, evict and query, whatever the window length.
+ *
+ * - back stack: the newest elements as they were inserted, plus `bAgg`, their
+ *   running aggregate;
+ * - front stack: the oldest elements, each stored as the aggregate of itself
+ *   and every element newer than it in the front stack (built in one pass when
+ *   the front runs empty: the "flip").
+ * - query = front top (oldest … end of front) ⊕ bAgg.
+ *
+ * The combine operator is the AggPlan's `merge(into, from)` (older into newer
+ * order: into holds the older records), which consumes `from`; values used
+ * twice are cloned first. Besides the aggregate, each element carries the
+ * smallest arrival number of its records (combined with min), so a closed
+ * window lists its groups in order of first appearance.
+ */
+import type { GroupState } from '../agg/types.js';
+
+/** The operations Two-Stacks needs from an aggregation plan. */
+export interface Monoid {
+  /** Fold `from` (newer records) into `into` (older records); `from` is consumed. */
+  merge(into: GroupState, from: GroupState): void;
+  /** An independent deep copy. */
+  clone(g: GroupState): GroupState;
+}
+
+/** A FIFO of (pane index, partial aggregate, first arrival number), panes inserted in increasing order. */
+export class TwoStacks {
+  private fPane: number[] = [];
+  private fAgg: GroupState[] = [];
+  private fSeq: number[] = [];
+  private bPane: number[] = [];
+  private bVal: GroupState[] = [];
+  private bSeq: number[] = [];
+  private bAgg: GroupState | null = null;
+  private bMin = Infinity;
+
+  constructor(private readonly m: Monoid) {}
+
+  /** True when no pane is held. */
+  get empty(): boolean {
+    return this.fPane.length === 0 && this.bPane.length === 0;
+  }
+
+  /** Number of panes held. */
+  get length(): number {
+    return this.fPane.length + this.bPane.length;
+  }
+
+  /** Append the newest pane (its index must exceed every held one). `g` is owned from now on. */
+  push(pane: number, g: GroupState, seq: number): void {
+    this.bPane.push(pane);
+    this.bVal.push(g);
+    this.bSeq.push(seq);
+    const c = this.m.clone(g);
+    if (this.bAgg === null) this.bAgg = c;
+    else this.m.merge(this.bAgg, c);
+    if (seq < this.bMin) this.bMin = seq;
+  }
+
+  /** Drop every pane whose index is below `pane`. */
+  evictBefore(pane: number): void {
+    for (;;) {
+      const ft = this.fPane.length - 1;
+      if (ft < 0) {
+        const nb = this.bPane.length;
+        if (nb === 0 || this.bPane[0]! >= pane) return;
+        if (this.bPane[nb - 1]! < pane) {
+          // Everything goes: no need to flip.
+          this.clearBack();
+          return;
+        }
+        this.flip();
+        continue;
+      }
+      if (this.fPane[ft]! >= pane) return;
+      this.fPane.pop();
+      this.fAgg.pop();
+      this.fSeq.pop();
+    }
+  }
+
+  /**
+   * The aggregate of every held pane, and the smallest arrival number among
+   * them. The returned state must only be read (`output`), never changed.
+   * @throws Error when empty
+   */
+  query(): { g: GroupState; seq: number } {
+    const ft = this.fAgg.length - 1;
+    if (ft >= 0 && this.bAgg !== null) {
+      const r = this.m.clone(this.fAgg[ft]!);
+      this.m.merge(r, this.m.clone(this.bAgg));
+      return { g: r, seq: Math.min(this.fSeq[ft]!, this.bMin) };
+    }
+    if (ft >= 0) return { g: this.fAgg[ft]!, seq: this.fSeq[ft]! };
+    if (this.bAgg !== null) return { g: this.bAgg, seq: this.bMin };
+    throw new Error('TwoStacks.query on an empty queue');
+  }
+
+  /** Move the back stack to the front, computing suffix aggregates newest to oldest. */
+  private flip(): void {
+    const bVal = this.bVal;
+    let agg: GroupState | null = null;
+    let mn = Infinity;
+    for (let i = bVal.length - 1; i >= 0; i--) {
+      const v = bVal[i]!;
+      if (agg !== null) this.m.merge(v, this.m.clone(agg));
+      agg = v;
+      const s = this.bSeq[i]!;
+      if (s < mn) mn = s;
+      this.fPane.push(this.bPane[i]!);
+      this.fAgg.push(v);
+      this.fSeq.push(mn);
+    }
+    this.clearBack();
+  }
+
+  private clearBack(): void {
+    this.bPane = [];
+    this.bVal = [];
+    this.bSeq = [];
+    this.bAgg = null;
+    this.bMin = Infinity;
+  }
+}
