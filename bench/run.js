@@ -13,7 +13,9 @@
  *
  * For each workload and tool: median wall time over the runs (measured around
  * the process, from spawn to exit), peak RSS (GNU time's %M, the maximum
- * resident set of the process and its children, in MB of 10^6 bytes), and
+ * resident set of the process and its children, in MB of 10^6 bytes), the
+ * median CPU time (user + system; steadier than wall time on a busy machine,
+ * but it charges a tool for using several cores), and
  * sluice's time divided by the tool's (below 1 means sluice is faster). Every
  * tool writes its output to bench/out/; the outputs are summarised (rows, sum
  * of the count column) and a peer whose summary differs from sluice's is
@@ -87,7 +89,7 @@ function parseArgs(argv) {
 }
 
 function usage(err) {
-  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(2, 25).join('\n');
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(2, 27).join('\n');
   process[err ? 'stderr' : 'stdout'].write((err ? `bench: ${err}\n` : '') + text.replace(/^ \*\/?/gm, '') + '\n');
   process.exit(err ? 2 : 0);
 }
@@ -397,6 +399,7 @@ async function main() {
     if (!list.length) usage(`--only matched no workload`);
   }
 
+  if (loadavg()[0] > 0.5) log(`bench: load average ${machine.load}: the machine is busy, expect noisy times`);
   log(`bench: ${o.records.toLocaleString('en-US')} records, ${o.runs} run(s) each, ${machine.cores} cores, node ${machine.node}, ${machine.mlr}, ${machine.jq}`);
   const results = [];
   for (const w of list) {
@@ -436,7 +439,7 @@ async function main() {
   }
 
   // ---- table
-  const rows = [['workload', 'tool', 'median s', 'runs (s)', 'cpu s', 'peak RSS MB', 'sluice ÷ tool', 'output']];
+  const rows = [['workload', 'tool', 'median s', 'runs (s)', 'cpu s', 'peak RSS MB', 'sluice ÷ tool', '÷ cpu', 'output']];
   for (const { w, entries } of results) {
     const s = entries[0];
     for (const e of entries) {
@@ -447,6 +450,7 @@ async function main() {
       if (!status && e === s && s.identical !== undefined) out += s.identical ? ', bytes = input' : ', bytes ≠ input';
       if (!status && e !== s && e.agrees === false) out += ' ≠ sluice';
       const ratio = e === s || e.median === null || s.median === null ? '' : (s.median / e.median).toFixed(2);
+      const cpuRatio = e === s || !e.cpuMedian || s.cpuMedian === null ? '' : (s.cpuMedian / e.cpuMedian).toFixed(2);
       rows.push([
         e === s ? `${w.id} ${w.title}` : '',
         e.name,
@@ -455,6 +459,7 @@ async function main() {
         status || e.cpuMedian === null ? '' : fmtS(e.cpuMedian),
         status ? '' : fmtMB(e.peak),
         ratio,
+        cpuRatio,
         out,
       ]);
     }
@@ -471,7 +476,8 @@ async function main() {
     else {
       const ratio = s.median / p.median;
       const warn = p.agrees === false ? ' (outputs differ!)' : '';
-      budgetLines.push(`${ratio <= b.max ? 'PASS' : 'MISS'}  ${what}: ${ratio.toFixed(2)}${warn}`);
+      const cpu = s.cpuMedian !== null && p.cpuMedian ? ` (cpu ${(s.cpuMedian / p.cpuMedian).toFixed(2)})` : '';
+      budgetLines.push(`${ratio <= b.max ? 'PASS' : 'MISS'}  ${what}: ${ratio.toFixed(2)}${cpu}${warn}`);
     }
   }
   for (const { w, entries } of results) {

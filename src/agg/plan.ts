@@ -5,7 +5,7 @@
  */
 import type { Rec } from '../engine/types.js';
 import type { Accumulator, AggPlan, GroupState } from './types.js';
-import { detach, pathGetter, setField, textOf } from '../engine/values.js';
+import { pathGetter, setField, textOf } from '../engine/values.js';
 import type { AggSpec, KeySpec } from './parse.js';
 import {
   ApproxDistinct,
@@ -16,6 +16,7 @@ import {
   Distinct,
   First,
   keep,
+  keepString,
   Last,
   MinMax,
   Percentile,
@@ -81,6 +82,32 @@ function makerFor(spec: AggSpec, ownerIndex: number): Maker {
 
 const noField = (): undefined => undefined;
 
+/** A group's state. */
+class Group implements GroupState {
+  constructor(
+    public keyValues: unknown[],
+    public accs: Accumulator[],
+  ) {}
+}
+
+/**
+ * A group's state for a one-key plan: the key value is held directly and
+ * `keyValues` is a view made on request. (An array per group costs 56 bytes:
+ * 56 MB for a million groups.)
+ */
+class OneKeyGroup implements GroupState {
+  constructor(
+    public key: unknown,
+    public accs: Accumulator[],
+  ) {}
+  get keyValues(): unknown[] {
+    return [this.key];
+  }
+  set keyValues(v: unknown[]) {
+    this.key = v[0];
+  }
+}
+
 /**
  * Compile a plan.
  * @param aggs the parsed aggregates (names already checked unique)
@@ -143,14 +170,21 @@ export function compileAggPlan(aggs: readonly AggSpec[], keys: readonly KeySpec[
     };
   }
 
-  const newGroup = (rec: Rec): GroupState => {
+  /** A new group; `keptKey` is the kept Map key, reused as the key value when it is the same string. */
+  const makeGroup = (rec: Rec, keptKey: string | undefined): GroupState => {
+    if (nk === 1) {
+      const v = keyGetters[0]!(rec);
+      const kv = v === undefined ? null : keptKey !== undefined && v === keptKey ? keptKey : keep(v);
+      return new OneKeyGroup(kv, newAccs());
+    }
     const keyValues = new Array<unknown>(nk);
     for (let i = 0; i < nk; i++) {
       const v = keyGetters[i]!(rec);
       keyValues[i] = v === undefined ? null : keep(v);
     }
-    return { keyValues, accs: newAccs() };
+    return new Group(keyValues, newAccs());
   };
+  const newGroup = (rec: Rec): GroupState => makeGroup(rec, undefined);
 
   const add = (g: GroupState, rec: Rec): void => {
     const accs = g.accs;
@@ -161,19 +195,20 @@ export function compileAggPlan(aggs: readonly AggSpec[], keys: readonly KeySpec[
     keyNames,
     outputNames,
     global: nk === 0,
-    groupKey: (rec) => detach(rawKey(rec)),
+    groupKey: (rec) => keepString(rawKey(rec)),
     groupOf(groups, rec) {
       const k = rawKey(rec);
       let g = groups.get(k);
       if (g === undefined) {
-        g = newGroup(rec);
-        groups.set(detach(k), g);
+        const kept = keepString(k);
+        g = makeGroup(rec, kept);
+        groups.set(kept, g);
       }
       return g;
     },
     newGroup,
     add,
-    emptyLike: (g) => ({ keyValues: g.keyValues, accs: newAccs() }),
+    emptyLike: (g) => (nk === 1 ? new OneKeyGroup(g.keyValues[0], newAccs()) : new Group(g.keyValues, newAccs())),
     merge(into, from) {
       const a = into.accs;
       const b = from.accs;
@@ -182,7 +217,8 @@ export function compileAggPlan(aggs: readonly AggSpec[], keys: readonly KeySpec[
     output(g, prefix) {
       const out: Rec = {};
       if (prefix !== undefined) for (const k of Object.keys(prefix)) setField(out, k, prefix[k]);
-      for (let i = 0; i < nk; i++) setField(out, keyNames[i]!, g.keyValues[i]);
+      if (nk === 1) setField(out, keyNames[0]!, g instanceof OneKeyGroup ? g.key : g.keyValues[0]);
+      else for (let i = 0; i < nk; i++) setField(out, keyNames[i]!, g.keyValues[i]);
       for (let i = 0; i < na; i++) setField(out, outputNames[i]!, g.accs[i]!.result());
       return out;
     },

@@ -41,6 +41,15 @@ export interface AggPlan {
    * to keep (it does not pin the input chunk).
    */
   groupKey(rec: Rec): string;
+  /**
+   * Optional fast path (the plan compiled by `agg` always has it): the group
+   * of `rec` in `groups`, created with `newGroup` and filed under its group
+   * key when new. One key computation and one Map lookup per record; the key
+   * string is copied (so it does not pin the input chunk) only on insertion,
+   * where `groupKey` copies a long key on every call. Groups stay in the Map
+   * in order of first appearance.
+   */
+  groupOf?(groups: Map<string, GroupState>, rec: Rec): GroupState;
   /** A new, empty group state for a record's group (its key values taken from `rec`). */
   newGroup(rec: Rec): GroupState;
   /** Add a record to a group's accumulators. */

@@ -367,7 +367,7 @@ export class Compiler {
         case '<=':
           return (rec) => {
             const v = get(rec);
-            if (typeof v === "number") return v < n;
+            if (typeof v === 'number') return v <= n;
             const c = slow(v);
             return c !== undefined && c <= 0;
           };
@@ -410,22 +410,30 @@ export class Compiler {
         };
       case '<':
         return (rec) => {
-          const c = slowText(get(rec));
+          const v = get(rec);
+          if (typeof v === 'string') return v < s;
+          const c = slowText(v);
           return c !== undefined && c < 0;
         };
       case '<=':
         return (rec) => {
-          const c = slowText(get(rec));
+          const v = get(rec);
+          if (typeof v === 'string') return v <= s;
+          const c = slowText(v);
           return c !== undefined && c <= 0;
         };
       case '>':
         return (rec) => {
-          const c = slowText(get(rec));
+          const v = get(rec);
+          if (typeof v === 'string') return v > s;
+          const c = slowText(v);
           return c !== undefined && c > 0;
         };
       case '>=':
         return (rec) => {
-          const c = slowText(get(rec));
+          const v = get(rec);
+          if (typeof v === 'string') return v >= s;
+          const c = slowText(v);
           return c !== undefined && c >= 0;
         };
     }

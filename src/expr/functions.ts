@@ -116,12 +116,22 @@ export function roundHalfAway(x: number, digits: number): number | null {
   const sign = x < 0 ? -1 : 1;
   const ax = Math.abs(x);
   if (d === 0) return finite(sign * Math.round(ax));
+  if (d > 0 && d <= 22) {
+    // Fast path: away from a tie, scaling by the exact power of ten rounds the same as the decimal text.
+    const p = POW10[d]!;
+    const y = ax * p;
+    const fl = Math.floor(y);
+    const frac = y - fl;
+    if (Math.abs(frac - 0.5) > Number.EPSILON * 8 * (y + 1)) return finite((sign * (frac > 0.5 ? fl + 1 : fl)) / p);
+  }
   const shifted = Number(shiftExp(ax, d));
   const r = Number(shiftExp(Math.round(shifted), -d));
   if (Number.isFinite(r)) return sign * r;
   const p = Math.pow(10, d);
   return finite((sign * Math.round(ax * p)) / p);
 }
+
+const POW10 = Array.from({ length: 23 }, (_, i) => Number('1e' + i));
 
 function shiftExp(x: number, d: number): string {
   const s = String(x);

@@ -21,7 +21,7 @@
 import { NumText } from '../engine/values.js';
 import { closest } from '../verbs/args.js';
 import { FUNCTIONS, FUNCTION_NAMES, makeRegex } from './functions.js';
-import { errorAt, lex, type Token } from './lexer.js';
+import { errorAt, KEYWORDS, lex, type Token } from './lexer.js';
 
 /** Binary operators. */
 export type BinOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '!~' | '&&' | '||' | '??';
@@ -45,6 +45,9 @@ export interface Assignment {
   pos: number;
   expr: Node;
 }
+
+/** The deepest expression tree accepted (nesting and chains like a+b+c+... alike). */
+export const MAX_DEPTH = 500;
 
 const COMPARE_OPS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=', '~', '!~']);
 
@@ -102,7 +105,23 @@ class Parser {
     if (t.kind !== 'eof') this.unexpected(t);
   }
 
+  /** Nesting of the recursive rules (parentheses, calls, prefix operators), bounded so deep input cannot overflow the stack. */
+  private depth = 0;
+
+  enter(pos: number): void {
+    if (++this.depth > MAX_DEPTH) this.fail(pos, `expression nested too deeply (more than ${MAX_DEPTH} levels)`);
+  }
+
   ternary(): Node {
+    this.enter(this.peek().pos);
+    try {
+      return this.ternaryInner();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  ternaryInner(): Node {
     const c = this.coalesce();
     const t = this.peek();
     if (this.isOp(t, '?')) {
@@ -149,7 +168,10 @@ class Parser {
     const t = this.peek();
     if (this.isOp(t, '!') || this.isKw(t, 'not')) {
       this.next();
-      return { k: 'not', e: this.not(), pos: t.pos };
+      this.enter(t.pos);
+      const e = this.not();
+      this.depth--;
+      return { k: 'not', e, pos: t.pos };
     }
     return this.compare();
   }
@@ -226,7 +248,10 @@ class Parser {
         this.next();
         return { k: 'lit', v: numberLiteral('-' + n.text), pos: t.pos };
       }
-      return { k: 'neg', e: this.unary(), pos: t.pos };
+      this.enter(t.pos);
+      const e = this.unary();
+      this.depth--;
+      return { k: 'neg', e, pos: t.pos };
     }
     return this.primary();
   }
@@ -339,7 +364,38 @@ export function parseExpr(text: string, verb: string): Node {
   if (p.peek().kind === 'eof') throw errorAt(verb, text, text.length, 'syntax error: empty expression');
   const e = p.ternary();
   p.expectEnd();
+  checkDepth(e, text, verb);
   return e;
+}
+
+/** Reject trees deeper than MAX_DEPTH (a long chain `a + b + c + ...` is as deep as it is long). */
+function checkDepth(root: Node, text: string, verb: string): void {
+  const walk = (n: Node, d: number): void => {
+    if (d > MAX_DEPTH) throw errorAt(verb, text, n.pos, `expression nested too deeply (more than ${MAX_DEPTH} levels)`);
+    switch (n.k) {
+      case 'lit':
+      case 'field':
+        return;
+      case 'neg':
+      case 'not':
+        return walk(n.e, d + 1);
+      case 'bin':
+        walk(n.l, d + 1);
+        return walk(n.r, d + 1);
+      case 'in':
+        walk(n.e, d + 1);
+        for (const i of n.items) walk(i, d + 1);
+        return;
+      case 'cond':
+        walk(n.c, d + 1);
+        walk(n.t, d + 1);
+        return walk(n.f, d + 1);
+      case 'call':
+        for (const a of n.args) walk(a, d + 1);
+        return;
+    }
+  };
+  walk(root, 1);
 }
 
 /**
@@ -347,10 +403,12 @@ export function parseExpr(text: string, verb: string): Node {
  * @throws UsageError (message with the column, detail with a caret)
  */
 export function parseAssignments(text: string, verb: string): Assignment[] {
-  return new Parser(lex(text, verb), text, verb).assignments();
+  const list = new Parser(lex(text, verb), text, verb).assignments();
+  for (const a of list) checkDepth(a.expr, text, verb);
+  return list;
 }
 
 /** The text of a field path for messages and `--explain`: dotted, with backticks where a segment needs them. */
 export function pathText(path: readonly string[]): string {
-  return path.map((s) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(s) && !['and', 'or', 'not', 'in', 'true', 'false', 'null'].includes(s) ? s : '`' + s.replace(/`/g, '``') + '`')).join('.');
+  return path.map((s) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(s) && !KEYWORDS.has(s) ? s : '`' + s.replace(/`/g, '``') + '`')).join('.');
 }

@@ -26,6 +26,15 @@ export interface CsvHeader {
   readonly names: readonly string[];
   /** The header row's text as read, without its line end; '' when there was no header row (`--no-header`). */
   readonly raw: string;
+  /** The names in the order a record's keys enumerate (JavaScript puts integer-like keys first, ascending). */
+  readonly keys: readonly string[];
+}
+
+/** A CsvHeader for these names. */
+export function makeHeader(names: readonly string[], raw: string): CsvHeader {
+  const o: Record<string, true> = Object.create(null);
+  for (const n of names) o[n] = true;
+  return { names, raw, keys: Object.keys(o) };
 }
 
 /** Symbol under which CSV/TSV records carry their `CsvHeader` (see there). */
@@ -396,7 +405,7 @@ export class CsvReader implements Reader {
       const gen: string[] = [];
       for (let i = 1; i <= cells.length; i++) gen.push(String(i));
       this.names = gen;
-      this.header = { names: gen, raw: '' };
+      this.header = makeHeader(gen, '');
       this.protoAt = -1;
       return this.row(cells, text, at, out, lineAt);
     }
@@ -430,7 +439,7 @@ export class CsvReader implements Reader {
     }
     this.names = cells;
     this.protoAt = cells.indexOf('__proto__');
-    this.header = { names: cells, raw: text };
+    this.header = makeHeader(cells, text);
     this.needHeader = false;
   }
 }
@@ -477,17 +486,17 @@ export class CsvWriter implements Writer {
     for (let i = 0; i < batch.length; i++) {
       const rec = batch[i]!;
       const raw = this.rawOk ? rawOf(rec) : undefined;
-      const h = raw !== undefined ? (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER] : undefined;
-      if (h !== undefined && h === this.curHeader) {
+      const h = (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER];
+      if (raw !== undefined && h !== undefined && h === this.curHeader) {
         s += raw + '\n';
         continue;
       }
-      if (!this.sameFields(rec, h)) {
+      if (!this.sameFields(rec, raw !== undefined ? h : undefined)) {
         const head = this.startBlock(rec, h);
         if (head === undefined) continue; // a record without fields
         s += head;
       }
-      s += (h !== undefined && h === this.curHeader ? raw : this.formatRow(rec)) + '\n';
+      s += (raw !== undefined && h !== undefined && h === this.curHeader ? raw : this.formatRow(rec)) + '\n';
     }
     return s;
   }
@@ -496,7 +505,10 @@ export class CsvWriter implements Writer {
     return '';
   }
 
-  /** True when `rec` has exactly the current columns (for an unchanged record: its header names equal them). */
+  /**
+   * True when `rec` has exactly the current fields in the current order. `h`
+   * is given for an unchanged record (its fields are its header's names).
+   */
   private sameFields(rec: Rec, h: CsvHeader | undefined): boolean {
     const cols = this.cols;
     if (cols === null) return false;
@@ -504,7 +516,7 @@ export class CsvWriter implements Writer {
       const n = h.names;
       if (n.length !== cols.length) return false;
       for (let i = 0; i < n.length; i++) if (n[i] !== cols[i]) return false;
-      if (h.raw !== '' || this.curHeader === undefined) this.curHeader = h;
+      this.curHeader = h;
       return true;
     }
     const ko = this.keyOrder;
@@ -516,16 +528,22 @@ export class CsvWriter implements Writer {
     return i === ko.length;
   }
 
-  /** Start a block for `rec`'s fields; returns its text (blank line + header), or undefined for a record without fields. */
+  /**
+   * Start a block for `rec`'s fields; returns its text (blank line + header),
+   * or undefined for a record without fields. When the record's fields are
+   * those of the CSV header it was read under (same names, in the order
+   * JavaScript enumerates them), the block takes the input's column order,
+   * and its header text when format and delimiter match.
+   */
   private startBlock(rec: Rec, h: CsvHeader | undefined): string | undefined {
     const keys = Object.keys(rec);
     if (keys.length === 0) return undefined;
     const sep = this.cols === null ? '' : '\n';
     this.keyOrder = keys;
-    if (h !== undefined && h.names.length === keys.length) {
+    if (h !== undefined && sameList(keys, h.keys)) {
       this.cols = h.names;
       this.curHeader = h;
-      if (h.raw !== '') return sep + h.raw + '\n';
+      if (this.rawOk && h.raw !== '') return sep + h.raw + '\n';
     } else {
       this.cols = keys;
       this.curHeader = undefined;
@@ -559,4 +577,10 @@ export class CsvWriter implements Writer {
     }
     return line === '' && cols.length === 1 ? '""' : line;
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

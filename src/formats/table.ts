@@ -52,10 +52,13 @@ function cellOf(v: unknown): { text: string; num: boolean } {
   if (typeof v === 'number') return { text: String(v), num: true };
   if (v instanceof NumText) return { text: v.text, num: true };
   if (typeof v === 'string') return { text: escapeControl(v), num: false };
-  if (v === null || v === undefined) return { text: '', num: false };
+  if (v === null || v === undefined) return NULL_CELL;
   if (typeof v === 'boolean') return { text: v ? 'true' : 'false', num: false };
   return { text: escapeControl(stringifyValue(v) ?? ''), num: false };
 }
+
+/** Null is shown as `-` (as Miller's pprint shows empty values), so that no row is blank. */
+const NULL_CELL = { text: '-', num: false };
 
 interface Row {
   texts: string[];
@@ -67,7 +70,7 @@ interface Row {
  * Table writer. Each batch is printed as soon as it is written (nothing is
  * held back, so `tail -f` works): columns are two spaces apart, text
  * left-aligned, numbers right-aligned (the header too, over a column whose
- * first value is a number), null as an empty cell, control characters shown
+ * first value is a number), null as `-`, control characters shown
  * as `\n`, `\t`, `\xNN`. Column widths only grow: when a batch needs a wider
  * column, or the field names change (set or order), a blank line and a new
  * header start a new block. The header is bold when `color` is on.

@@ -12,54 +12,68 @@ import { compileAggPlan } from '../agg/plan.js';
 import { buildAggStage } from '../agg/stage.js';
 import { buildWindowedAgg, findUpstreamWindow } from '../window/link.js';
 
-const usage = `sluice agg 'AGG[, AGG...]' [by KEY[, KEY...]] [--every DUR]
+const usage = `Usage: sluice agg 'AGG[, AGG...]' [by KEY[, KEY...]] [--every DUR]
 
 Aggregate records per group: one output record per group, with the keys
 first, then the aggregates. Groups come out in order of first appearance,
-at end of input (or on SIGINT/SIGTERM). Without 'by' there is one group
-and always one output record, even for empty input (count 0).
+at end of input (also on SIGINT/SIGTERM). Without 'by' there is one group
+and always one output record, even for empty input (count 0, others null).
 After 'window' (with only record-wise verbs between), one record per
-window and group, when the window closes, led by window_start/window_end.
+window and group when the window closes, led by window_start, window_end.
 
 Aggregates (f is a field: name, a.b path, or \`any name\` in backticks):
-  count            records in the group
-  count(f)         records where f is not null
-  sum(f)           sum of the numbers (null if none)
-  avg(f), mean(f)  mean of the numbers (null if none)
-  min(f), max(f)   smallest / largest value: numbers numerically, strings
-                   by text; numbers sort before strings
-  first(f), last(f)  first / last non-null value, as it was read
+  count              records in the group (also count(*))
+  count(f)           records where f is not null
+  sum(f)             sum of the numbers (null if there are none)
+  avg(f), mean(f)    mean of the numbers (null if there are none)
+  min(f), max(f)     smallest / largest value: numbers numerically, other
+                     values by text; every number sorts before every string
+  first(f), last(f)  first / last non-null value, written as it was read
   stddev(f), var(f)  sample standard deviation / variance (n - 1);
-                   null for fewer than two numbers
-  distinct(f)      exact number of distinct values (compared by text)
-  approx_distinct(f)  HyperLogLog estimate (error <= 2 %, exact below
-                   about 2,000 values), fixed memory per group (16 KiB)
-  median(f)        same as p50(f)
-  pNN(f)           percentile, e.g. p50 p95 p99 p99.9: nearest rank (the
-                   value at rank ceil(NN/100 * n)), exact up to 10,000
-                   numbers per group, then a DDSketch within 1 % of it
-  collect(f)       array of the non-null values, in order
-  AGG as NAME      name the output field (default: count, or FN_FIELD as
-                   in avg_delay, p99.9_latency)
+                     null below two numbers
+  distinct(f)        exact number of distinct values (compared by text)
+  approx_distinct(f) HyperLogLog estimate, error <= 2 % (exact below about
+                     2,000 values); at most 16 KiB per group
+  median(f)          the same as p50(f): the lower middle value for an even
+                     count (the median of 1,2,3,4 is 2)
+  pNN(f)             percentile NN (p50, p95, p99, p99.9, ...): the value at
+                     rank ceil(NN/100 * n) of the sorted numbers (nearest
+                     rank, DuckDB's quantile_disc); exact up to 10,000
+                     numbers per group, then a DDSketch within 1 % of it
+  collect(f)         array of the non-null values, in order
+  AGG as NAME        name the output field; the default is count, or FN_FIELD
+                     (avg_delay, p99.9_latency); NAME is letters, digits, _
+                     and . (not first a digit), or \`any name\` in backticks
 
-Null and missing values are skipped, as in SQL; sum, avg, stddev, var,
-median and pNN also skip values that are not numbers (strings are never
-converted). Keys match by text: the number 7 and the string "7" are one
-group; null and missing keys form one group. A key's output value is the
-first one seen.
+Nulls and missing fields are skipped, as in SQL; sum, avg, stddev, var,
+median and pNN also skip values that are not numbers (a string is never
+converted to a number). Names of functions are case-insensitive.
+
+Keys compare by text: the number 7 and the string "7" are one group. Null
+and missing keys form one group. A group's key value is the first one seen.
+Aggregates and keys may be quoted together or word by word; the first word
+'by' outside parentheses and backticks starts the keys.
 
 Options:
-  --every DUR      also write a snapshot of every group each DUR of wall
-                   clock time (e.g. 5s), for 'tail -f'; default: none
+  --every DUR   also write a snapshot of every group each DUR of wall-clock
+                time (e.g. 5s), for 'tail -f'; default: only at the end.
+                Not allowed after 'window'.
 
 Examples:
-  $ sluice agg 'count, avg(delay), p95(delay)' by origin
-      --from flights.csv then head 3
+  $ sluice --csv agg 'count, avg(delay), p95(delay)' by origin < flights.csv
   origin,count,avg_delay,p95_delay
-  LAS,EXAMPLE
-  $ sluice agg 'count, max(delay) as worst' --from flights.csv
-  count,worst
-  EXAMPLE
+  LAS,460,13.104347826086956,60
+  ATL,714,33.61204481792717,120
+  ...
+
+  $ sluice --csv agg 'count, max(delay) as worst, distinct(origin)' <flights.csv
+  count,worst,distinct_origin
+  20000,1191,222
+
+  $ printf '{"s":200}\\n{"s":"200"}\\n{}\\n' | sluice agg 'count, collect(s)' by s
+  {"s":200,"count":2,"collect_s":[200,"200"]}
+  {"s":null,"count":1,"collect_s":[]}
+
   $ tail -f access.ndjson | sluice agg count by status --every 5s
 `;
 

@@ -54,12 +54,13 @@ Functions (a null argument gives null unless stated):
 Examples:
   $ sluice --csv filter 'delay > 300' then head 2 < flights.csv
   time,delay,distance,origin,destination
-  2001-01-01T08:30:00Z,349,1084,SLC,HOU
-  2001-01-01T10:00:00Z,351,1014,BNA,JFK
+  2001-01-01T02:25:00Z,573,630,PDX,SLC
+  2001-01-01T10:50:00Z,309,1417,JFK,IAH
 
   $ sluice filter 'origin in ("SFO", "LAX") && destination ~ "^S"' \\
-      then head 1 < flights.ndjson
-  {"time":"2001-01-01T06:30:00Z","delay":-3,"distance":337,"origin":"SFO","destination":"SAN"}
+      then select origin,destination,delay then head 2 < flights.ndjson
+  {"origin":"SFO","destination":"STL","delay":-13}
+  {"origin":"LAX","destination":"STL","delay":-2}
 
   $ echo '{"a":-3}' | sluice filter '-a > 2'
   {"a":-3}

@@ -1,12 +1,252 @@
-/** Placeholder until the verb is built: it refuses to run. */
-import type { VerbDef } from '../engine/types.js';
+import type { PipelineContext, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
+import { formatDuration, parseDuration } from '../time/duration.js';
+import { compileTimeParser } from '../time/parse.js';
+import type { WindowVerbInstance } from '../window/instance.js';
+import type { WindowKind, WindowSpec } from '../window/spec.js';
+import { buildWindowStage } from '../window/stage.js';
+import { closest, fieldPath, parseVerbArgs, splitFieldList } from './args.js';
 
+const usage = `Usage: sluice window tumbling SIZE [OPTIONS]
+       sluice window sliding SIZE --every SLIDE [OPTIONS]
+       sluice window session GAP [--by KEYS] [OPTIONS]
+       sluice window count N [--every M] [--by KEYS]
+
+Group records into windows of event time (--time FIELD) or of processing
+time (the wall clock when a record arrives), or of record counts.
+
+Windows are half-open [start, end), aligned to the Unix epoch in UTC
+(shifted by --offset). A tumbling window of SIZE holds the times
+start <= t < start + SIZE. Sliding windows of SIZE start every SLIDE; a
+record belongs to every one that holds its time (SIZE/SLIDE of them when
+SLIDE divides SIZE). A
+session window collects records (per --by key) at most GAP apart and spans
+[first time, last time + GAP); a record that bridges two sessions merges
+them. A count window holds N records (per --by key); a new one starts every
+M records (default M = N).
+
+Followed by agg (with only filter, map, select, drop or rename between),
+each group is written once, when its window closes: window_start,
+window_end, the agg keys, then the aggregates; windows in order of end, then
+start. Count windows give window_id (0, 1, 2, ... per key) instead of the
+bounds. The --by keys of session and count windows are not output: add them
+to agg's keys to see them.
+
+Alone, window writes each record as soon as it arrives, once per window it
+belongs to, with window_start and window_end (ISO 8601 UTC, milliseconds)
+added; count windows add window_id. Session windows cannot know their
+bounds before they close, so alone they hold their records until then.
+
+Watermark: the largest event time seen minus --lateness. A window closes
+when the watermark reaches its end. A record whose every window has closed
+is late: it is left out, written to --late-output if given, and counted on
+stderr at exit. A record without a readable time is a malformed record
+(see --on-error). At end of input (or on SIGINT/SIGTERM) every open window
+closes, partial count windows included.
+
+Options:
+  --time FIELD        event time field (default: processing time, whose
+                      windows close on the wall clock even with no input)
+  --time-format F     auto (ISO 8601, a bare date, epoch seconds below 1e11,
+                      else epoch ms), epoch-s, epoch-ms, or a strftime
+                      pattern (%Y %m %d %e %H %I %p %M %S %f %z %b %B %j
+                      %s %T %F %%); times without a zone are UTC
+                      (default: auto)
+  --every DUR|M       sliding: the slide, at most SIZE; count: M, at most N
+  --offset DUR        shift window bounds; a negative shift is written
+                      --offset=-5h (default: 0)
+  --lateness DUR      how far behind the largest time the watermark stays,
+                      so records that much out of order still count
+                      (default: 0)
+  --late-output FILE  write late records to FILE as NDJSON
+  --idle DUR          after DUR with no input, let event time advance with
+                      the wall clock from the last record, so the last
+                      windows of a quiet 'tail -f' close
+  --by KEYS           session and count windows: one series per key
+
+Examples:
+  $ sluice --csv window tumbling 1h --time time then agg count by origin \\
+      < flights.csv | head -3
+  window_start,window_end,origin,count
+  2001-01-01T00:00:00.000Z,2001-01-01T01:00:00.000Z,LAS,12
+  2001-01-01T00:00:00.000Z,2001-01-01T01:00:00.000Z,ATL,14
+
+  $ sluice -o csv window sliding 10m --every 5m --time ts \\
+      then agg 'sum(bid)' < bids.ndjson
+  window_start,window_end,sum_bid
+  2001-01-01T08:00:00.000Z,2001-01-01T08:10:00.000Z,11
+  2001-01-01T08:05:00.000Z,2001-01-01T08:15:00.000Z,15
+  2001-01-01T08:10:00.000Z,2001-01-01T08:20:00.000Z,10
+  2001-01-01T08:15:00.000Z,2001-01-01T08:25:00.000Z,6
+
+  $ sluice --csv window session 15m --time time --by origin \\
+      then filter 'origin == "BOS"' then agg 'count, max(delay)' by origin \\
+      < flights.csv | head -3
+  window_start,window_end,origin,count,max_delay
+  2001-01-01T05:49:00.000Z,2001-01-01T12:27:00.000Z,BOS,109,107
+  2001-01-01T12:30:00.000Z,2001-01-01T14:20:00.000Z,BOS,34,90
+
+  $ sluice --csv window count 5000 then agg 'count, avg(delay)' < flights.csv
+  window_id,count,avg_delay
+  0,5000,7.4388
+  1,5000,15.8274
+  2,5000,26.0542
+  3,5000,5.8514
+
+  $ tail -f app.ndjson | sluice window tumbling 1m then agg count by level
+  (one line per level as each minute of wall-clock time ends)
+`;
+
+const KINDS: WindowKind[] = ['tumbling', 'sliding', 'session', 'count'];
+
+/** A signed duration: `-5h` is allowed for --offset. */
+function signedDuration(text: string, what: string): number {
+  const t = text.trim();
+  return t.startsWith('-') ? -parseDuration(t.slice(1), what) : parseDuration(t.startsWith('+') ? t.slice(1) : t, what);
+}
+
+function positiveWholeMs(text: string, what: string): number {
+  const ms = parseDuration(text, what);
+  if (!(ms >= 1) || !Number.isInteger(ms)) throw new UsageError(`${what}: '${text}' must be a whole number of milliseconds, at least 1ms`);
+  return ms;
+}
+
+function positiveInt(text: string, what: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${what}: '${text}' must be a whole number of records, at least 1`);
+  }
+  return Number(text);
+}
+
+/** `window KIND SIZE [options]`: tumbling, sliding, session and count windows. */
 export const window: VerbDef = {
   name: 'window',
-  summary: '(not built yet)',
-  usage: 'sluice window: not built yet',
-  parse() {
-    throw new UsageError('window: not built yet');
+  summary: 'tumbling, sliding, session or count windows on event or processing time',
+  usage,
+  parse(args) {
+    const { pos, opts } = parseVerbArgs('window', args, [
+      { name: 'time', type: 'string' },
+      { name: 'time-format', type: 'string' },
+      { name: 'every', type: 'string' },
+      { name: 'offset', type: 'string' },
+      { name: 'lateness', type: 'string' },
+      { name: 'late-output', type: 'string' },
+      { name: 'idle', type: 'string' },
+      { name: 'by', type: 'string' },
+    ]);
+    const kindWord = pos[0];
+    if (kindWord === undefined) {
+      throw new UsageError('window: name a kind: tumbling SIZE, sliding SIZE --every SLIDE, session GAP or count N');
+    }
+    if (!(KINDS as string[]).includes(kindWord)) {
+      const best = closest(kindWord, KINDS);
+      throw new UsageError(`window: unknown kind '${kindWord}'${best ? ` (did you mean ${best}?)` : ''}; use tumbling, sliding, session or count`);
+    }
+    const kind = kindWord as WindowKind;
+    const sizeWord = pos[1];
+    const sizeName = kind === 'session' ? 'GAP' : kind === 'count' ? 'N' : 'SIZE';
+    if (sizeWord === undefined) throw new UsageError(`window: ${kind} needs ${sizeName} (e.g. window ${kind} ${kind === 'count' ? '100' : '5m'})`);
+    if (pos.length > 2) throw new UsageError(`window: unexpected '${pos[2]}' after ${kind} ${sizeWord}`);
+
+    const str = (k: string): string | undefined => (opts[k] === undefined ? undefined : String(opts[k]));
+    const time = str('time');
+    const timeFormat = str('time-format') ?? 'auto';
+    const every = str('every');
+    const offsetText = str('offset');
+    const latenessText = str('lateness');
+    const lateOutput = str('late-output') ?? null;
+    const idleText = str('idle');
+    const byText = str('by');
+
+    const refuse = (cond: boolean, msg: string) => {
+      if (cond) throw new UsageError(`window: ${msg}`);
+    };
+    let size: number;
+    let slide: number;
+    if (kind === 'count') {
+      size = positiveInt(sizeWord, 'window: count N');
+      slide = every !== undefined ? positiveInt(every, 'window: --every M') : size;
+      refuse(slide > size, `--every ${slide} is more than N = ${size}: records between windows would belong to none`);
+      refuse(time !== undefined, 'count windows do not use time: drop --time');
+      refuse(opts['time-format'] !== undefined || offsetText !== undefined || latenessText !== undefined || idleText !== undefined || lateOutput !== null,
+        'count windows take only --every and --by (no time options)');
+    } else {
+      size = positiveWholeMs(sizeWord, `window: ${kind} ${sizeName}`);
+      if (kind === 'sliding') {
+        refuse(every === undefined, `sliding needs --every SLIDE (e.g. window sliding ${sizeWord} --every 1m)`);
+        slide = positiveWholeMs(every!, 'window: --every');
+        refuse(slide > size, `--every ${every} is longer than the window (${sizeWord}): times between windows would belong to none`);
+      } else {
+        refuse(every !== undefined, kind === 'tumbling' ? 'tumbling windows take no --every (use window sliding SIZE --every SLIDE)' : 'session windows take no --every');
+        slide = size;
+      }
+      refuse(kind === 'session' && offsetText !== undefined, 'session windows take no --offset (they start at their first record)');
+      refuse(kind !== 'session' && byText !== undefined, `${kind} windows take no --by: group with agg ... by KEYS`);
+      if (time === undefined) {
+        refuse(opts['time-format'] !== undefined, '--time-format needs --time FIELD');
+        refuse(latenessText !== undefined, '--lateness needs --time FIELD (on processing time no record is late)');
+        refuse(lateOutput !== null, '--late-output needs --time FIELD (on processing time no record is late)');
+        refuse(idleText !== undefined, '--idle needs --time FIELD (processing-time windows close on the wall clock anyway)');
+      }
+    }
+    if (time !== undefined && time.trim() === '') throw new UsageError('window: --time needs a field name');
+    if (time !== undefined) {
+      try {
+        compileTimeParser(timeFormat);
+      } catch (e) {
+        if (e instanceof UsageError) throw new UsageError(`window: --time-format: ${e.message}`);
+        throw e;
+      }
+    }
+    const offset = offsetText !== undefined ? signedDuration(offsetText, 'window: --offset') : 0;
+    refuse(!Number.isInteger(offset), '--offset must be a whole number of milliseconds');
+    const lateness = latenessText !== undefined ? parseDuration(latenessText, 'window: --lateness') : 0;
+    const idle = idleText !== undefined ? positiveWholeMs(idleText, 'window: --idle') : null;
+    const byNames = byText !== undefined ? splitFieldList(byText) : [];
+    refuse(byText !== undefined && byNames.length === 0, '--by needs at least one field');
+
+    const spec: WindowSpec = {
+      kind,
+      size,
+      slide,
+      offset,
+      lateness,
+      timePath: time !== undefined ? fieldPath(time) : null,
+      timeName: time ?? null,
+      timeFormat,
+      lateOutput,
+      idle,
+      by: byNames.map(fieldPath),
+      byNames,
+    };
+
+    const explain: Record<string, unknown> = { kind };
+    if (kind === 'count') {
+      explain.n = size;
+      explain.every = slide;
+    } else {
+      explain[kind === 'session' ? 'gap' : 'size'] = formatDuration(size);
+      if (kind === 'sliding') explain.every = formatDuration(slide);
+      explain.time = time ?? '(processing time)';
+      if (time !== undefined) explain.timeFormat = timeFormat;
+      if (offset !== 0) explain.offset = (offset < 0 ? '-' : '') + formatDuration(Math.abs(offset));
+      if (time !== undefined) explain.lateness = formatDuration(lateness);
+      if (lateOutput !== null) explain.lateOutput = lateOutput;
+      if (idle !== null) explain.idle = formatDuration(idle);
+    }
+    if (byNames.length > 0) explain.by = byNames;
+
+    const instance: WindowVerbInstance = {
+      name: 'window',
+      windowSpec: spec,
+      consumer: null,
+      explain,
+      needs: [...(time !== undefined ? [time] : []), ...byNames],
+      recordWise: false,
+      build(next: Stage, ctx: PipelineContext): Stage {
+        return buildWindowStage(spec, instance.consumer, next, ctx);
+      },
+    };
+    return instance;
   },
 };

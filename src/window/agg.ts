@@ -10,9 +10,9 @@
  *   Tufte, Papadimos, Tucker, "No Pane, No Gain", SIGMOD Record 2005); each
  *   group keeps its panes in a Two-Stacks queue (twostacks.ts), so closing a
  *   window costs O(1) amortised merges per group instead of a merge of all its
- *   panes, and a record is added once, not once per window. This needs
- *   `clone` on the plan; without it, records are added to every window they
- *   belong to (same results, slower for long windows with short slides).
+ *   panes, and a record is added once, not once per window. Partial
+ *   aggregates are copied with the plan's `clone(g)` when it has one, else
+ *   with a structural deep copy (clone.ts).
  * - Session and count windows: the window stage tags records with their
  *   session / count windows and tells this stage about merges and closes.
  */
@@ -25,6 +25,7 @@ import { type WindowSpec, floorMod, gcd, lastWindowStart, nextWindowEnd } from '
 import { type CountWindow, type Session, type WindowConsumer, sessionRoot } from './stage.js';
 import { WINDOW_TAG } from './tags.js';
 import { TwoStacks } from './twostacks.js';
+import { structuralClone } from './clone.js';
 
 /** An AggPlan that may also deep-copy a group state (needed for pane sharing in sliding windows). */
 export type CloneableAggPlan = AggPlan & { clone?(g: GroupState): GroupState };
@@ -57,8 +58,23 @@ const noConsumer = {
  * @param opts `panes: false` forces the per-window strategy (for tests)
  */
 export function buildTimeWindowAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage, opts: { panes?: boolean } = {}): WindowedAggStage {
-  const usePanes = spec.size !== spec.slide && typeof plan.clone === 'function' && opts.panes !== false;
+  const usePanes = spec.size !== spec.slide && opts.panes !== false;
   return usePanes ? paneAgg(plan, spec, next) : perWindowAgg(plan, spec, next);
+}
+
+/** `groupOf(groups, rec)` of the compiled plan when it has one (get-or-create, detaching the key only once); else the same from the contract. */
+function groupFinder(plan: AggPlan): (groups: Map<string, GroupState>, rec: Rec) => GroupState {
+  const own = (plan as { groupOf?: (groups: Map<string, GroupState>, rec: Rec) => GroupState }).groupOf;
+  if (typeof own === 'function') return (groups, rec) => own.call(plan, groups, rec);
+  return (groups, rec) => {
+    const k = plan.groupKey(rec);
+    let g = groups.get(k);
+    if (g === undefined) {
+      g = plan.newGroup(rec);
+      groups.set(k, g);
+    }
+    return g;
+  };
 }
 
 /** Tumbling windows, and sliding windows without `clone`: a map of groups per open window. */
@@ -88,14 +104,9 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
     }
     return w;
   }
+  const groupOf = groupFinder(plan);
   function addTo(w: Win, rec: Rec): void {
-    const k = plan.groupKey(rec);
-    let g = w.groups.get(k);
-    if (g === undefined) {
-      g = plan.newGroup(rec);
-      w.groups.set(k, g);
-    }
-    plan.add(g, rec);
+    plan.add(groupOf(w.groups, rec), rec);
   }
   function emit(upTo: number): void {
     let n = 0;
@@ -153,7 +164,8 @@ function paneAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): Windowe
   const offset = spec.offset;
   const pane = gcd(size, slide);
   const panesPerWindow = size / pane;
-  const monoid = { merge: (a: GroupState, b: GroupState) => plan.merge(a, b), clone: (g: GroupState) => plan.clone!(g) };
+  const clone = typeof plan.clone === 'function' ? (g: GroupState) => plan.clone!(g) : structuralClone;
+  const monoid = { merge: (a: GroupState, b: GroupState) => plan.merge(a, b), clone };
   const stats = { lateInAgg: 0, strategy: `panes of ${pane} ms, Two-Stacks` };
 
   /** Panes not yet in the queues (index ≥ frontier): pane index → group key → part. */
@@ -245,7 +257,7 @@ function paneAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): Windowe
         if (p === undefined) rows.push(c);
         else {
           // The queue's result may be the queue's own state: merge into a copy.
-          const g = plan.clone!(p.g);
+          const g = clone(p.g);
           plan.merge(g, c.g);
           p.g = g;
           if (c.seq < p.seq) p.seq = c.seq;

@@ -38,8 +38,8 @@ export interface Session {
   end: number;
   /** The `--by` key text. */
   readonly key: string;
-  /** Creation order (ties in the output order). */
-  readonly seq: number;
+  /** Creation order of its oldest part (ties in the output order: first appearance). */
+  seq: number;
   mergedInto: Session | null;
   closed: boolean;
   /** Alone: the records held until the session closes, and their arrival numbers. */
@@ -351,7 +351,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
 
     function closeUpTo(limit: number): void {
       const closing: Session[] = [];
-      while (heap.peekKey() <= limit) {
+      while (heap.size > 0 && heap.peekKey() <= limit) {
         const s = heap.pop()!;
         if (s.closed || s.mergedInto !== null) continue;
         if (s.end > limit) {
@@ -440,6 +440,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
             const gone = list!.splice(first + 1, last - first);
             for (const o of gone) {
               if (o.end > s.end) s.end = o.end;
+              if (o.seq < s.seq) s.seq = o.seq;
               o.mergedInto = s;
               if (aggMode) consumer!.sessionMerged(s, o);
               else {
@@ -462,8 +463,8 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
       nextClose(): number {
         // The heap's smallest key may be stale (a session that grew): pop and re-push until it is real.
         for (;;) {
+          if (heap.size === 0) return Infinity;
           const k = heap.peekKey();
-          if (k === Infinity) return Infinity;
           const s = heap.pop()!;
           if (s.closed || s.mergedInto !== null) continue;
           heap.push(s.end, s);

@@ -349,6 +349,14 @@ describe('expr: errors', () => {
     }
   });
 
+  it('very deep or very long expressions are usage errors, not stack overflows', () => {
+    for (const text of ['('.repeat(50_000) + '1', Array(50_000).fill('1').join(' + '), '-'.repeat(50_000) + 'a', 'not '.repeat(50_000) + 'a']) {
+      expect(err(text).message).toMatch(/nested too deeply/);
+    }
+    expect(ev(Array(300).fill('1').join(' + '))).toBe(300);
+    expect(ev('('.repeat(300) + 'a' + ')'.repeat(300), { a: 2 })).toBe(2);
+  });
+
   it('multi-line expressions name the line and show only it', () => {
     const e = err('a > 1 &&\n  b >');
     expect(e.message).toMatch(/at line 2, column 6/);

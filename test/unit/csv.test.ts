@@ -1,0 +1,334 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CSV_HEADER, CsvReader, CsvWriter } from '../../src/formats/csv.js';
+import { NumText, markChanged, rawOf, setField, typeCell } from '../../src/engine/values.js';
+import { RuntimeError, UsageError } from '../../src/engine/errors.js';
+import { testErrors } from '../helpers/ctx.js';
+import type { Rec } from '../../src/engine/types.js';
+
+interface ReadOpts {
+  delimiter?: string;
+  noHeader?: boolean;
+  maxLineBytes?: number;
+  forceCsvParse?: boolean;
+}
+
+/** Feed `text` split at the given offsets; returns records and rejections. */
+function readCsv(text: string, cuts: number[] = [], opts: ReadOpts = {}): { recs: Rec[]; rejected: ReturnType<typeof testErrors>['rejected'] } {
+  const errors = testErrors('skip');
+  const r = new CsvReader({ source: 'in.csv', errors, delimiter: opts.delimiter ?? ',', ...opts });
+  const recs: Rec[] = [];
+  let prev = 0;
+  for (const c of [...cuts].sort((a, b) => a - b)) {
+    recs.push(...r.feed(text.slice(prev, c)));
+    prev = c;
+  }
+  recs.push(...r.feed(text.slice(prev)));
+  recs.push(...r.end());
+  return { recs, rejected: errors.rejected };
+}
+
+/** readCsv, or the message of the error it throws (a duplicate header name). */
+function tryReadCsv(text: string, cuts: number[] = [], opts: ReadOpts = {}) {
+  try {
+    return readCsv(text, cuts, opts);
+  } catch (e) {
+    return { recs: [], rejected: [], thrown: (e as Error).message };
+  }
+}
+
+/** Fields in order (NumText as {num: text}) and RAW, for exact comparison. */
+function plain(recs: Rec[]) {
+  return recs.map((r) => ({
+    entries: Object.entries(r).map(([k, v]) => [k, v instanceof NumText ? { num: v.text } : Object.is(v, -0) ? '-0!' : v]),
+    raw: rawOf(r),
+  }));
+}
+const fieldsOf = (recs: Rec[]) => recs.map((r) => Object.fromEntries(Object.entries(r)));
+
+function write(recs: Rec[], opts: ConstructorParameters<typeof CsvWriter>[1] = {}, format: 'csv' | 'tsv' = 'csv') {
+  const w = new CsvWriter(format, opts);
+  return w.write(recs) + w.end();
+}
+
+describe('CsvReader', () => {
+  it('names fields from the header and types cells', () => {
+    const { recs, rejected } = readCsv('a,b,c,d,e,f\n1,x,,1.50,02134,-3.5e2\n');
+    expect(rejected).toEqual([]);
+    expect(fieldsOf(recs)).toEqual([{ a: 1, b: 'x', c: null, d: new NumText(1.5, '1.50'), e: '02134', f: new NumText(-350, '-3.5e2') }]);
+    expect(rawOf(recs[0]!)).toBe('1,x,,1.50,02134,-3.5e2');
+    expect((recs[0] as { [CSV_HEADER]?: unknown })[CSV_HEADER]).toMatchObject({ names: ['a', 'b', 'c', 'd', 'e', 'f'], raw: 'a,b,c,d,e,f' });
+  });
+
+  it('reads RFC 4180 quoting: fields spanning lines, "" escapes, CRLF, BOM', () => {
+    const text = '\ufeff"x","y z"\r\n"a ""b"", c","line1\r\nline2"\r\n"",plain\r\n';
+    const { recs, rejected } = readCsv(text);
+    expect(rejected).toEqual([]);
+    expect(fieldsOf(recs)).toEqual([
+      { x: 'a "b", c', 'y z': 'line1\r\nline2' },
+      { x: null, 'y z': 'plain' },
+    ]);
+    expect(recs.map(rawOf)).toEqual(['"a ""b"", c","line1\r\nline2"', '"",plain']);
+  });
+
+  it('rejects ragged rows with the right line numbers, also after multi-line quoted fields', () => {
+    const text = ['h1,h2', '1,"a', 'b"', '2', '3,"c', '', 'd"', '4,x,y', '5,z', '6'].join('\n') + '\n';
+    for (const cuts of [[], [3], [9, 14, 20], Array.from({ length: 20 }, (_, i) => i * 2)]) {
+      const { recs, rejected } = readCsv(text, cuts);
+      expect(fieldsOf(recs)).toEqual([
+        { h1: 1, h2: 'a\nb' },
+        { h1: 3, h2: 'c\n\nd' },
+        { h1: 5, h2: 'z' },
+      ]);
+      expect(rejected.map((r) => [r.line, r.text, r.error])).toEqual([
+        [4, '2', 'malformed CSV: 1 field, the header has 2'],
+        [8, '4,x,y', 'malformed CSV: 3 fields, the header has 2'],
+        [10, '6', 'malformed CSV: 1 field, the header has 2'],
+      ]);
+    }
+  });
+
+  it('isolates a record with a malformed quote and reads on', () => {
+    const text = 'a,b\n1,"ok"\n"bad"x,2\n3,"multi\nline"\nab"c,4\n5,"fine"\n';
+    const { recs, rejected } = readCsv(text);
+    expect(fieldsOf(recs)).toEqual([
+      { a: 1, b: 'ok' },
+      { a: 3, b: 'multi\nline' },
+      { a: 5, b: 'fine' },
+    ]);
+    expect(rejected.map((r) => [r.line, r.text, r.error])).toEqual([
+      [3, '"bad"x,2', 'malformed CSV: text after a closing quote'],
+      [6, 'ab"c,4', 'malformed CSV: quote inside an unquoted field'],
+    ]);
+  });
+
+  it('an unterminated quote at end of input rejects its first line and reads the rest', () => {
+    const { recs, rejected } = readCsv('a,b\n1,x\n2,"oops\n3,y\n4,z\n');
+    expect(fieldsOf(recs)).toEqual([
+      { a: 1, b: 'x' },
+      { a: 3, b: 'y' },
+      { a: 4, b: 'z' },
+    ]);
+    expect(rejected.map((r) => [r.line, r.text, r.error])).toEqual([[3, '2,"oops', 'malformed CSV: unterminated quoted field']]);
+  });
+
+  it('rejects a record longer than maxLineBytes and resumes after the next newline', () => {
+    const text = 'a,b\n1,x\n2,' + 'y'.repeat(300) + '\n3,z\n';
+    for (const cuts of [[], [12], [12, 100, 200], Array.from({ length: 40 }, (_, i) => i * 9)]) {
+      const { recs, rejected } = readCsv(text, cuts, { maxLineBytes: 100 });
+      expect(fieldsOf(recs)).toEqual([
+        { a: 1, b: 'x' },
+        { a: 3, b: 'z' },
+      ]);
+      expect(rejected.map((r) => r.line)).toEqual([3]);
+      expect(rejected[0]!.error).toMatch(/longer than 100 bytes/);
+    }
+  });
+
+  it('duplicate header names are an error that names the field', () => {
+    expect(() => readCsv('a,b,a\n1,2,3\n')).toThrow(RuntimeError);
+    expect(() => readCsv('a,b,a\n1,2,3\n')).toThrow("duplicate field name 'a' in the header of in.csv");
+  });
+
+  it('header names are used as-is, __proto__ and constructor included', () => {
+    const { recs } = readCsv('__proto__,constructor, sp ,"a,b"\n1,2,3,4\n');
+    const r = recs[0]!;
+    expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+    expect(Object.entries(r)).toEqual([
+      ['__proto__', 1],
+      ['constructor', 2],
+      [' sp ', 3],
+      ['a,b', 4],
+    ]);
+  });
+
+  it('--no-header names fields 1, 2, ... and the first row fixes their number', () => {
+    const { recs, rejected } = readCsv('x,1\ny,2\nz\n', [], { noHeader: true });
+    expect(fieldsOf(recs)).toEqual([
+      { 1: 'x', 2: 1 },
+      { 1: 'y', 2: 2 },
+    ]);
+    expect(rejected.map((r) => r.line)).toEqual([3]);
+  });
+
+  it('reads other delimiters and TSV', () => {
+    expect(fieldsOf(readCsv('a;b\n1,5;"x;y"\n', [], { delimiter: ';' }).recs)).toEqual([{ a: '1,5', b: 'x;y' }]);
+    expect(fieldsOf(readCsv('a\tb\n1\t"x\ty"\n', [], { delimiter: '\t' }).recs)).toEqual([{ a: 1, b: 'x\ty' }]);
+    expect(() => new CsvReader({ source: '-', errors: testErrors(), delimiter: '::' })).toThrow(UsageError);
+    expect(() => new CsvReader({ source: '-', errors: testErrors(), delimiter: '"' })).toThrow(UsageError);
+  });
+
+  it('a blank line starts a new block whose first row is its header (schema change)', () => {
+    const { recs, rejected } = readCsv('a,b\n1,2\n\nc\n3\n\n\nd,e,f\n4,5,6\n');
+    expect(rejected).toEqual([]);
+    expect(fieldsOf(recs)).toEqual([{ a: 1, b: 2 }, { c: 3 }, { d: 4, e: 5, f: 6 }]);
+  });
+
+  it('fast path and csv-parse give the same records on random CSV (differential property)', () => {
+    fc.assert(
+      fc.property(csvText, fc.array(fc.nat(), { maxLength: 6 }), (t, rawCuts) => {
+        const cuts = rawCuts.map((c) => c % (t.text.length + 1));
+        const fast = tryReadCsv(t.text, cuts, { delimiter: t.delim });
+        const slow = tryReadCsv(t.text, [], { delimiter: t.delim, forceCsvParse: true });
+        expect(plain(fast.recs)).toEqual(plain(slow.recs));
+        expect(fast.rejected).toEqual(slow.rejected);
+        expect('thrown' in fast && fast.thrown).toEqual('thrown' in slow && slow.thrown);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('gives the same records however the input is split (property)', () => {
+    fc.assert(
+      fc.property(csvText, fc.array(fc.nat(), { maxLength: 10 }), (t, rawCuts) => {
+        const whole = tryReadCsv(t.text, [], { delimiter: t.delim });
+        const cuts = rawCuts.map((c) => c % (t.text.length + 1));
+        const split = tryReadCsv(t.text, cuts, { delimiter: t.delim });
+        expect(plain(split.recs)).toEqual(plain(whole.recs));
+        expect(split.rejected).toEqual(whole.rejected);
+        expect('thrown' in split && split.thrown).toEqual('thrown' in whole && whole.thrown);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+/**
+ * Random CSV text: a header and rows of plain or quoted cells (quotes, the
+ * delimiter, CR/LF and multi-byte text inside quotes), LF or CRLF line ends,
+ * empty cells, blank lines, ragged rows, and now and then a malformed quote.
+ */
+const csvText = fc
+  .record({
+    delim: fc.constantFrom(',', ';', '\t'),
+    ncols: fc.integer({ min: 1, max: 4 }),
+    rows: fc.array(
+      fc.record({
+        cells: fc.array(
+          fc.oneof(
+            { arbitrary: fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '😀', '1', '0', '.', '-', 'e', '\r'), maxLength: 5 }).map((s) => ({ q: false, s })), weight: 4 },
+            { arbitrary: fc.string({ unit: fc.constantFrom('a', '"', ',', ';', '\t', '\n', '\r\n', '中', '1', ' '), maxLength: 6 }).map((s) => ({ q: true, s })), weight: 2 },
+          ),
+          { minLength: 1, maxLength: 5 },
+        ),
+        eol: fc.constantFrom('\n', '\r\n'),
+        blank: fc.boolean(),
+        garbage: fc.constantFrom('', '', '', '', '', '', '', '', '"x"y', 'a"b'),
+      }),
+      { maxLength: 10 },
+    ),
+    bom: fc.boolean(),
+    lastEol: fc.boolean(),
+  })
+  .map(({ delim, ncols, rows, bom, lastEol }) => {
+    let text = bom ? '\ufeff' : '';
+    const header = Array.from({ length: ncols }, (_, i) => 'h' + i).join(delim);
+    text += header + '\n';
+    rows.forEach((r, i) => {
+      const cells = r.cells.map((c) => (c.q ? '"' + c.s.replace(/"/g, '""') + '"' : c.s.replace(/\r$/, '')));
+      if (r.garbage) cells[0] = r.garbage;
+      text += cells.join(delim);
+      if (i < rows.length - 1 || lastEol) text += r.eol;
+      if (r.blank && i < rows.length - 1) text += r.eol + header + r.eol;
+    });
+    return { text, delim };
+  });
+
+describe('CsvWriter', () => {
+  it('writes a header from the first record and quotes only when needed', () => {
+    const recs: Rec[] = [
+      { name: 'plain', 'Cost Total $': 1.5, 'a,b': 'x,y', q: 'say "hi"', nl: 'two\nlines', sp: ' pad ', n: null, big: new NumText(1e20, '100000000000000000000') },
+      { name: '', 'Cost Total $': -0, 'a,b': true, q: { k: [1, 'v'] }, nl: 'cr\r', sp: '', n: undefined, big: 7 },
+    ];
+    expect(write(recs)).toBe(
+      'name,Cost Total $,"a,b",q,nl,sp,n,big\n' +
+        'plain,1.5,"x,y","say ""hi""","two\nlines", pad ,,100000000000000000000\n' +
+        ',0,true,"{""k"":[1,""v""]}","cr\r",,,7\n',
+    );
+  });
+
+  it('starts a schema change block (blank line, new header) when the fields change, never dropping one', () => {
+    const out = write([{ a: 1, b: 2 }, { a: 3, b: 4 }, { b: 5, a: 6 }, { a: 7 }, { a: 8, b: 9, c: 10 }]);
+    expect(out).toBe('a,b\n1,2\n3,4\n\nb,a\n5,6\n\na\n7\n\na,b,c\n8,9,10\n');
+    // and the reader reads the blocks back
+    expect(fieldsOf(readCsv(out).recs)).toEqual([{ a: 1, b: 2 }, { a: 3, b: 4 }, { b: 5, a: 6 }, { a: 7 }, { a: 8, b: 9, c: 10 }]);
+  });
+
+  it('keeps its state across batches and skips records without fields', () => {
+    const w = new CsvWriter('csv', {});
+    expect(w.write([{ a: 1 }])).toBe('a\n1\n');
+    expect(w.write([{}, { a: 2 }])).toBe('2\n');
+    expect(w.write([])).toBe('');
+    expect(w.write([{ b: null }])).toBe('\nb\n""\n');
+  });
+
+  it('writes unchanged CSV records and their header as read, changed ones re-serialised', () => {
+    const text = '"id",Cost Total $,"v"\n"1",1.50,"x"\n2,02134,"a""b"\n';
+    const { recs } = readCsv(text);
+    expect(write(recs, { inputFormat: 'csv', inputDelimiter: ',' })).toBe(text);
+    markChanged(recs[1]!);
+    setField(recs[1]!, 'v', 'new');
+    expect(write(recs, { inputFormat: 'csv', inputDelimiter: ',' })).toBe('"id",Cost Total $,"v"\n"1",1.50,"x"\n2,02134,new\n');
+    // another delimiter or format: everything re-serialised
+    expect(write(recs, { inputFormat: 'csv', inputDelimiter: ',', delimiter: ';' })).toBe('id;Cost Total $;v\n1;1.50;x\n2;02134;new\n');
+    expect(write(recs, { inputFormat: 'ndjson' })).toBe('id,Cost Total $,v\n1,1.50,x\n2,02134,new\n');
+  });
+
+  it('keeps the input column order for names JavaScript orders differently (integer-like)', () => {
+    const text = 'year,2020,2019\nx,1,2\n';
+    const { recs } = readCsv(text);
+    expect(Object.keys(recs[0]!)).toEqual(['2019', '2020', 'year']);
+    expect(write(recs, { inputFormat: 'csv' })).toBe(text);
+    markChanged(recs[0]!);
+    expect(write(recs, { inputFormat: 'csv' })).toBe(text);
+    // a verb that reorders fields is obeyed
+    const moved: Rec = { year: 'x', 2019: 2 };
+    expect(write([moved], { inputFormat: 'csv' })).toBe('2019,year\n2,x\n');
+  });
+
+  it('obeys a changed field order (select b,a) instead of the input header', () => {
+    const { recs } = readCsv('a,b\n1,2\n');
+    const r = recs[0]!;
+    markChanged(r);
+    const swapped: Rec = {};
+    (swapped as Record<symbol, unknown>)[CSV_HEADER] = (r as Record<symbol, unknown>)[CSV_HEADER];
+    swapped.b = r.b;
+    swapped.a = r.a;
+    expect(write([r, swapped], { inputFormat: 'csv' })).toBe('a,b\n1,2\n\nb,a\n2,1\n');
+  });
+
+  it('writes TSV with tabs', () => {
+    expect(write([{ a: 'x\ty', b: 1 }], {}, 'tsv')).toBe('a\tb\n"x\ty"\t1\n');
+  });
+
+  it('round-trips random records through writer and reader (property)', () => {
+    const name = fc.oneof(
+      fc.constantFrom('a', 'b', 'Cost Total $', 'a,b', 'x"y', ' sp ', '__proto__', 'constructor', 'é', '', '7', 'line\nbreak'),
+      fc.string({ maxLength: 4 }),
+    );
+    const text = fc.string({ unit: fc.constantFrom('a', 'z', ' ', ',', ';', '"', '\n', '\r', '\t', 'é', '😀', '0', '1', '.', '-'), minLength: 1, maxLength: 8 }).filter((s) => typeCell(s) === s);
+    const numText = fc.constantFrom('1.50', '1e3', '-0', '02', '12345678901234567890', '2.0', '-1.25E-3').filter((t) => typeCell(t) instanceof NumText);
+    const value = fc.oneof(
+      text,
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Object.is(d, -0)),
+      fc.constant(null),
+      numText.map((t) => typeCell(t)),
+    );
+    const record = fc.array(fc.tuple(name, value), { minLength: 1, maxLength: 5 }).map((pairs) => {
+      const r: Rec = {};
+      for (const [k, v] of pairs) setField(r, k, v);
+      return r;
+    });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 8 }), fc.constantFrom(',', ';', '\t'), (recs, delimiter) => {
+        const out = write(recs, { delimiter });
+        const back = readCsv(out, [], { delimiter });
+        expect(back.rejected).toEqual([]);
+        const norm = (rs: Rec[]) => rs.map((r) => Object.entries(r).map(([k, v]) => [k, v instanceof NumText ? { num: v.text } : v]));
+        expect(norm(back.recs)).toEqual(norm(recs));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

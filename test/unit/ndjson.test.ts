@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { NdjsonReader, NdjsonWriter } from '../../src/formats/ndjson.js';
+import { INEXACT_NUMBER_RE, parseExact } from '../../src/formats/exactjson.js';
+import { JSON_NUMBER_RE, NumText, markChanged, rawOf, setField, stringifyRecord } from '../../src/engine/values.js';
+import { InputError } from '../../src/engine/errors.js';
+import { testErrors } from '../helpers/ctx.js';
+import type { Rec } from '../../src/engine/types.js';
+
+/** Feed `text` split at the given offsets; returns records and rejections. */
+function readNdjson(text: string, cuts: number[] = [], maxLineBytes?: number) {
+  const errors = testErrors('skip');
+  const r = new NdjsonReader({ source: 'in.ndjson', errors, maxLineBytes });
+  const recs: Rec[] = [];
+  let prev = 0;
+  for (const c of [...cuts].sort((a, b) => a - b)) {
+    recs.push(...r.feed(text.slice(prev, c)));
+    prev = c;
+  }
+  recs.push(...r.feed(text.slice(prev)));
+  recs.push(...r.end());
+  return { recs, rejected: errors.rejected };
+}
+
+/** A record's fields only (toEqual also compares the RAW symbol). */
+const fieldsOf = (recs: Rec[]) => recs.map((r) => Object.fromEntries(Object.entries(r)));
+
+/** Records as plain comparable data (NumText → its text in a tagged object), with RAW. */
+function plain(recs: Rec[]) {
+  return recs.map((r) => ({ fields: JSON.parse(JSON.stringify(r, (_k, v) => (v instanceof NumText ? { num: v.text } : v))), raw: rawOf(r) }));
+}
+
+describe('NdjsonReader', () => {
+  it('reads objects, ignores a BOM, accepts CRLF and skips blank lines', () => {
+    const { recs, rejected } = readNdjson('\ufeff{"a":1}\r\n\r\n   \n{"b":"x"}\n\t\n{"c":null}');
+    expect(fieldsOf(recs)).toEqual([{ a: 1 }, { b: 'x' }, { c: null }]);
+    expect(recs.map(rawOf)).toEqual(['{"a":1}', '{"b":"x"}', '{"c":null}']);
+    expect(rejected).toEqual([]);
+  });
+
+  it('rejects a malformed line 2 of 3 with its line number and text', () => {
+    const { recs, rejected } = readNdjson('{"a":1}\n{"a":2,}\n{"a":3}\n');
+    expect(fieldsOf(recs)).toEqual([{ a: 1 }, { a: 3 }]);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ source: 'in.ndjson', line: 2, text: '{"a":2,}' });
+    expect(rejected[0]!.error).toMatch(/^malformed NDJSON: /);
+  });
+
+  it('rejects lines that are JSON but not objects, naming what they are', () => {
+    const { recs, rejected } = readNdjson('[1,2]\n"s"\n42\nnull\ntrue\n{"ok":1}\n123456789012345678901\n');
+    expect(fieldsOf(recs)).toEqual([{ ok: 1 }]);
+    expect(rejected.map((r) => [r.line, r.error])).toEqual([
+      [1, 'malformed NDJSON: not an object (an array)'],
+      [2, 'malformed NDJSON: not an object (a string)'],
+      [3, 'malformed NDJSON: not an object (a number)'],
+      [4, 'malformed NDJSON: not an object (null)'],
+      [5, 'malformed NDJSON: not an object (a boolean)'],
+      [7, 'malformed NDJSON: not an object (a number)'],
+    ]);
+  });
+
+  it('throws an InputError under --on-error fail', () => {
+    const r = new NdjsonReader({ source: 'x.ndjson', errors: testErrors('fail') });
+    expect(() => r.feed('{"a":1}\nnope\n')).toThrow(InputError);
+    try {
+      new NdjsonReader({ source: 'x.ndjson', errors: testErrors('fail') }).feed('{"a":1}\nnope\n');
+    } catch (e) {
+      expect((e as InputError).line).toBe(2);
+      expect((e as InputError).message).toContain('x.ndjson:2');
+    }
+  });
+
+  it('keeps __proto__ and constructor as ordinary fields', () => {
+    const { recs } = readNdjson('{"__proto__":{"x":1},"constructor":2}\n');
+    expect(Object.getPrototypeOf(recs[0]!)).toBe(Object.prototype);
+    expect(Object.keys(recs[0]!)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(recs[0]!, '__proto__')!.value).toEqual({ x: 1 });
+  });
+
+  it('keeps integers beyond 2^53 and non-canonical numbers as NumText, also after a change', () => {
+    const line = '{"id":12345678901234567890,"price":1.50,"e":1e3,"z":-0,"tiny":0.0000001,"n":[2.0,{"m":9007199254740993}],"ok":7}';
+    const { recs } = readNdjson(line + '\n');
+    const r = recs[0]!;
+    expect(r.id).toEqual(new NumText(12345678901234567890, '12345678901234567890'));
+    expect((r.price as NumText).text).toBe('1.50');
+    expect((r.e as NumText).text).toBe('1e3');
+    expect((r.z as NumText).text).toBe('-0');
+    expect((r.tiny as NumText).text).toBe('0.0000001');
+    expect(r.ok).toBe(7);
+    const w = new NdjsonWriter({ inputFormat: 'ndjson' });
+    expect(w.write([r])).toBe(line + '\n');
+    markChanged(r);
+    setField(r, 'added', true);
+    expect(w.write([r])).toBe(line.slice(0, -1) + ',"added":true}\n');
+  });
+
+  it('a big integer split across chunks is still exact', () => {
+    const text = '{"a":1}\n{"id":123456789012345678901}\n';
+    for (let cut = 1; cut < text.length; cut++) {
+      const { recs } = readNdjson(text, [cut]);
+      expect((recs[1]!.id as NumText).text).toBe('123456789012345678901');
+    }
+  });
+
+  it('rejects a line longer than maxLineBytes without buffering it, then reads on', () => {
+    const long = '{"s":"' + 'x'.repeat(500) + '"}';
+    const text = '{"a":1}\n' + long + '\n{"a":2}\n';
+    for (const cuts of [[], [10], [10, 50, 100, 200, 300], Array.from({ length: 60 }, (_, i) => i * 9)]) {
+      const { recs, rejected } = readNdjson(text, cuts, 100);
+      expect(fieldsOf(recs)).toEqual([{ a: 1 }, { a: 2 }]);
+      expect(rejected).toHaveLength(1);
+      expect(rejected[0]!.line).toBe(2);
+      expect(rejected[0]!.error).toMatch(/longer than 100 bytes/);
+    }
+    // Bytes, not characters: 40 three-byte characters are 120 bytes.
+    const { rejected } = readNdjson('{"s":"' + '€'.repeat(40) + '"}\n', [], 100);
+    expect(rejected).toHaveLength(1);
+    expect(readNdjson('{"s":"' + 'e'.repeat(40) + '"}\n', [], 100).rejected).toHaveLength(0);
+  });
+
+  it('gives the same records however the input is split (property)', () => {
+    const value = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(null, true, false),
+    );
+    const record = fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 5 }), value, { maxKeys: 4 });
+    const special = fc.constantFrom('{"big":123456789012345678901234}', '{"p":1.50}', '[1]', 'bad', '', '  ', '{"é":"😀中"}');
+    const line = fc.oneof(record.map((r) => JSON.stringify(r)), special);
+    const input = fc.record({
+      lines: fc.array(fc.tuple(line, fc.constantFrom('\n', '\r\n')), { maxLength: 12 }),
+      bom: fc.boolean(),
+      lastEol: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(input, fc.array(fc.nat(), { maxLength: 8 }), ({ lines, bom, lastEol }, rawCuts) => {
+        let text = (bom ? '\ufeff' : '') + lines.map(([l, e]) => l + e).join('');
+        if (!lastEol && lines.length > 0) text = text.replace(/\r?\n$/, '');
+        const whole = readNdjson(text);
+        const cuts = rawCuts.map((c) => (text.length === 0 ? 0 : c % (text.length + 1)));
+        const split = readNdjson(text, cuts);
+        expect(plain(split.recs)).toEqual(plain(whole.recs));
+        expect(split.rejected).toEqual(whole.rejected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('parseExact and INEXACT_NUMBER_RE', () => {
+  it('parses like JSON.parse (numbers compared by value) on random JSON (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom('', ' ', '\n\t '), (v, ws) => {
+        const text = JSON.stringify(v, null, ws === '' ? undefined : ws);
+        const exact = parseExact(text);
+        const back = JSON.parse(JSON.stringify(exact, (_k, x) => (x instanceof NumText ? x.value : x)));
+        expect(back).toEqual(JSON.parse(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('rejects what JSON.parse rejects', () => {
+    for (const bad of ['{"a":1,}', '{"a":01}', '{"a":"\\x"}', '{"a":"\u0001"}', '{a:1}', '{"a":1} x', '[1,]', '{"a":-}', '{"a":.5}', '{"a":1.}', '"', '{"a":tru}']) {
+      expect(() => JSON.parse(bad), bad).toThrow();
+      expect(() => parseExact(bad), bad).toThrow();
+    }
+  });
+
+  it('a number the pattern does not flag is always written back as read by JavaScript (property)', () => {
+    const digit = fc.oneof({ arbitrary: fc.constant('0'), weight: 2 }, { arbitrary: fc.constantFrom(...'0123456789'), weight: 3 });
+    const digits = (min: number, max: number) => fc.string({ unit: digit, minLength: min, maxLength: max });
+    const grammar = fc
+      .record({
+        sign: fc.boolean(),
+        int: fc.oneof(fc.constant('0'), fc.tuple(fc.constantFrom(...'123456789'), digits(0, 22)).map(([a, b]) => a + b)),
+        frac: fc.option(digits(1, 20)),
+        exp: fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(1, 3)).map((p) => p.join(''))),
+      })
+      .map(({ sign, int, frac, exp }) => (sign ? '-' : '') + int + (frac !== null ? '.' + frac : '') + (exp ?? ''));
+    // Texts real programs write: doubles with a given precision or number of decimals.
+    const printed = fc
+      .tuple(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e25, max: 1e25 }), fc.integer({ min: 1, max: 21 }), fc.boolean())
+      .map(([d, k, fixed]) => (fixed ? d.toFixed(k - 1) : d.toPrecision(k)));
+    const tiny = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 12 })).map(([d, z]) => '0.' + '0'.repeat(z) + d);
+    const big = fc.bigInt({ min: 2n ** 53n, max: 10n ** 16n - 1n }).map(String);
+    const num = fc.oneof(grammar, printed, tiny, big).filter((t) => JSON_NUMBER_RE.test(t));
+    fc.assert(
+      fc.property(num, fc.constantFrom(':', ', ', '['), (t, ctx) => {
+        if (!INEXACT_NUMBER_RE.test(ctx + t + '}')) expect(String(Number(t))).toBe(t);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+});
+
+describe('NdjsonWriter', () => {
+  it('writes unchanged NDJSON records as read, others re-serialised', () => {
+    const { recs } = readNdjson('{ "a" : 1 }\n{"b":2}\n');
+    markChanged(recs[1]!);
+    recs[1]!.b = 3;
+    expect(new NdjsonWriter({ inputFormat: 'ndjson' }).write(recs)).toBe('{ "a" : 1 }\n{"b":3}\n');
+    expect(new NdjsonWriter({ inputFormat: 'csv' }).write(recs)).toBe('{"a":1}\n{"b":3}\n');
+    expect(new NdjsonWriter({}).write([{ x: new NumText(1.5, '1.50') }])).toBe(stringifyRecord({ x: new NumText(1.5, '1.50') }) + '\n');
+    expect(new NdjsonWriter({}).write([])).toBe('');
+  });
+});

@@ -1,0 +1,422 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_TIME } from '../../src/engine/values.js';
+import { UsageError } from '../../src/engine/errors.js';
+import { window } from '../../src/verbs/window.js';
+import { findUpstreamWindow } from '../../src/window/link.js';
+import type { VerbInstance } from '../../src/engine/types.js';
+import { floorMod, lastWindowStart, nextWindowEnd, gcd } from '../../src/window/spec.js';
+import { testCtx } from '../helpers/ctx.js';
+import { at, keepStage, pipeline, testPlan } from './window-helpers.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('window assignment arithmetic', () => {
+  it('floorMod puts times before 1970 in the right window', () => {
+    expect(floorMod(-1, 60_000)).toBe(59_999);
+    expect(lastWindowStart(-1, 0, 60_000)).toBe(-60_000);
+    expect(lastWindowStart(-60_000, 0, 60_000)).toBe(-60_000);
+    expect(lastWindowStart(125, 10, 50)).toBe(110);
+    expect(nextWindowEnd(100, 0, 100, 50)).toBe(150);
+    expect(nextWindowEnd(99, 0, 100, 50)).toBe(100);
+    expect(gcd(86_400_000, 60_000)).toBe(60_000);
+    expect(gcd(10, 4)).toBe(2);
+  });
+});
+
+describe('tumbling windows', () => {
+  it('1-minute windows: 10:00:00.000 and 10:00:59.999 share [10:00, 10:01); 10:01:00.000 opens the next', () => {
+    const { stage, out } = pipeline(['tumbling', '1m', '--time', 't']);
+    stage.push([{ t: '2001-01-01T10:00:00.000Z' }, { t: '2001-01-01T10:00:59.999Z' }, { t: '2001-01-01T10:01:00.000Z' }]);
+    stage.end();
+    expect(out.records.map((r) => [r.window_start, r.window_end])).toEqual([
+      ['2001-01-01T10:00:00.000Z', '2001-01-01T10:01:00.000Z'],
+      ['2001-01-01T10:00:00.000Z', '2001-01-01T10:01:00.000Z'],
+      ['2001-01-01T10:01:00.000Z', '2001-01-01T10:02:00.000Z'],
+    ]);
+    expect(out.records.map((r) => (r as { [EVENT_TIME]?: number })[EVENT_TIME])).toEqual([at('10:00'), at('10:00:59.999'), at('10:01')]);
+    expect(out.ended).toBe(true);
+  });
+
+  it('with agg: counts per window, each window emitted as the watermark passes its end', () => {
+    const { stage, out } = pipeline(['tumbling', '1m', '--time', 't'], { plan: testPlan() });
+    stage.push([{ t: '2001-01-01T10:00:00.000Z', v: 1 }, { t: '2001-01-01T10:00:59.999Z', v: 2 }]);
+    expect(out.records).toEqual([]);
+    stage.push([{ t: '2001-01-01T10:01:00.000Z', v: 4 }]);
+    expect(out.records).toEqual([{ window_start: '2001-01-01T10:00:00.000Z', window_end: '2001-01-01T10:01:00.000Z', count: 2, sum_v: 3 }]);
+    stage.end();
+    expect(out.records[1]).toEqual({ window_start: '2001-01-01T10:01:00.000Z', window_end: '2001-01-01T10:02:00.000Z', count: 1, sum_v: 4 });
+    expect(out.ended).toBe(true);
+  });
+
+  it('bids 08:05/4 08:07/2 08:09/5 08:11/3 08:13/1 08:17/6: 10-minute sums 11 and 10', () => {
+    const { stage, out } = pipeline(['tumbling', '10m', '--time', 'ts'], { plan: testPlan() });
+    stage.push(bids());
+    stage.end();
+    expect(out.records.map((r) => [r.window_start, r.window_end, r.sum_v])).toEqual([
+      [iso(at('08:00')), iso(at('08:10')), 11],
+      [iso(at('08:10')), iso(at('08:20')), 10],
+    ]);
+  });
+
+  it('puts times before 1970 in the right window (floor, not truncation)', () => {
+    const { stage, out } = pipeline(['tumbling', '1h', '--time', 't', '--lateness', '2h']);
+    stage.push([{ t: '1969-12-31T23:59:30Z' }, { t: -1 }, { t: '1969-12-31T22:00:00.000Z' }]);
+    stage.end();
+    expect(out.records.map((r) => r.window_start)).toEqual(['1969-12-31T23:00:00.000Z', '1969-12-31T23:00:00.000Z', '1969-12-31T22:00:00.000Z']);
+  });
+
+  it('--offset shifts the bounds', () => {
+    const { stage, out } = pipeline(['tumbling', '1h', '--time', 't', '--offset', '15m']);
+    stage.push([{ t: '2001-01-01T10:10:00Z' }, { t: '2001-01-01T10:20:00Z' }]);
+    stage.end();
+    expect(out.records.map((r) => r.window_start)).toEqual(['2001-01-01T09:15:00.000Z', '2001-01-01T10:15:00.000Z']);
+    const neg = pipeline(['tumbling', '1d', '--time', 't', '--offset=-5h']);
+    neg.stage.push([{ t: '2001-01-01T03:00:00Z' }]);
+    neg.stage.end();
+    expect(neg.out.records[0]!.window_start).toBe('2000-12-31T19:00:00.000Z');
+  });
+
+  it('groups inside a window come out in order of first appearance; windows in order of end', () => {
+    const { stage, out } = pipeline(['tumbling', '10m', '--time', 't', '--lateness', '30m'], { plan: testPlan({ by: 'k' }) });
+    stage.push([
+      { t: at('08:15'), k: 'b', v: 1 },
+      { t: at('08:01'), k: 'z', v: 1 },
+      { t: at('08:02'), k: 'a', v: 1 },
+      { t: at('08:16'), k: 'a', v: 1 },
+      { t: at('08:03'), k: 'z', v: 1 },
+    ]);
+    stage.end();
+    expect(out.records.map((r) => [r.window_start, r.k, r.count])).toEqual([
+      [iso(at('08:00')), 'z', 2],
+      [iso(at('08:00')), 'a', 1],
+      [iso(at('08:10')), 'b', 1],
+      [iso(at('08:10')), 'a', 1],
+    ]);
+  });
+});
+
+describe('sliding windows', () => {
+  for (const panes of [true, false]) {
+    it(`10 minutes every 5: sums 11, 15, 10, 6 for 08:00, 08:05, 08:10, 08:15 (${panes ? 'panes + Two-Stacks' : 'per window'})`, () => {
+      const { stage, out, aggStage } = pipeline(['sliding', '10m', '--every', '5m', '--time', 'ts'], { plan: testPlan(), panes });
+      stage.push(bids());
+      stage.end();
+      // No window starts at 07:55: 08:05 is not < 08:05 (ts − size < start ≤ ts).
+      expect(out.records.map((r) => [r.window_start, r.window_end, r.sum_v])).toEqual([
+        [iso(at('08:00')), iso(at('08:10')), 11],
+        [iso(at('08:05')), iso(at('08:15')), 15],
+        [iso(at('08:10')), iso(at('08:20')), 10],
+        [iso(at('08:15')), iso(at('08:25')), 6],
+      ]);
+      expect(aggStage!.stats!.strategy).toMatch(panes ? /Two-Stacks/ : /per-window/);
+    });
+  }
+
+  it('alone: one copy of each record per window, oldest window first', () => {
+    const { stage, out } = pipeline(['sliding', '10m', '--every', '5m', '--time', 'ts']);
+    stage.push([{ ts: '2001-01-01T08:07:00Z', id: 1 }]);
+    stage.end();
+    expect(out.records.map((r) => JSON.parse(JSON.stringify(r)))).toEqual([
+      { ts: '2001-01-01T08:07:00Z', id: 1, window_start: iso(at('08:00')), window_end: iso(at('08:10')) },
+      { ts: '2001-01-01T08:07:00Z', id: 1, window_start: iso(at('08:05')), window_end: iso(at('08:15')) },
+    ]);
+  });
+
+  it('a record whose first window closed still counts in its open windows', () => {
+    const { stage, out, ctx } = pipeline(['sliding', '10m', '--every', '5m', '--time', 'ts'], { plan: testPlan() });
+    stage.push([{ ts: at('08:01'), v: 1 }, { ts: at('08:10'), v: 2 }, { ts: at('08:07'), v: 4 }, { ts: at('08:02'), v: 8 }]);
+    // 08:10 closed [08:00, 08:10); 08:07 still belongs to [08:05, 08:15); 08:02 is late.
+    stage.end();
+    expect(out.records.map((r) => [r.window_start, r.sum_v])).toEqual([
+      [iso(at('07:55')), 1],
+      [iso(at('08:00')), 1],
+      [iso(at('08:05')), 6],
+      [iso(at('08:10')), 2],
+    ]);
+    expect(ctx.summaries.map((f) => f())).toEqual(['window: 1 late record left out (keep them with --late-output FILE)']);
+  });
+});
+
+describe('session windows', () => {
+  it('a 5-minute gap groups A@08:06, 08:07, 08:08 into [08:06, 08:13)', () => {
+    const { stage, out } = pipeline(['session', '5m', '--time', 'ts', '--by', 'user'], { plan: testPlan({ by: 'user' }) });
+    stage.push([
+      { ts: '2001-01-01T08:06:00Z', user: 'A', v: 1 },
+      { ts: '2001-01-01T08:07:00Z', user: 'A', v: 1 },
+      { ts: '2001-01-01T08:08:00Z', user: 'A', v: 1 },
+      { ts: '2001-01-01T08:09:00Z', user: 'B', v: 1 },
+      { ts: '2001-01-01T08:20:00Z', user: 'A', v: 5 },
+    ]);
+    // The watermark (08:20) closed A's [08:06, 08:13) and B's [08:09, 08:14).
+    expect(out.records).toEqual([
+      { window_start: iso(at('08:06')), window_end: iso(at('08:13')), user: 'A', count: 3, sum_v: 3 },
+      { window_start: iso(at('08:09')), window_end: iso(at('08:14')), user: 'B', count: 1, sum_v: 1 },
+    ]);
+    stage.end();
+    expect(out.records[2]).toEqual({ window_start: iso(at('08:20')), window_end: iso(at('08:25')), user: 'A', count: 1, sum_v: 5 });
+  });
+
+  it('a record that bridges two sessions merges them', () => {
+    const { stage, out } = pipeline(['session', '5m', '--time', 'ts', '--lateness', '1h'], { plan: testPlan({ by: 'k' }) });
+    stage.push([
+      { ts: at('08:00'), k: 'x', v: 1 },
+      { ts: at('08:10'), k: 'y', v: 2 },
+      { ts: at('08:14'), k: 'x', v: 4 },
+    ]);
+    stage.push([{ ts: at('08:05'), k: 'x', v: 8 }]); // 08:00 and 08:10 are 10 min apart: 08:05 bridges them
+    stage.end();
+    expect(out.records).toEqual([
+      { window_start: iso(at('08:00')), window_end: iso(at('08:19')), k: 'x', count: 3, sum_v: 13 },
+      { window_start: iso(at('08:00')), window_end: iso(at('08:19')), k: 'y', count: 1, sum_v: 2 },
+    ]);
+  });
+
+  it('alone: holds the records of a session until it closes, then writes them with its bounds', () => {
+    const { stage, out } = pipeline(['session', '5m', '--time', 'ts', '--by', 'u', '--lateness', '10m']);
+    stage.push([
+      { ts: at('08:06'), u: 'A' },
+      { ts: at('08:00'), u: 'B' },
+      { ts: at('08:03'), u: 'A' }, // out of order, extends A's session backwards
+    ]);
+    expect(out.records).toEqual([]);
+    stage.push([{ ts: at('08:30'), u: 'C' }]);
+    expect(out.records.map((r) => [r.u, r.ts, r.window_start, r.window_end])).toEqual([
+      ['B', at('08:00'), iso(at('08:00')), iso(at('08:05'))],
+      ['A', at('08:06'), iso(at('08:03')), iso(at('08:11'))],
+      ['A', at('08:03'), iso(at('08:03')), iso(at('08:11'))],
+    ]);
+    stage.end();
+    expect(out.records).toHaveLength(4);
+  });
+
+  it('a record too late for any open session is late; one that joins an open session is not', () => {
+    const { stage, out, ctx } = pipeline(['session', '5m', '--time', 'ts', '--late-output', 'late.ndjson'], { plan: testPlan() });
+    stage.push([{ ts: at('08:00'), v: 1 }, { ts: at('08:20'), v: 1 }, { ts: at('08:16'), v: 1 }, { ts: at('08:10'), v: 1 }]);
+    stage.end();
+    expect(out.records.map((r) => [r.window_start, r.window_end, r.count])).toEqual([
+      [iso(at('08:00')), iso(at('08:05')), 1],
+      [iso(at('08:16')), iso(at('08:25')), 2],
+    ]);
+    expect(ctx.outputs.get('late.ndjson')).toBe(JSON.stringify({ ts: at('08:10'), v: 1 }) + '\n');
+    expect(ctx.summaries.map((f) => f())).toEqual(['window: 1 late record written to late.ndjson']);
+  });
+});
+
+describe('count windows', () => {
+  it('alone: window_id per key, overlapping windows with --every', () => {
+    const { stage, out } = pipeline(['count', '3', '--every', '2', '--by', 'k']);
+    stage.push([1, 2, 3, 4, 5].map((i) => ({ k: 'a', i })).concat([{ k: 'b', i: 9 }]));
+    stage.end();
+    expect(out.records.map((r) => [r.k, r.i, r.window_id])).toEqual([
+      ['a', 1, 0],
+      ['a', 2, 0],
+      ['a', 3, 0],
+      ['a', 3, 1],
+      ['a', 4, 1],
+      ['a', 5, 1],
+      ['a', 5, 2],
+      ['b', 9, 0],
+    ]);
+  });
+
+  it('with agg: a window is emitted when its N-th record arrives; partial windows at end', () => {
+    const { stage, out } = pipeline(['count', '2', '--by', 'k'], { plan: testPlan() });
+    stage.push([{ k: 'a', v: 1 }, { k: 'b', v: 10 }, { k: 'a', v: 2 }]);
+    expect(out.records).toEqual([{ window_id: 0, count: 2, sum_v: 3 }]);
+    stage.push([{ k: 'a', v: 4 }]);
+    stage.end();
+    expect(out.records.slice(1)).toEqual([
+      { window_id: 0, count: 1, sum_v: 10 },
+      { window_id: 1, count: 1, sum_v: 4 },
+    ]);
+  });
+
+  it('a filter between window and agg does not stop a window from closing', () => {
+    const { stage, out } = pipeline(['count', '2'], { plan: testPlan(), between: keepStage((r) => r.v !== 0) });
+    stage.push([{ v: 1 }, { v: 0 }, { v: 0 }, { v: 0 }, { v: 3 }]);
+    expect(out.records).toEqual([{ window_id: 0, count: 1, sum_v: 1 }]);
+    stage.end();
+    expect(out.records.slice(1)).toEqual([{ window_id: 2, count: 1, sum_v: 3 }]);
+  });
+});
+
+describe('filter between window and agg', () => {
+  it('watermarks pass through a record-wise stage; dropped records are simply not counted', () => {
+    const { stage, out } = pipeline(['tumbling', '10m', '--time', 'ts'], { plan: testPlan(), between: keepStage((r) => (r.v as number) > 2) });
+    stage.push(bids());
+    expect(out.records.map((r) => r.sum_v)).toEqual([9]);
+    stage.end();
+    expect(out.records.map((r) => r.sum_v)).toEqual([9, 9]);
+  });
+
+  it('findUpstreamWindow looks past record-wise verbs only', () => {
+    const win = window.parse(['tumbling', '1m']);
+    const rw = { name: 'filter', recordWise: true } as VerbInstance;
+    const stateful = { name: 'head', recordWise: false } as VerbInstance;
+    expect(findUpstreamWindow({ verbs: [win, rw, rw, rw], index: 3 })).toBe(win);
+    expect(findUpstreamWindow({ verbs: [win, stateful, rw], index: 2 })).toBeUndefined();
+    expect(findUpstreamWindow({ verbs: [rw, rw], index: 1 })).toBeUndefined();
+  });
+});
+
+describe('late and malformed records', () => {
+  it('late records go to --late-output, are counted in the summary and left out of results', () => {
+    const { stage, out, ctx } = pipeline(['tumbling', '10m', '--time', 'ts', '--lateness', '2m', '--late-output', 'late.ndjson'], {
+      plan: testPlan(),
+    });
+    stage.push([
+      { ts: '2001-01-01T08:05:00Z', v: 1 },
+      { ts: '2001-01-01T08:12:00Z', v: 1 }, // watermark 08:10: [08:00, 08:10) closes
+      { ts: '2001-01-01T08:09:00Z', v: 100 }, // late
+      { ts: '2001-01-01T08:11:00Z', v: 1 }, // in time (window [08:10, 08:20) open)
+    ]);
+    stage.end();
+    expect(out.records.map((r) => [r.window_start, r.count, r.sum_v])).toEqual([
+      [iso(at('08:00')), 1, 1],
+      [iso(at('08:10')), 2, 2],
+    ]);
+    expect(ctx.outputs.get('late.ndjson')).toBe('{"ts":"2001-01-01T08:09:00Z","v":100}\n');
+    expect(ctx.summaries.map((f) => f())).toEqual(['window: 1 late record written to late.ndjson']);
+  });
+
+  it('no summary line when nothing was late; the late file is still created', () => {
+    const { stage, ctx } = pipeline(['tumbling', '10m', '--time', 'ts', '--late-output', 'l.ndjson'], { plan: testPlan() });
+    stage.push(bids());
+    stage.end();
+    expect(ctx.summaries.map((f) => f())).toEqual([undefined]);
+    expect(ctx.outputs.get('l.ndjson')).toBe('');
+  });
+
+  it('a record with a missing or unparseable time is malformed (rejected with verb window)', () => {
+    const { stage, out, ctx } = pipeline(['tumbling', '1m', '--time', 'ts']);
+    stage.push([{ ts: 'noon' }, { x: 1 }, { ts: '2001-01-01T00:00:00Z' }]);
+    stage.end();
+    expect(out.records).toHaveLength(1);
+    expect(ctx.errorsSink.rejected.map((r) => [r.verb, r.error, r.text])).toEqual([
+      ['window', "cannot read time 'noon' in field 'ts' (--time-format auto)", '{"ts":"noon"}'],
+      ['window', "time field 'ts' is missing", '{"x":1}'],
+    ]);
+  });
+
+  it('under --on-error fail a bad time stops the pipeline', () => {
+    const ctx = testCtx(0, 'fail');
+    const { stage } = pipeline(['tumbling', '1m', '--time', 'ts'], { ctx });
+    expect(() => stage.push([{ ts: 'noon' }])).toThrow(/cannot read time 'noon'/);
+  });
+
+  it('--time-format with a strftime pattern, and nested time fields', () => {
+    const { stage, out } = pipeline(['tumbling', '1h', '--time', 'req.at', '--time-format', '%d/%b/%Y:%H:%M:%S %z']);
+    stage.push([{ req: { at: '10/Oct/2000:13:55:36 -0700' } }]);
+    stage.end();
+    expect(out.records[0]!.window_start).toBe('2000-10-10T20:00:00.000Z');
+  });
+});
+
+describe('processing time and --idle', () => {
+  it('processing-time windows close on the wall clock with no further input', () => {
+    const ctx = testCtx(Date.parse('2001-01-01T10:00:00.300Z'));
+    const { stage, out } = pipeline(['tumbling', '1s'], { plan: testPlan(), ctx });
+    stage.push([{ v: 1 }, { v: 2 }]);
+    ctx.advance(400);
+    stage.push([{ v: 4 }]);
+    expect(out.records).toEqual([]);
+    ctx.advance(299); // 10:00:00.999
+    expect(out.records).toEqual([]);
+    ctx.advance(1); // 10:00:01.000: the window ends
+    expect(out.records).toEqual([{ window_start: '2001-01-01T10:00:00.000Z', window_end: '2001-01-01T10:00:01.000Z', count: 3, sum_v: 7 }]);
+    ctx.advance(10_000); // nothing open: no more output, no busy timer
+    expect(out.records).toHaveLength(1);
+    stage.push([{ v: 8 }]); // at 10:00:11.000
+    stage.end();
+    expect(out.records[1]).toMatchObject({ window_start: '2001-01-01T10:00:11.000Z', count: 1 });
+  });
+
+  it('processing-time sessions close GAP after the last record', () => {
+    const ctx = testCtx(Date.parse('2001-01-01T10:00:00Z'));
+    const { stage, out } = pipeline(['session', '2s'], { ctx });
+    stage.push([{ a: 1 }]);
+    ctx.advance(1500);
+    stage.push([{ a: 2 }]);
+    ctx.advance(1999);
+    expect(out.records).toEqual([]);
+    ctx.advance(1);
+    expect(out.records.map((r) => [r.a, r.window_start, r.window_end])).toEqual([
+      [1, '2001-01-01T10:00:00.000Z', '2001-01-01T10:00:03.500Z'],
+      [2, '2001-01-01T10:00:00.000Z', '2001-01-01T10:00:03.500Z'],
+    ]);
+  });
+
+  it('--idle: after a quiet spell event time advances with the wall clock from the last record', () => {
+    const ctx = testCtx(1_000_000);
+    const { stage, out } = pipeline(['tumbling', '1m', '--time', 'ts', '--idle', '5s'], { plan: testPlan(), ctx });
+    stage.push([{ ts: at('10:00:30'), v: 1 }]);
+    ctx.advance(4_999);
+    expect(out.records).toEqual([]);
+    // Idle for 5 s: event time is 10:00:35 and moves on with the clock; [10:00, 10:01) ends 25 s later.
+    ctx.advance(25_000);
+    expect(out.records).toEqual([]);
+    ctx.advance(1);
+    expect(out.records).toEqual([{ window_start: iso(at('10:00')), window_end: iso(at('10:01')), count: 1, sum_v: 1 }]);
+  });
+
+  it('--idle with a long window still closes it (the wait is max(idle, time to the end))', () => {
+    const ctx = testCtx(0);
+    const { stage, out } = pipeline(['session', '10s', '--time', 'ts', '--idle', '1s'], { plan: testPlan(), ctx });
+    stage.push([{ ts: at('10:00'), v: 1 }]);
+    ctx.advance(9_999);
+    expect(out.records).toEqual([]);
+    ctx.advance(1);
+    expect(out.records).toHaveLength(1);
+  });
+
+  it('without --idle, event-time windows wait for input or end', () => {
+    const ctx = testCtx(0);
+    const { stage, out } = pipeline(['tumbling', '1m', '--time', 'ts'], { plan: testPlan(), ctx });
+    stage.push([{ ts: at('10:00:30'), v: 1 }]);
+    ctx.advance(3_600_000);
+    expect(out.records).toEqual([]);
+    stage.end();
+    expect(out.records).toHaveLength(1);
+  });
+});
+
+describe('usage errors', () => {
+  const bad: Array<[string[], RegExp]> = [
+    [[], /name a kind/],
+    [['tumbeling', '1m'], /did you mean tumbling/],
+    [['tumbling'], /needs SIZE/],
+    [['tumbling', '1x'], /bad duration/],
+    [['tumbling', '0s'], /at least 1ms/],
+    [['tumbling', '1m', 'extra'], /unexpected 'extra'/],
+    [['sliding', '1h'], /needs --every/],
+    [['sliding', '1m', '--every', '1h'], /longer than the window/],
+    [['tumbling', '1m', '--every', '1m'], /take no --every/],
+    [['tumbling', '1m', '--by', 'k'], /agg \.\.\. by KEYS/],
+    [['tumbling', '1m', '--lateness', '5s'], /needs --time/],
+    [['tumbling', '1m', '--idle', '5s'], /needs --time/],
+    [['tumbling', '1m', '--time', 't', '--time-format', '%Q'], /unknown directive %Q/],
+    [['count', '0'], /at least 1/],
+    [['count', '2.5'], /whole number/],
+    [['count', '2', '--every', '3'], /more than N/],
+    [['count', '2', '--time', 't'], /do not use time/],
+    [['session', '5m', '--offset', '1m'], /no --offset/],
+    [['tumbling', '1m', '--tme', 't'], /did you mean --time/],
+  ];
+  for (const [args, re] of bad) {
+    it(`window ${args.join(' ')}`, () => {
+      expect(() => window.parse(args)).toThrow(UsageError);
+      expect(() => window.parse(args)).toThrow(re);
+    });
+  }
+});
+
+function bids() {
+  return [
+    ['08:05', 4],
+    ['08:07', 2],
+    ['08:09', 5],
+    ['08:11', 3],
+    ['08:13', 1],
+    ['08:17', 6],
+  ].map(([t, v]) => ({ ts: `2001-01-01T${t}:00Z`, v }));
+}
