@@ -25,10 +25,12 @@ import {
 } from './accumulators.js';
 import { QuantileState } from './quantile.js';
 
-/** An AggPlan with the fast group lookup the plain and windowed stages use. */
+/** An AggPlan with the optional members always present. */
 export interface CompiledAggPlan extends AggPlan {
-  /** The group of `rec` in `groups`, created (key detached) when new. */
+  /** The group of `rec` in `groups`, created (key copied) when new. */
   groupOf(groups: Map<string, GroupState>, rec: Rec): GroupState;
+  /** An independent exact copy of a group state. */
+  clone(g: GroupState): GroupState;
   /** True when there are no keys (one group for everything). */
   readonly global: boolean;
 }
@@ -213,6 +215,16 @@ export function compileAggPlan(aggs: readonly AggSpec[], keys: readonly KeySpec[
       const a = into.accs;
       const b = from.accs;
       for (let i = 0; i < na; i++) a[i]!.merge(b[i]!);
+    },
+    clone(g) {
+      // Every accumulator's merge copies what it takes from `other` (none keeps
+      // a reference to another's mutable state), so merging into an empty
+      // state is an exact, independent copy.
+      const c = nk === 1 ? new OneKeyGroup(g.keyValues[0], newAccs()) : new Group(g.keyValues, newAccs());
+      const a = c.accs;
+      const b = g.accs;
+      for (let i = 0; i < na; i++) a[i]!.merge(b[i]!);
+      return c;
     },
     output(g, prefix) {
       const out: Rec = {};

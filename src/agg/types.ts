@@ -56,6 +56,13 @@ export interface AggPlan {
   add(g: GroupState, rec: Rec): void;
   /** A new empty state with the same key values (for merging partials into). */
   emptyLike(g: GroupState): GroupState;
+  /**
+   * Optional (the plan compiled by `agg` always has it): an independent deep
+   * copy of a group state, equal in every result; adding to or merging into
+   * either one leaves the other unchanged. Cheaper and exact where a
+   * structural copy would have to know the accumulators' insides.
+   */
+  clone?(g: GroupState): GroupState;
   /** Merge `from` into `into` (same group). */
   merge(into: GroupState, from: GroupState): void;
   /**

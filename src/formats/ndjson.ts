@@ -23,6 +23,40 @@ export interface NdjsonReaderOptions {
 const INEXACT_G = new RegExp(INEXACT_NUMBER_RE.source, 'g');
 const BLANK = /^[ \t\r\f\v]*$/;
 
+/** How a line is parsed: JSON.parse (its numbers are known to be exact), */
+const TRUST = 0;
+/** JSON.parse, then parseExact if a parsed number shows a loss (line without `.`), */
+const WALK = 1;
+/** parseExact. */
+const EXACT = 2;
+
+const MAX_EXACT = 9007199254740992; // 2^53
+
+/**
+ * True when a value parsed from text without any `.` holds a number whose
+ * text JSON.parse cannot have kept: an integer of magnitude 2^53 or more (it
+ * may have been rounded, and JavaScript would write it in exponent form from
+ * 1e21 on), or -0.
+ */
+function hasInexactInteger(o: object): boolean {
+  if (Array.isArray(o)) {
+    for (let i = 0; i < o.length; i++) {
+      const x: unknown = o[i];
+      if (typeof x === 'number') {
+        if (!(x < MAX_EXACT && x > -MAX_EXACT) || (x === 0 && 1 / x < 0)) return true;
+      } else if (typeof x === 'object' && x !== null && hasInexactInteger(x)) return true;
+    }
+    return false;
+  }
+  for (const k in o) {
+    const x: unknown = (o as Record<string, unknown>)[k];
+    if (typeof x === 'number') {
+      if (!(x < MAX_EXACT && x > -MAX_EXACT) || (x === 0 && 1 / x < 0)) return true;
+    } else if (typeof x === 'object' && x !== null && hasInexactInteger(x)) return true;
+  }
+  return false;
+}
+
 /** Index of the next match of global `re` from its lastIndex, or Infinity. */
 function nextMatch(re: RegExp, s: string): number {
   const m = re.exec(s);
@@ -97,22 +131,31 @@ export class NdjsonReader implements Reader {
       }
       const text = this.tail + chunk.slice(0, nl);
       this.tail = '';
-      this.handle(text, ++this.line, mayHoldInexactNumber(text), out);
+      this.handle(text, ++this.line, text.indexOf('.') < 0 ? WALK : mayHoldInexactNumber(text) ? EXACT : TRUST, out);
       pos = nl + 1;
       nl = chunk.indexOf('\n', pos);
     }
-    // Position of the next place a number may not survive JSON.parse (one regex scan per chunk).
-    const re = INEXACT_G;
-    re.lastIndex = pos;
-    let suspect = nl >= 0 ? nextMatch(re, chunk) : Infinity;
-    while (nl >= 0) {
-      const exact = suspect < nl;
-      this.handle(chunk.slice(pos, nl), ++this.line, exact, out);
-      pos = nl + 1;
-      nl = chunk.indexOf('\n', pos);
-      if (exact) {
-        re.lastIndex = pos;
-        suspect = nl >= 0 ? nextMatch(re, chunk) : Infinity;
+    if (nl >= 0 && chunk.indexOf('.', pos) < 0) {
+      // No fraction anywhere: only integers can be inexact (beyond 2^53, or -0): checked on the parsed values.
+      while (nl >= 0) {
+        this.handle(chunk.slice(pos, nl), ++this.line, WALK, out);
+        pos = nl + 1;
+        nl = chunk.indexOf('\n', pos);
+      }
+    } else {
+      // Position of the next place a number may not survive JSON.parse (one regex scan per chunk).
+      const re = INEXACT_G;
+      re.lastIndex = pos;
+      let suspect = nl >= 0 ? nextMatch(re, chunk) : Infinity;
+      while (nl >= 0) {
+        const exact = suspect < nl;
+        this.handle(chunk.slice(pos, nl), ++this.line, exact ? EXACT : TRUST, out);
+        pos = nl + 1;
+        nl = chunk.indexOf('\n', pos);
+        if (exact) {
+          re.lastIndex = pos;
+          suspect = nl >= 0 ? nextMatch(re, chunk) : Infinity;
+        }
       }
     }
     if (pos < chunk.length) {
@@ -127,7 +170,7 @@ export class NdjsonReader implements Reader {
     if (this.tail !== '') {
       const text = this.tail;
       this.tail = '';
-      this.handle(text, ++this.line, mayHoldInexactNumber(text), out);
+      this.handle(text, ++this.line, text.indexOf('.') < 0 ? WALK : mayHoldInexactNumber(text) ? EXACT : TRUST, out);
     }
     this.skipping = false;
     return out;
@@ -143,8 +186,8 @@ export class NdjsonReader implements Reader {
     }
   }
 
-  /** Parse one line (without its `\n`) into `out`, or reject it. */
-  private handle(text: string, lineNo: number, exact: boolean, out: Rec[]): void {
+  /** Parse one line (without its `\n`) into `out`, or reject it. `how`: see TRUST, WALK, EXACT. */
+  private handle(text: string, lineNo: number, how: number, out: Rec[]): void {
     const last = text.length - 1;
     if (last >= 0 && text.charCodeAt(last) === 13) text = text.slice(0, last);
     if (text.length === 0) return;
@@ -154,7 +197,8 @@ export class NdjsonReader implements Reader {
     }
     let v: unknown;
     try {
-      v = exact ? parseExact(text) : JSON.parse(text);
+      v = how === EXACT ? parseExact(text) : JSON.parse(text);
+      if (how === WALK && v !== null && typeof v === 'object' && hasInexactInteger(v)) v = parseExact(text);
     } catch (e) {
       if (BLANK.test(text)) return; // a line of blanks only
       this.errors.reject(this.source, lineNo, 'malformed NDJSON: ' + reasonOf(e), text);

@@ -206,6 +206,35 @@ describe('aggregates against a batch computation', () => {
     );
   });
 
+  it('clone(g) is an exact, independent copy (also of sketches past 10,000 values)', () => {
+    const p = plan(AGGS, 'k');
+    fc.assert(
+      fc.property(fc.array(recArb, { maxLength: 60 }), fc.array(recArb, { maxLength: 30 }), (recs, more) => {
+        const groups = run(p, recs);
+        for (const g of groups.values()) {
+          const before = p.output(g);
+          const c = p.clone(g);
+          expect(p.output(c)).toEqual(before);
+          for (const r of more) {
+            p.add(c, r);
+            p.merge(c, p.clone(c));
+          }
+          expect(p.output(g)).toEqual(before);
+        }
+      }),
+      { numRuns: 100 },
+    );
+    const big = plan('p50(v), p99(v), approx_distinct(v), count', null);
+    const g = big.newGroup({});
+    for (let i = 0; i < 30_000; i++) big.add(g, { v: (i * 7919) % 30_011 });
+    const before = big.output(g);
+    const c = big.clone(g);
+    expect(big.output(c)).toEqual(before);
+    for (let i = 0; i < 30_000; i++) big.add(c, { v: 1e6 + i });
+    expect(big.output(g)).toEqual(before);
+    expect(big.output(c)).not.toEqual(before);
+  });
+
   it('group keys: texts match (7 and "7"), null and missing are one group, null is not "null"', () => {
     const p = plan('count, collect(v)', 'k');
     const recs: Rec[] = [{ k: 7, v: 1 }, { k: '7', v: 2 }, { v: 3 }, { k: null, v: 4 }, { k: 'null', v: 5 }, { k: '\u0002', v: 6 }];
