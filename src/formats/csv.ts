@@ -11,7 +11,7 @@
  */
 import { parse as csvParse } from 'csv-parse/sync';
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
-import { RuntimeError, UsageError } from '../engine/errors.js';
+import { InputError, RuntimeError, UsageError } from '../engine/errors.js';
 import { NumText, rawOf, setRaw, stringifyValue, typeCell } from '../engine/values.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, countNewlines, longerThan, overlongMessage } from './common.js';
 
@@ -149,7 +149,29 @@ export class CsvReader implements Reader {
 
   feed(chunk: string): Batch {
     const out: Rec[] = [];
-    if (chunk.length === 0) return out;
+    try {
+      this.feedInto(chunk, out);
+    } catch (e) {
+      if (e instanceof InputError) e.partial = out;
+      throw e;
+    }
+    return out;
+  }
+
+  end(): Batch {
+    const out: Rec[] = [];
+    try {
+      this.endInto(out);
+    } catch (e) {
+      if (e instanceof InputError) e.partial = out;
+      throw e;
+    }
+    return out;
+  }
+
+  /** `feed`, adding the records to `out` (so that those before a fatal malformed record reach InputError.partial). */
+  private feedInto(chunk: string, out: Rec[]): void {
+    if (chunk.length === 0) return;
     if (this.atStart) {
       this.atStart = false;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
@@ -157,14 +179,14 @@ export class CsvReader implements Reader {
     let from = 0;
     if (this.skipping) {
       const nl = chunk.indexOf('\n');
-      if (nl < 0) return out;
+      if (nl < 0) return;
       this.skipping = false;
       this.line++;
       from = nl + 1;
       this.qstate = OUT;
       this.prevCh = NL;
     }
-    if (from >= chunk.length) return out;
+    if (from >= chunk.length) return;
     const q0 = chunk.indexOf('"', from);
     let last: number;
     if (q0 < 0 && this.qstate === OUT) {
@@ -178,7 +200,7 @@ export class CsvReader implements Reader {
       this.carry += from === 0 ? chunk : chunk.slice(from);
       if (q0 >= 0) this.carryHasQuote = true;
       this.checkCarry();
-      return out;
+      return;
     }
     const block = this.carry + chunk.slice(from, last + 1);
     const blockHasQuote = this.carryHasQuote || (q0 >= 0 && q0 < last);
@@ -186,14 +208,13 @@ export class CsvReader implements Reader {
     this.carryHasQuote = q0 >= 0 && chunk.lastIndexOf('"') > last;
     this.processBlock(block, blockHasQuote, out);
     if (this.carry !== '') this.checkCarry();
-    return out;
+    return;
   }
 
-  end(): Batch {
-    const out: Rec[] = [];
+  private endInto(out: Rec[]): void {
     if (this.skipping) {
       this.skipping = false;
-      return out;
+      return;
     }
     while (this.carry !== '') {
       let text = this.carry;
@@ -214,9 +235,8 @@ export class CsvReader implements Reader {
       this.errors.reject(this.source, this.line + 1, 'malformed CSV: unterminated quoted field', first);
       if (nl < 0) break;
       this.line++;
-      for (const r of this.feed(text.slice(nl + 1))) out.push(r);
+      this.feedInto(text.slice(nl + 1), out);
     }
-    return out;
   }
 
   /**
@@ -301,9 +321,45 @@ export class CsvReader implements Reader {
       if (e < 0) end = e = L;
       else if (e > p && block.charCodeAt(e - 1) === CR) end = e - 1;
       const text = block.slice(p, end);
-      this.row(text === '' ? null : text.split(d), text, ++this.line, out);
+      const line = ++this.line;
       p = e + 1;
+      if (!this.needHeader && this.header !== undefined && text.length * 3 <= this.max) {
+        const rec = this.direct(text, d);
+        if (rec !== undefined) {
+          out.push(rec);
+          continue;
+        }
+      }
+      this.row(text === '' ? null : text.split(d), text, line, out);
     }
+  }
+
+  /**
+   * A record straight from a row without quotes, cutting cells with indexOf;
+   * undefined when the row has another number of fields (or is blank): then
+   * `row` handles it.
+   */
+  private direct(text: string, d: string): Rec | undefined {
+    if (text === '') return undefined;
+    const names = this.names;
+    const last = names.length - 1;
+    const p = this.protoAt;
+    const rec: Rec = {};
+    let q = 0;
+    for (let j = 0; j <= last; j++) {
+      let c = text.indexOf(d, q);
+      if (j === last) {
+        if (c >= 0) return undefined;
+        c = text.length;
+      } else if (c < 0) return undefined;
+      const v = typeCell(text.slice(q, c));
+      if (j === p) Object.defineProperty(rec, '__proto__', { value: v, writable: true, enumerable: true, configurable: true });
+      else rec[names[j]!] = v;
+      q = c + 1;
+    }
+    setRaw(rec, text);
+    (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER] = this.header;
+    return rec;
   }
 
   /** The offsets of the record ends (newlines outside quotes) of a block that starts at a record start. */

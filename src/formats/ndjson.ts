@@ -8,6 +8,7 @@
  */
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
 import { NumText, rawOf, setRaw, stringifyRecord } from '../engine/values.js';
+import { InputError } from '../engine/errors.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, longerThan, overlongMessage } from './common.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
 
@@ -110,7 +111,29 @@ export class NdjsonReader implements Reader {
 
   feed(chunk: string): Batch {
     const out: Rec[] = [];
-    if (chunk.length === 0) return out;
+    try {
+      this.feedInto(chunk, out);
+    } catch (e) {
+      if (e instanceof InputError) e.partial = out;
+      throw e;
+    }
+    return out;
+  }
+
+  end(): Batch {
+    const out: Rec[] = [];
+    try {
+      this.endInto(out);
+    } catch (e) {
+      if (e instanceof InputError) e.partial = out;
+      throw e;
+    }
+    return out;
+  }
+
+  /** `feed`, adding the records to `out` (so that those before a fatal malformed record reach InputError.partial). */
+  private feedInto(chunk: string, out: Rec[]): void {
+    if (chunk.length === 0) return;
     if (this.atStart) {
       this.atStart = false;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
@@ -118,7 +141,7 @@ export class NdjsonReader implements Reader {
     let pos = 0;
     let nl = chunk.indexOf('\n');
     if (this.skipping) {
-      if (nl < 0) return out;
+      if (nl < 0) return;
       this.skipping = false;
       this.line++;
       pos = nl + 1;
@@ -127,7 +150,7 @@ export class NdjsonReader implements Reader {
       if (nl < 0) {
         this.tail += chunk;
         this.checkTail();
-        return out;
+        return;
       }
       const text = this.tail + chunk.slice(0, nl);
       this.tail = '';
@@ -135,45 +158,45 @@ export class NdjsonReader implements Reader {
       pos = nl + 1;
       nl = chunk.indexOf('\n', pos);
     }
-    if (nl >= 0 && chunk.indexOf('.', pos) < 0) {
-      // No fraction anywhere: only integers can be inexact (beyond 2^53, or -0): checked on the parsed values.
-      while (nl >= 0) {
-        this.handle(chunk.slice(pos, nl), ++this.line, WALK, out);
-        pos = nl + 1;
-        nl = chunk.indexOf('\n', pos);
-      }
-    } else {
-      // Position of the next place a number may not survive JSON.parse (one regex scan per chunk).
-      const re = INEXACT_G;
-      re.lastIndex = pos;
-      let suspect = nl >= 0 ? nextMatch(re, chunk) : Infinity;
-      while (nl >= 0) {
-        const exact = suspect < nl;
-        this.handle(chunk.slice(pos, nl), ++this.line, exact ? EXACT : TRUST, out);
-        pos = nl + 1;
-        nl = chunk.indexOf('\n', pos);
-        if (exact) {
+    // A line with a `.` may hold a fraction JSON.parse would not keep (`1.50`): the
+    // regex (run forward over the chunk, at most once per chunk when nothing is
+    // found) says whether it does. A line without `.` can only hold inexact
+    // integers: checked on the parsed values (WALK), which costs next to nothing.
+    const re = INEXACT_G;
+    let dot = chunk.indexOf('.', pos);
+    if (dot < 0) dot = Infinity;
+    let suspect = -1;
+    while (nl >= 0) {
+      let how = WALK;
+      if (dot < nl) {
+        if (suspect < pos) {
           re.lastIndex = pos;
-          suspect = nl >= 0 ? nextMatch(re, chunk) : Infinity;
+          suspect = nextMatch(re, chunk);
         }
+        how = suspect < nl ? EXACT : TRUST;
+      }
+      this.handle(chunk.slice(pos, nl), ++this.line, how, out);
+      pos = nl + 1;
+      nl = chunk.indexOf('\n', pos);
+      if (dot < pos) {
+        dot = chunk.indexOf('.', pos);
+        if (dot < 0) dot = Infinity;
       }
     }
     if (pos < chunk.length) {
       this.tail = pos === 0 ? chunk : chunk.slice(pos);
       this.checkTail();
     }
-    return out;
+    return;
   }
 
-  end(): Batch {
-    const out: Rec[] = [];
+  private endInto(out: Rec[]): void {
     if (this.tail !== '') {
       const text = this.tail;
       this.tail = '';
       this.handle(text, ++this.line, text.indexOf('.') < 0 ? WALK : mayHoldInexactNumber(text) ? EXACT : TRUST, out);
     }
     this.skipping = false;
-    return out;
   }
 
   /** The unfinished line has grown beyond the limit: reject it now and skip the rest of it. */

@@ -1,6 +1,7 @@
 import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { setField } from '../engine/values.js';
+import { carryWindowTags } from '../window/tags.js';
 import { parseVerbArgs, splitFieldList } from './args.js';
 
 const usage = `Usage: sluice drop FIELD[,FIELD...]
@@ -46,6 +47,7 @@ function dropStage(dropped: Set<string>, next: Stage): Stage {
         for (const k in r) {
           if (!dropped.has(k)) setField(out, k, r[k]);
         }
+        carryWindowTags(r, out);
         batch[i] = out;
       }
       next.push(batch);

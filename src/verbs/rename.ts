@@ -1,6 +1,7 @@
 import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { setField } from '../engine/values.js';
+import { carryWindowTags } from '../window/tags.js';
 import { parseVerbArgs, splitFieldList } from './args.js';
 
 const usage = `Usage: sluice rename OLD=NEW[,OLD=NEW...]
@@ -66,6 +67,7 @@ function renameStage(map: Map<string, string>, next: Stage): Stage {
           if (to !== undefined) setField(out, to, r[k]);
           else if (!targets.has(k) || !hasRenamedSource(r, map, k)) setField(out, k, r[k]);
         }
+        carryWindowTags(r, out);
         batch[i] = out;
       }
       next.push(batch);

@@ -1,6 +1,7 @@
 import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { fieldGetter, setField } from '../engine/values.js';
+import { carryWindowTags } from '../window/tags.js';
 import { parseVerbArgs, splitFieldList } from './args.js';
 
 const usage = `Usage: sluice select FIELD[,FIELD...]
@@ -50,6 +51,7 @@ function selectStage(fields: string[], next: Stage): Stage {
           const v = getters[k]!(r);
           if (v !== undefined) setField(out, fields[k]!, v);
         }
+        carryWindowTags(r, out);
         batch[i] = out;
       }
       next.push(batch);

@@ -49,9 +49,9 @@ Options:
                       windows close on the wall clock even with no input)
   --time-format F     auto (ISO 8601, a bare date, epoch seconds below 1e11,
                       else epoch ms), epoch-s, epoch-ms, or a strftime
-                      pattern (%Y %m %d %e %H %I %p %M %S %f %z %b %B %j
-                      %s %T %F %%); times without a zone are UTC
-                      (default: auto)
+                      pattern: %Y %y %m %d %e %j %H %I %p %M %S %f (fraction)
+                      %z (Z, +hh, +hhmm, +hh:mm) %Z %b %B %a %A %s %T %F %D
+                      %%; times without a zone are UTC (default: auto)
   --every DUR|M       sliding: the slide, at most SIZE; count: M, at most N
   --offset DUR        shift window bounds; a negative shift is written
                       --offset=-5h (default: 0)
@@ -61,7 +61,8 @@ Options:
   --late-output FILE  write late records to FILE as NDJSON
   --idle DUR          after DUR with no input, let event time advance with
                       the wall clock from the last record, so the last
-                      windows of a quiet 'tail -f' close
+                      windows of a quiet 'tail -f' close (a record that
+                      comes later may then be late)
   --by KEYS           session and count windows: one series per key
 
 Examples:

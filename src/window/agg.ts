@@ -22,7 +22,7 @@ import { RuntimeError } from '../engine/errors.js';
 import { EVENT_TIME } from '../engine/values.js';
 import { isoString } from '../time/parse.js';
 import { type WindowSpec, floorMod, gcd, lastWindowStart, nextWindowEnd } from './spec.js';
-import { type CountWindow, type Session, type WindowConsumer, sessionRoot } from './stage.js';
+import { type CountWindow, type Session, type WindowConsumer, type WindowSideChannel, sessionRoot } from './stage.js';
 import { WINDOW_TAG } from './tags.js';
 import { TwoStacks } from './twostacks.js';
 import { structuralClone } from './clone.js';
@@ -35,8 +35,37 @@ export type WindowedAggStage = Stage & WindowConsumer & { stats: { lateInAgg: nu
 
 function lostTag(): never {
   throw new RuntimeError(
-    'agg: a record reached the windowed agg without its window tag (a verb between window and agg must keep EVENT_TIME; see carryWindowTags)',
+    'agg: a record reached the windowed agg without its window (a verb between window and agg must pass records on as it gets them)',
   );
+}
+
+/** A fresh side channel (see WindowConsumer.side). */
+function newSide(): WindowSideChannel {
+  return { current: undefined, confirmed: false };
+}
+
+/** The event time of a record: its EVENT_TIME, else what the window stage put on the side channel. */
+function eventTimeOf(rec: Rec, side: WindowSideChannel): number {
+  const t = (rec as { [EVENT_TIME]?: number })[EVENT_TIME];
+  if (typeof t === 'number') {
+    side.confirmed = true;
+    return t;
+  }
+  const c = side.current;
+  if (typeof c !== 'number') lostTag();
+  return c;
+}
+
+/** The window tag of a record (session, count windows), else the side channel's. */
+function tagOf<T>(rec: Rec, side: WindowSideChannel): T {
+  const t = (rec as { [WINDOW_TAG]?: T })[WINDOW_TAG];
+  if (t !== undefined) {
+    side.confirmed = true;
+    return t;
+  }
+  const c = side.current as T | undefined;
+  if (c === undefined) lostTag();
+  return c;
 }
 
 /** One group's state inside a window or pane, with the arrival number of its first record. */
@@ -45,10 +74,9 @@ interface Part {
   seq: number;
 }
 
-const noConsumer = {
-  sessionMerged(): void {},
-  closed(): void {},
-};
+function timeConsumer(): WindowConsumer {
+  return { side: newSide(), sessionMerged(): void {}, closed(): void {} };
+}
 
 /**
  * The windowed aggregation for tumbling and sliding windows.
@@ -125,14 +153,15 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
     if (out.length > 0) next.push(out);
   }
 
+  const consumer = timeConsumer();
+  const side = consumer.side;
   return {
     stats,
-    ...noConsumer,
+    ...consumer,
     push(batch: Batch): void {
       for (let i = 0; i < batch.length; i++) {
         const rec = batch[i]!;
-        const t = (rec as { [EVENT_TIME]?: number })[EVENT_TIME];
-        if (typeof t !== 'number') lostTag();
+        const t = eventTimeOf(rec, side);
         const ls = t - floorMod(t - offset, slide);
         if (ls + size <= closedUpTo) {
           stats.lateInAgg++;
@@ -291,14 +320,15 @@ function paneAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): Windowe
     if (out.length > 0) next.push(out);
   }
 
+  const consumer = timeConsumer();
+  const side = consumer.side;
   return {
     stats,
-    ...noConsumer,
+    ...consumer,
     push(batch: Batch): void {
       for (let i = 0; i < batch.length; i++) {
         const rec = batch[i]!;
-        const t = (rec as { [EVENT_TIME]?: number })[EVENT_TIME];
-        if (typeof t !== 'number') lostTag();
+        const t = eventTimeOf(rec, side);
         const idx = Math.floor((t - offset) / pane);
         const s = seq++;
         if (idx >= frontier) {
@@ -336,6 +366,7 @@ export function buildSessionAgg(plan: AggPlan, next: Stage): WindowedAggStage {
   /** Sessions holding groups, for end of input. */
   const live = new Set<Session>();
   const stats = { lateInAgg: 0, strategy: 'session' };
+  const side = newSide();
 
   function emitSessions(list: readonly Session[], out: Rec[]): void {
     for (const s of list) {
@@ -352,12 +383,11 @@ export function buildSessionAgg(plan: AggPlan, next: Stage): WindowedAggStage {
 
   return {
     stats,
+    side,
     push(batch: Batch): void {
       for (let i = 0; i < batch.length; i++) {
         const rec = batch[i]!;
-        const tag = (rec as { [WINDOW_TAG]?: Session })[WINDOW_TAG];
-        if (tag === undefined) lostTag();
-        const s = sessionRoot(tag);
+        const s = sessionRoot(tagOf<Session>(rec, side));
         let m = s.agg as Map<string, Part> | undefined;
         if (m === undefined) {
           m = new Map();
@@ -416,6 +446,7 @@ export function buildSessionAgg(plan: AggPlan, next: Stage): WindowedAggStage {
 export function buildCountAgg(plan: AggPlan, next: Stage): WindowedAggStage {
   const live = new Set<CountWindow>();
   const stats = { lateInAgg: 0, strategy: 'count' };
+  const side = newSide();
   function emit(list: readonly CountWindow[], out: Rec[]): void {
     for (const w of list) {
       const m = w.agg as Map<string, GroupState> | undefined;
@@ -427,11 +458,11 @@ export function buildCountAgg(plan: AggPlan, next: Stage): WindowedAggStage {
   }
   return {
     stats,
+    side,
     push(batch: Batch): void {
       for (let i = 0; i < batch.length; i++) {
         const rec = batch[i]!;
-        const wins = (rec as { [WINDOW_TAG]?: CountWindow[] })[WINDOW_TAG];
-        if (wins === undefined) lostTag();
+        const wins = tagOf<CountWindow[]>(rec, side);
         const k = plan.groupKey(rec);
         for (let j = 0; j < wins.length; j++) {
           const w = wins[j]!;

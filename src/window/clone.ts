@@ -4,8 +4,8 @@
  * aggregates (Two-Stacks combines values it also keeps), and the AggPlan
  * contract's `merge` consumes its argument.
  *
- * Copies class instances by prototype and own properties (string and symbol
- * keys), arrays, typed arrays, Maps and Sets; keeps primitives, functions and
+ * Copies class instances by prototype and own enumerable properties (string
+ * and symbol keys), arrays, typed arrays, Maps and Sets; keeps primitives, functions and
  * NumText (immutable) as they are. Objects reached twice are copied once, so
  * accumulators that share a state (several percentiles of one field) still
  * share it in the copy. Key values are immutable and shared.
@@ -46,11 +46,17 @@ function copy(v: unknown, memo: Map<object, unknown>): unknown {
   }
   const o = Object.create(Object.getPrototypeOf(v)) as Record<string | symbol, unknown>;
   memo.set(v, o);
-  for (const k of Reflect.ownKeys(v)) {
-    const d = Object.getOwnPropertyDescriptor(v, k)!;
-    if ('value' in d) d.value = copy(d.value, memo);
-    Object.defineProperty(o, k, d);
+  const src = v as Record<string | symbol, unknown>;
+  const keys = Object.keys(src);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = src[k];
+    const c = x === null || typeof x !== 'object' ? x : copy(x, memo);
+    if (k === '__proto__') Object.defineProperty(o, k, { value: c, writable: true, enumerable: true, configurable: true });
+    else o[k] = c;
   }
+  const syms = Object.getOwnPropertySymbols(src);
+  for (let i = 0; i < syms.length; i++) o[syms[i]!] = copy(src[syms[i]!], memo);
   return o;
 }
 

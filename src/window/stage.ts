@@ -25,7 +25,7 @@ import { EVENT_TIME, detach, markChanged, pathGetter, rawOf, setField, stringify
 import { compileTimeParser, isoString } from '../time/parse.js';
 import { MinHeap } from './heap.js';
 import { compileKey } from './keys.js';
-import { type WindowSpec, floorMod, lastWindowStart, nextWindowEnd } from './spec.js';
+import { type WindowSpec, floorMod, gcd, nextWindowEnd } from './spec.js';
 import { WINDOW_TAG } from './tags.js';
 
 /**
@@ -80,10 +80,27 @@ export function sessionRoot(s: Session): Session {
  * Calls come after every record tagged for those windows has been pushed.
  */
 export interface WindowConsumer {
+  /**
+   * The side channel for records that lost their tags on the way (a
+   * record-wise verb between window and agg that builds new records without
+   * carrying EVENT_TIME / WINDOW_TAG). Until the consumer has seen one tagged
+   * record (`confirmed`), the window stage pushes sub-batches whose records
+   * share one window assignment and sets `current` to it (the event time of
+   * one of them, the session, or the count windows) before each push;
+   * record-wise stages pass records on synchronously, so the consumer can read
+   * it for an untagged record.
+   */
+  readonly side: WindowSideChannel;
   /** `from` was merged into `into` (both open sessions of one key). */
   sessionMerged(into: Session, from: Session): void;
   /** These windows closed, in output order (end, then start; count windows in closing order). */
   closed(windows: readonly (Session | CountWindow)[]): void;
+}
+
+/** See WindowConsumer.side. */
+export interface WindowSideChannel {
+  current: unknown;
+  confirmed: boolean;
 }
 
 /** Counts of what the stage left out, for tests and the exit summary. */
@@ -132,12 +149,31 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
 
   // ---- output -----------------------------------------------------------
   let pending: Rec[] = [];
+  const side = consumer !== null ? consumer.side : null;
+  const NO_SIG = {};
+  let pendingSig: unknown = NO_SIG;
+  let pendingVal: unknown = undefined;
   function flush(): void {
     if (pending.length > 0) {
       const b = pending;
       pending = [];
+      if (side !== null) side.current = pendingVal;
       next.push(b);
     }
+    pendingSig = NO_SIG;
+  }
+  /**
+   * Queue a tagged record for the consumer. Until the consumer confirms that
+   * tags arrive, records of different assignments (`sig`) go in separate
+   * pushes, with `val` on the side channel (see WindowConsumer.side).
+   */
+  function pushTagged(rec: Rec, sig: unknown, val: unknown): void {
+    if (!side!.confirmed && sig !== pendingSig) {
+      flush();
+      pendingSig = sig;
+      pendingVal = val;
+    }
+    pending.push(rec);
   }
 
   // ---- watermark and wall clock -----------------------------------------
@@ -241,6 +277,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
     const slide = spec.slide;
     const offset = spec.offset;
     const tumbling = size === slide;
+    const pane = gcd(size, slide);
     let nextBoundary = -Infinity;
     /** The end of the latest window holding a record, to know when nothing is open. */
     let lastDataEnd = -Infinity;
@@ -279,7 +316,8 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
         }
         (rec as { [EVENT_TIME]?: number })[EVENT_TIME] = ts;
         if (aggMode) {
-          pending.push(rec);
+          // Records of one pane belong to the same windows: any of their times stands for all.
+          pushTagged(rec, Math.floor((ts - offset) / pane), ts);
         } else if (tumbling) {
           if (ls !== cStart) {
             cStart = ls;
@@ -452,7 +490,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
         (rec as { [EVENT_TIME]?: number })[EVENT_TIME] = ts;
         if (aggMode) {
           (rec as { [WINDOW_TAG]?: unknown })[WINDOW_TAG] = s;
-          pending.push(rec);
+          pushTagged(rec, s, s);
         } else {
           s.recs!.push(rec);
           s.seqs!.push(arrival++);
@@ -508,7 +546,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
         (rec as { [EVENT_TIME]?: number })[EVENT_TIME] = ts;
         if (aggMode) {
           (rec as { [WINDOW_TAG]?: unknown })[WINDOW_TAG] = open;
-          pending.push(rec);
+          pushTagged(rec, open, open);
         } else {
           for (let j = 0; j < open.length; j++) {
             const out: Rec = j === open.length - 1 ? rec : { ...rec };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CSV_HEADER, CsvReader, CsvWriter } from '../../src/formats/csv.js';
 import { NumText, markChanged, rawOf, setField, typeCell } from '../../src/engine/values.js';
-import { RuntimeError, UsageError } from '../../src/engine/errors.js';
+import { InputError, RuntimeError, UsageError } from '../../src/engine/errors.js';
 import { testErrors } from '../helpers/ctx.js';
 import type { Rec } from '../../src/engine/types.js';
 
@@ -123,6 +123,19 @@ describe('CsvReader', () => {
       expect(rejected.map((r) => r.line)).toEqual([3]);
       expect(rejected[0]!.error).toMatch(/longer than 100 bytes/);
     }
+  });
+
+  it('under --on-error fail, throws an InputError carrying the records before it', () => {
+    const r = new CsvReader({ source: 'f.csv', errors: testErrors('fail'), delimiter: ',' });
+    let err: InputError | undefined;
+    try {
+      r.feed('a,b\n1,2\n3\n4,5\n');
+    } catch (e) {
+      err = e as InputError;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect(err!.line).toBe(3);
+    expect(fieldsOf(err!.partial!)).toEqual([{ a: 1, b: 2 }]);
   });
 
   it('duplicate header names are an error that names the field', () => {

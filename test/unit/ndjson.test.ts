@@ -62,12 +62,16 @@ describe('NdjsonReader', () => {
   it('throws an InputError under --on-error fail', () => {
     const r = new NdjsonReader({ source: 'x.ndjson', errors: testErrors('fail') });
     expect(() => r.feed('{"a":1}\nnope\n')).toThrow(InputError);
+    let err: InputError | undefined;
     try {
-      new NdjsonReader({ source: 'x.ndjson', errors: testErrors('fail') }).feed('{"a":1}\nnope\n');
+      new NdjsonReader({ source: 'x.ndjson', errors: testErrors('fail') }).feed('{"a":1}\n{"a":2}\nnope\n{"a":4}\n');
     } catch (e) {
-      expect((e as InputError).line).toBe(2);
-      expect((e as InputError).message).toContain('x.ndjson:2');
+      err = e as InputError;
     }
+    expect(err?.line).toBe(3);
+    expect(err?.message).toContain('x.ndjson:3');
+    // the records before it in the same chunk go with the error, so the runner can write them first
+    expect(fieldsOf(err!.partial!)).toEqual([{ a: 1 }, { a: 2 }]);
   });
 
   it('keeps __proto__ and constructor as ordinary fields', () => {
@@ -92,6 +96,19 @@ describe('NdjsonReader', () => {
     markChanged(r);
     setField(r, 'added', true);
     expect(w.write([r])).toBe(line.slice(0, -1) + ',"added":true}\n');
+  });
+
+  it('finds inexact integers in lines without any fraction too (checked on the parsed values)', () => {
+    const line = '{"id":12345678901234567890,"z":-0,"n":[1,{"m":9007199254740993}],"e":1e3,"ok":12}';
+    const { recs } = readNdjson('{"a":"no dot here"}\n' + line + '\n');
+    const r = recs[1]!;
+    expect(r.id).toBeInstanceOf(NumText);
+    expect((r.z as NumText).text).toBe('-0');
+    expect(((r.n as unknown[])[1] as { m: NumText }).m.text).toBe('9007199254740993');
+    expect((r.e as NumText).text).toBe('1e3');
+    expect(r.ok).toBe(12);
+    markChanged(r);
+    expect(new NdjsonWriter({ inputFormat: 'ndjson' }).write([r])).toBe(line + '\n');
   });
 
   it('a big integer split across chunks is still exact', () => {
@@ -126,7 +143,19 @@ describe('NdjsonReader', () => {
       fc.constantFrom(null, true, false),
     );
     const record = fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 5 }), value, { maxKeys: 4 });
-    const special = fc.constantFrom('{"big":123456789012345678901234}', '{"p":1.50}', '[1]', 'bad', '', '  ', '{"é":"😀中"}');
+    const special = fc.constantFrom(
+      '{"big":123456789012345678901234}',
+      '{"p":1.50}',
+      '{"e":1e3}',
+      '{"e":1e3,"f":1.5}',
+      '{"z":-0,"a":[9007199254740993]}',
+      '{"t":0.0000001}',
+      '[1]',
+      'bad',
+      '',
+      '  ',
+      '{"é":"😀中"}',
+    );
     const line = fc.oneof(record.map((r) => JSON.stringify(r)), special);
     const input = fc.record({
       lines: fc.array(fc.tuple(line, fc.constantFrom('\n', '\r\n')), { maxLength: 12 }),

@@ -127,3 +127,15 @@ export function keepStage(keep: (r: Rec) => boolean) {
 export function at(hhmm: string): number {
   return Date.parse(`2001-01-01T${hhmm.length === 5 ? hhmm + ':00' : hhmm}Z`);
 }
+
+/** A record-wise stage that replaces each record by a fresh copy without symbols (like select), dropping some. */
+export function freshStage(keep: (r: Rec) => boolean = () => true) {
+  return (next: Stage): Stage => ({
+    push(b) {
+      const out = b.filter(keep).map((r) => JSON.parse(JSON.stringify(r)) as Rec);
+      if (out.length > 0) next.push(out);
+    },
+    watermark: (ms) => next.watermark(ms),
+    end: () => next.end(),
+  });
+}

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Rec } from '../../src/engine/types.js';
-import { pipeline, testPlan } from './window-helpers.js';
+import { freshStage, pipeline, testPlan } from './window-helpers.js';
 
 interface In {
   t: number;
@@ -121,6 +121,8 @@ describe('windowed agg equals direct assignment (property)', () => {
     { name: 'panes + Two-Stacks, plan clone', clone: true, panes: true },
     { name: 'panes + Two-Stacks, structural clone', clone: false, panes: true },
     { name: 'one state per window', clone: false, panes: false },
+    { name: 'panes, through a verb that builds new records (side channel)', clone: true, panes: true, fresh: true },
+    { name: 'one state per window, through a verb that builds new records', clone: false, panes: false, fresh: true },
   ];
   for (const st of strategies) {
     it(`tumbling and sliding, ${st.name}`, () => {
@@ -128,7 +130,7 @@ describe('windowed agg equals direct assignment (property)', () => {
         fc.property(streamArb, windowArb, fc.boolean(), ({ recs, cuts }, w, byKey) => {
           const ref = reference(recs, w, byKey);
           const plan = testPlan({ by: byKey ? 'k' : undefined, clone: st.clone });
-          const { stage, out, ctx, aggStage } = pipeline(args(w), { plan, panes: st.panes });
+          const { stage, out, ctx, aggStage } = pipeline(args(w), { plan, panes: st.panes, between: 'fresh' in st ? freshStage() : undefined });
           for (const b of batches(recs, cuts)) stage.push(b.map((r) => ({ ...r })));
           const beforeEnd = out.records.length;
           stage.end();

@@ -6,7 +6,7 @@ import { findUpstreamWindow } from '../../src/window/link.js';
 import type { VerbInstance } from '../../src/engine/types.js';
 import { floorMod, lastWindowStart, nextWindowEnd, gcd } from '../../src/window/spec.js';
 import { testCtx } from '../helpers/ctx.js';
-import { at, keepStage, pipeline, testPlan } from './window-helpers.js';
+import { at, freshStage, keepStage, pipeline, testPlan } from './window-helpers.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -247,6 +247,25 @@ describe('filter between window and agg', () => {
     expect(out.records.map((r) => r.sum_v)).toEqual([9]);
     stage.end();
     expect(out.records.map((r) => r.sum_v)).toEqual([9, 9]);
+  });
+
+  it('a verb between that builds new records (without EVENT_TIME) still gets each record into its windows', () => {
+    const cases: Array<[string[], ReturnType<typeof testPlan>]> = [
+      [['tumbling', '10m', '--time', 'ts'], testPlan()],
+      [['sliding', '10m', '--every', '5m', '--time', 'ts'], testPlan()],
+      [['session', '3m', '--time', 'ts', '--by', 'g'], testPlan({ by: 'g' })],
+      [['count', '2', '--by', 'g'], testPlan({ by: 'g' })],
+    ];
+    for (const [args, plan] of cases) {
+      const ref = pipeline(args, { plan, between: keepStage((r) => r.v !== 5) });
+      const fresh = pipeline(args, { plan, between: freshStage((r) => r.v !== 5) });
+      for (const p of [ref, fresh]) {
+        p.stage.push(bids().map((b, i) => ({ ...b, g: i % 2 })));
+        p.stage.end();
+      }
+      expect(fresh.out.records, args.join(' ')).toEqual(ref.out.records);
+      expect(fresh.out.records.length).toBeGreaterThan(1);
+    }
   });
 
   it('findUpstreamWindow looks past record-wise verbs only', () => {
