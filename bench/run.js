@@ -423,21 +423,23 @@ async function main() {
         if (e.missing || e.error) continue;
         const r = await runOnce(e.cmd, e.args, w.input.file, e.out, o.timeout, haveTime);
         if (!r.ok) {
-          e.error = r.error;
+          e.error = run > 1 ? `${r.error} (run ${run})` : r.error;
           log(`  ${w.id} ${e.name}: failed: ${r.error}`);
           continue;
         }
         e.walls.push(r.wall);
         if (r.rss !== null) e.rsss.push(r.rss);
         if (r.cpu !== null) e.cpus.push(r.cpu);
+        if (haveTime && (r.rss === null || r.cpu === null)) log(`  ${w.id} ${e.name}: no figures from ${TIME}`);
         log(`  ${w.id} ${e.name} run ${run}: ${r.wall.toFixed(2)} s, cpu ${r.cpu?.toFixed(2)} s, ${fmtMB(r.rss)} MB`);
       }
     }
     for (const e of entries) {
       if (!e.error && !e.missing && e.walls.length) e.summary = await summarise(e.out, w.input.fmt, w.summary);
-      e.median = e.walls.length ? median(e.walls) : null;
-      e.cpuMedian = e.cpus.length ? median(e.cpus) : null;
-      e.peak = e.rsss.length ? Math.max(...e.rsss) : null;
+      // A tool that failed on any run has no result, even if earlier runs passed.
+      e.median = e.walls.length && !e.error ? median(e.walls) : null;
+      e.cpuMedian = e.cpus.length && !e.error ? median(e.cpus) : null;
+      e.peak = e.rsss.length && !e.error ? Math.max(...e.rsss) : null;
     }
     const s = entries[0];
     if (w.summary === 'bytes' && s.summary) {

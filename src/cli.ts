@@ -13,6 +13,7 @@ import type { InputFormat, OnErrorMode, OutputFormat, VerbInstance } from './eng
 import { run } from './engine/run.js';
 import { VERBS, findVerb } from './verbs/index.js';
 import { closest } from './verbs/args.js';
+import { checkDelimiter } from './formats/csv.js';
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -233,8 +234,7 @@ function parseMainOptions(words: string[]): MainOptions {
   let delimiter = a.delimiter as string | undefined;
   if (delimiter !== undefined) {
     if (delimiter === '\\t' || delimiter === 'tab') delimiter = '\t';
-    if ([...delimiter].length !== 1) throw new UsageError(`--delimiter must be one character, not '${delimiter}'`);
-    if (delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new UsageError(`--delimiter cannot be a quote or a line end`);
+    checkDelimiter(delimiter);
   }
   const mlb = a['max-line-bytes'] as number;
   if (!Number.isFinite(mlb) || mlb <= 0) throw new UsageError('--max-line-bytes must be a positive number of bytes');

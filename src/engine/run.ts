@@ -215,6 +215,20 @@ export function run(opts: RunOptions): Promise<number> {
       }
     }
 
+    /** End a source; on a fatal malformed last record, first push the records before it. */
+    function endKeepingPartial(r: Reader): Batch {
+      try {
+        return r.end();
+      } catch (e) {
+        if (e instanceof InputError && e.partial && e.partial.length > 0) {
+          const partial = e.partial;
+          e.partial = undefined;
+          pipeline.push(partial);
+        }
+        throw e;
+      }
+    }
+
     function guard(fn: () => void): boolean {
       try {
         fn();
@@ -375,8 +389,9 @@ export function run(opts: RunOptions): Promise<number> {
         if (reader) {
           const r = reader!;
           let batch: Batch = [];
-          if (!guard(() => (batch = r.feed(pending === '' ? '' : pending)))) return;
-          if (!guard(() => (batch = batch.concat(r.end())))) return;
+          if (!guard(() => (batch = feedKeepingPartial(r, pending)))) return;
+          if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
+          if (!guard(() => (batch = endKeepingPartial(r)))) return;
           if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
         }
         current = undefined;

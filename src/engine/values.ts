@@ -64,7 +64,7 @@ export function stringifyValue(v: unknown): string {
 /** A JSON number's grammar (RFC 8259 §6). */
 export const JSON_NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /** Numbers whose text is exactly what String(Number(text)) gives back: short integers and decimals without trailing zeros. */
-const CANONICAL_RE = /^-?(?:0|[1-9]\d{0,14})(?:\.\d*[1-9])?$/;
+const CANONICAL_RE = /^-?(?:0|[1-9]\d{0,14})(?:\.(?!0{6})\d*[1-9])?$/;
 
 /**
  * Type a CSV cell (SPEC §2): a valid JSON number becomes a number (a NumText

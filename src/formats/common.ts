@@ -32,3 +32,15 @@ export function countNewlines(s: string, from = 0, to = s.length): number {
   for (let i = s.indexOf('\n', from); i >= 0 && i < to; i = s.indexOf('\n', i + 1)) c++;
   return c;
 }
+
+/**
+ * True when a surrogate pair of `s` straddles index `i` (its high half at
+ * i - 1): measured in two parts, each half counted 3 UTF-8 bytes instead of
+ * the pair's 4.
+ */
+export function splitsPair(s: string, i: number): boolean {
+  if (i <= 0 || i >= s.length) return false;
+  const hi = s.charCodeAt(i - 1);
+  const lo = s.charCodeAt(i);
+  return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
+}

@@ -13,7 +13,7 @@ import { parse as csvParse } from 'csv-parse/sync';
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
 import { InputError, RuntimeError, UsageError } from '../engine/errors.js';
 import { NumText, rawOf, setRaw, stringifyValue, typeCell } from '../engine/values.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, countNewlines, longerThan, overlongMessage } from './common.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, splitsPair, countNewlines, longerThan, overlongMessage } from './common.js';
 
 /**
  * The header a CSV/TSV record was read under. Readers attach it to every
@@ -102,7 +102,7 @@ function csvReason(e: unknown): string {
  *   error (text after a closing quote, a quote inside an unquoted field, an
  *   unterminated quote at end of input: then only the row's first line is
  *   rejected and reading resumes on the next line), or one longer than
- *   `maxLineBytes` (reading resumes after the next newline).
+ *   `maxLineBytes` (reading resumes after that record, following its quotes).
  * - Cells are typed by `typeCell`; each record keeps its row text as RAW and
  *   its header under `CSV_HEADER`.
  */
@@ -119,6 +119,8 @@ export class CsvReader implements Reader {
   /** The unfinished record carried from earlier chunks (starts at a record start). */
   private carry = '';
   private carryHasQuote = false;
+  /** UTF-8 size of `carry` once it is long enough to be measured, else -1. */
+  private carryBytes = -1;
   /** Quote state at the end of `carry`. */
   private qstate = OUT;
   /** Char code before the end of `carry` (newline at a record start). */
@@ -145,6 +147,11 @@ export class CsvReader implements Reader {
     this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.forceCsvParse = opts.forceCsvParse ?? false;
     this.parseOpts = { delimiter: opts.delimiter, relax_column_count: true, record_delimiter: ['\r\n', '\n'] };
+  }
+
+  /** The field names of the current header (after the header row was read), else undefined. */
+  get fieldNames(): readonly string[] | undefined {
+    return this.header?.names;
   }
 
   feed(chunk: string): Batch {
@@ -178,13 +185,15 @@ export class CsvReader implements Reader {
     }
     let from = 0;
     if (this.skipping) {
-      const nl = chunk.indexOf('\n');
-      if (nl < 0) return;
+      // Discard the rest of an overlong record, following its quotes to its end.
+      const end = this.scan(chunk, 0, true);
+      if (end < 0) {
+        this.line += countNewlines(chunk);
+        return;
+      }
+      this.line += countNewlines(chunk, 0, end + 1);
       this.skipping = false;
-      this.line++;
-      from = nl + 1;
-      this.qstate = OUT;
-      this.prevCh = NL;
+      from = end + 1;
     }
     if (from >= chunk.length) return;
     const q0 = chunk.indexOf('"', from);
@@ -197,18 +206,19 @@ export class CsvReader implements Reader {
       last = this.scan(chunk, from);
     }
     if (last < 0) {
-      this.carry += from === 0 ? chunk : chunk.slice(from);
+      const part = from === 0 ? chunk : chunk.slice(from);
+      this.carry += part;
       if (q0 >= 0) this.carryHasQuote = true;
-      this.checkCarry();
+      this.checkCarry(part);
       return;
     }
     const block = this.carry + chunk.slice(from, last + 1);
     const blockHasQuote = this.carryHasQuote || (q0 >= 0 && q0 < last);
     this.carry = last + 1 < chunk.length ? chunk.slice(last + 1) : '';
+    this.carryBytes = -1;
     this.carryHasQuote = q0 >= 0 && chunk.lastIndexOf('"') > last;
     this.processBlock(block, blockHasQuote, out);
-    if (this.carry !== '') this.checkCarry();
-    return;
+    if (this.carry !== '') this.checkCarry(this.carry);
   }
 
   private endInto(out: Rec[]): void {
@@ -221,6 +231,7 @@ export class CsvReader implements Reader {
       const unterminated = this.qstate === IN;
       const hasQuote = this.carryHasQuote;
       this.carry = '';
+      this.carryBytes = -1;
       this.carryHasQuote = false;
       this.qstate = OUT;
       this.prevCh = NL;
@@ -241,15 +252,17 @@ export class CsvReader implements Reader {
 
   /**
    * Scan `s` from `from` with the carried quote state; return the index of the
-   * last newline outside quotes (a record end), or -1. Updates the state.
+   * last newline outside quotes (a record end), or with `first` the first
+   * one, or -1. Updates the state to the end of `s` (with `first` and a record
+   * end found: to just after it).
    */
-  private scan(s: string, from: number): number {
+  private scan(s: string, from: number, first = false): number {
     const L = s.length;
     let st = this.qstate;
     let p = from;
     let last = -1;
     let prevAtFrom = this.prevCh;
-    if (st === AFTER_QUOTE) {
+    if (st === AFTER_QUOTE && p < L) {
       if (s.charCodeAt(p) === QUOTE) {
         st = IN;
         p++;
@@ -261,6 +274,14 @@ export class CsvReader implements Reader {
     while (p < L) {
       if (st === OUT) {
         const q = s.indexOf('"', p);
+        if (first) {
+          const nl = s.indexOf('\n', p);
+          if (nl >= 0 && (q < 0 || nl < q)) {
+            this.qstate = OUT;
+            this.prevCh = NL;
+            return nl;
+          }
+        }
         if (q < 0) {
           const nl = s.lastIndexOf('\n');
           if (nl >= p) last = nl;
@@ -290,17 +311,26 @@ export class CsvReader implements Reader {
     return last;
   }
 
-  /** The carried record has grown beyond the limit: reject it and skip to the next newline. */
-  private checkCarry(): void {
+  /**
+   * The carried record has grown by `added`: when it is beyond the limit,
+   * reject it and skip to the next newline. Its UTF-8 size is kept up to date
+   * from the added parts once it is long enough to matter (measured once, not
+   * once per chunk).
+   */
+  private checkCarry(added: string): void {
     const c = this.carry;
-    if (c.length * 3 > this.max && longerThan(c, this.max)) {
+    // (Kept until it has OVERLONG_TEXT_CHARS characters, so the rejected text does not depend on chunk sizes.)
+    if (c.length * 3 <= this.max || c.length < OVERLONG_TEXT_CHARS) return;
+    if (this.carryBytes < 0) this.carryBytes = Buffer.byteLength(c, 'utf8');
+    else this.carryBytes += Buffer.byteLength(added, 'utf8') - (splitsPair(c, c.length - added.length) ? 2 : 0);
+    if (this.carryBytes > this.max) {
       this.errors.reject(this.source, this.line + 1, 'malformed CSV: ' + overlongMessage('CSV record', this.max), c.slice(0, OVERLONG_TEXT_CHARS));
+      // Skip the rest of the record (the quote state is kept, so its end is found as usual).
       this.line += countNewlines(c);
       this.carry = '';
+      this.carryBytes = -1;
       this.carryHasQuote = false;
       this.skipping = true;
-      this.qstate = OUT;
-      this.prevCh = NL;
     }
   }
 
@@ -421,6 +451,8 @@ export class CsvReader implements Reader {
         this.row(null, text, 0, out);
       } else if (rows) {
         this.row(rows[i]!, text, start, out, lineAt);
+      } else if (text.length * 3 > this.max && longerThan(text, this.max)) {
+        this.row([], text, start, out, lineAt); // rejects it as overlong
       } else {
         let one: string[][] | undefined;
         try {

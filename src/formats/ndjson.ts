@@ -9,7 +9,7 @@
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
 import { NumText, rawOf, setRaw, stringifyRecord } from '../engine/values.js';
 import { InputError } from '../engine/errors.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, longerThan, overlongMessage } from './common.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, splitsPair, longerThan, overlongMessage } from './common.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
 
 /** Options of the NDJSON reader. */
@@ -85,11 +85,17 @@ function kindOf(v: unknown): string {
  * `malformed NDJSON: <reason>` with its 1-based line number. A line longer
  * than `maxLineBytes` UTF-8 bytes is rejected (with its first 1024
  * characters as text) without being buffered whole: the reader skips to the
- * next newline.
+ * next newline (it holds at most max(maxLineBytes, 1024 characters)).
  *
- * Numbers: lines that may hold a number `JSON.parse` would not keep as read
- * (see `INEXACT_NUMBER_RE`; one regex scan per chunk) are parsed by
- * `parseExact`, which yields `NumText` for them; other lines by `JSON.parse`.
+ * Numbers: a line whose numbers `JSON.parse` may not keep as read is parsed
+ * by `parseExact`, which yields `NumText` for them; other lines by
+ * `JSON.parse`. A line with a `.` is checked by `INEXACT_NUMBER_RE` (a regex
+ * run forward over the chunk, so at most one scan per chunk); a line without
+ * one can only hold inexact integers, found on the parsed values (magnitude
+ * 2^53 or more, or -0), which costs next to nothing. So changed records keep
+ * `1.50`, `0.0000001`, `-0`, big integers, and `1e3` in a line with a `.`;
+ * `1e3` in a line without any `.` becomes `1000` once its record is changed
+ * (same value; unchanged records are written from their RAW text anyway).
  */
 export class NdjsonReader implements Reader {
   private readonly source: string;
@@ -102,6 +108,8 @@ export class NdjsonReader implements Reader {
   private atStart = true;
   /** Inside an overlong line: discard until the next newline. */
   private skipping = false;
+  /** UTF-8 size of `tail` once it is long enough to be measured, else -1. */
+  private tailBytes = -1;
 
   constructor(opts: NdjsonReaderOptions) {
     this.source = opts.source;
@@ -149,11 +157,12 @@ export class NdjsonReader implements Reader {
     } else if (this.tail !== '') {
       if (nl < 0) {
         this.tail += chunk;
-        this.checkTail();
+        this.checkTail(chunk);
         return;
       }
       const text = this.tail + chunk.slice(0, nl);
       this.tail = '';
+      this.tailBytes = -1;
       this.handle(text, ++this.line, text.indexOf('.') < 0 ? WALK : mayHoldInexactNumber(text) ? EXACT : TRUST, out);
       pos = nl + 1;
       nl = chunk.indexOf('\n', pos);
@@ -185,7 +194,8 @@ export class NdjsonReader implements Reader {
     }
     if (pos < chunk.length) {
       this.tail = pos === 0 ? chunk : chunk.slice(pos);
-      this.checkTail();
+      this.tailBytes = -1;
+      this.checkTail(this.tail);
     }
     return;
   }
@@ -194,16 +204,28 @@ export class NdjsonReader implements Reader {
     if (this.tail !== '') {
       const text = this.tail;
       this.tail = '';
+      this.tailBytes = -1;
       this.handle(text, ++this.line, text.indexOf('.') < 0 ? WALK : mayHoldInexactNumber(text) ? EXACT : TRUST, out);
     }
     this.skipping = false;
   }
 
-  /** The unfinished line has grown beyond the limit: reject it now and skip the rest of it. */
-  private checkTail(): void {
-    if (this.tail.length * 3 > this.max && longerThan(this.tail, this.max)) {
-      const text = this.tail.slice(0, OVERLONG_TEXT_CHARS);
+  /**
+   * The unfinished line has grown by `added`: when it is beyond the limit,
+   * reject it now and skip the rest of it. Its size in bytes is kept up to
+   * date from the added parts once it is long enough to matter, so a long
+   * line is measured once, not once per chunk.
+   */
+  private checkTail(added: string): void {
+    const t = this.tail;
+    // (Kept until it has OVERLONG_TEXT_CHARS characters, so the rejected text does not depend on chunk sizes.)
+    if (t.length * 3 <= this.max || t.length < OVERLONG_TEXT_CHARS) return;
+    if (this.tailBytes < 0) this.tailBytes = Buffer.byteLength(t, 'utf8');
+    else this.tailBytes += Buffer.byteLength(added, 'utf8') - (splitsPair(t, t.length - added.length) ? 2 : 0);
+    if (this.tailBytes > this.max) {
+      const text = t.slice(0, OVERLONG_TEXT_CHARS);
       this.tail = '';
+      this.tailBytes = -1;
       this.skipping = true;
       this.errors.reject(this.source, this.line + 1, overlongMessage('NDJSON line', this.max), text);
     }

@@ -67,6 +67,17 @@ export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): 
     }
   }
   if (help) return { pos, opts: {}, help };
+  // Check choices here for a clearer message than yargs' "Invalid values".
+  for (let i = 0; i < optWords.length; i++) {
+    const w = optWords[i]!;
+    const eq = w.startsWith('--') ? w.indexOf('=') : -1;
+    const spec = byFlag.get(eq > 0 ? w.slice(0, eq) : w);
+    if (!spec?.choices || spec.type === 'boolean') continue;
+    const value = eq > 0 ? w.slice(eq + 1) : optWords[++i]!;
+    if (!spec.choices.includes(value)) {
+      throw new UsageError(`${verb}: --${spec.name} must be one of ${spec.choices.join(', ')} (got '${value}')`);
+    }
+  }
   const options: Record<string, { type: 'string' | 'number' | 'boolean'; alias?: string; choices?: string[]; default?: unknown }> = {};
   for (const s of specs) {
     options[s.name] = { type: s.type, ...(s.alias ? { alias: s.alias } : {}), ...(s.choices ? { choices: s.choices } : {}), ...(s.default !== undefined ? { default: s.default } : {}) };

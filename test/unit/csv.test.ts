@@ -112,16 +112,18 @@ describe('CsvReader', () => {
     expect(rejected.map((r) => [r.line, r.text, r.error])).toEqual([[3, '2,"oops', 'malformed CSV: unterminated quoted field']]);
   });
 
-  it('rejects a record longer than maxLineBytes and resumes after the next newline', () => {
-    const text = 'a,b\n1,x\n2,' + 'y'.repeat(300) + '\n3,z\n';
-    for (const cuts of [[], [12], [12, 100, 200], Array.from({ length: 40 }, (_, i) => i * 9)]) {
+  it('rejects a record longer than maxLineBytes and resumes after its end, quoted or not', () => {
+    const text = 'a,b\n1,x\n2,"' + 'y'.repeat(150) + '\n' + 'z'.repeat(150) + '"\n3,z\n4,' + 'w'.repeat(300) + '\n5,v\n';
+    for (const cuts of [[], [12], [12, 100, 200], [12, 100, 200, 300, 400, 500], Array.from({ length: 80 }, (_, i) => i * 9)]) {
       const { recs, rejected } = readCsv(text, cuts, { maxLineBytes: 100 });
       expect(fieldsOf(recs)).toEqual([
         { a: 1, b: 'x' },
         { a: 3, b: 'z' },
+        { a: 5, b: 'v' },
       ]);
-      expect(rejected.map((r) => r.line)).toEqual([3]);
+      expect(rejected.map((r) => r.line)).toEqual([3, 6]);
       expect(rejected[0]!.error).toMatch(/longer than 100 bytes/);
+      expect(rejected[0]!.text).toBe(('2,"' + 'y'.repeat(150) + '\n' + 'z'.repeat(150) + '"').slice(0, 1024));
     }
   });
 
@@ -193,10 +195,10 @@ describe('CsvReader', () => {
 
   it('gives the same records however the input is split (property)', () => {
     fc.assert(
-      fc.property(csvText, fc.array(fc.nat(), { maxLength: 10 }), (t, rawCuts) => {
-        const whole = tryReadCsv(t.text, [], { delimiter: t.delim });
+      fc.property(csvText, fc.array(fc.nat(), { maxLength: 10 }), fc.constantFrom(undefined, 12, 30), (t, rawCuts, maxLineBytes) => {
+        const whole = tryReadCsv(t.text, [], { delimiter: t.delim, maxLineBytes });
         const cuts = rawCuts.map((c) => c % (t.text.length + 1));
-        const split = tryReadCsv(t.text, cuts, { delimiter: t.delim });
+        const split = tryReadCsv(t.text, cuts, { delimiter: t.delim, maxLineBytes });
         expect(plain(split.recs)).toEqual(plain(whole.recs));
         expect(split.rejected).toEqual(whole.rejected);
         expect('thrown' in split && split.thrown).toEqual('thrown' in whole && whole.thrown);

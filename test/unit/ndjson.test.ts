@@ -163,12 +163,12 @@ describe('NdjsonReader', () => {
       lastEol: fc.boolean(),
     });
     fc.assert(
-      fc.property(input, fc.array(fc.nat(), { maxLength: 8 }), ({ lines, bom, lastEol }, rawCuts) => {
+      fc.property(input, fc.array(fc.nat(), { maxLength: 8 }), fc.constantFrom(undefined, 20, 40), ({ lines, bom, lastEol }, rawCuts, max) => {
         let text = (bom ? '\ufeff' : '') + lines.map(([l, e]) => l + e).join('');
         if (!lastEol && lines.length > 0) text = text.replace(/\r?\n$/, '');
-        const whole = readNdjson(text);
+        const whole = readNdjson(text, [], max);
         const cuts = rawCuts.map((c) => (text.length === 0 ? 0 : c % (text.length + 1)));
-        const split = readNdjson(text, cuts);
+        const split = readNdjson(text, cuts, max);
         expect(plain(split.recs)).toEqual(plain(whole.recs));
         expect(split.rejected).toEqual(whole.rejected);
       }),
