@@ -23,6 +23,12 @@ export function cut(text: string, max = 200): string {
   return text.length <= max ? text : text.slice(0, max) + '…';
 }
 
+/** `stdin:12`, `flights.csv:3`, or just the source when the line is unknown (0). */
+export function where(source: string, line: number): string {
+  const s = source === '-' ? 'stdin' : source;
+  return line > 0 ? `${s}:${line}` : s;
+}
+
 /** A malformed input record under `--on-error fail`. Exit status 1. */
 export class InputError extends Error {
   /**
@@ -44,7 +50,7 @@ export class InputError extends Error {
     readonly text: string,
     readonly verb?: string,
   ) {
-    super(`${verb ? verb + ': ' : ''}${what} at ${source === '-' ? 'stdin' : source}:${line}: ${cut(text)}`);
+    super(`${verb ? verb + ': ' : ''}${what} at ${where(source, line)}: ${cut(text)}`);
     this.name = 'InputError';
   }
 }

@@ -10,7 +10,8 @@
  */
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { InputError, RuntimeError, UsageError, cut } from './errors.js';
+import { InputError, RuntimeError, UsageError, cut, where } from './errors.js';
+import { lineOf } from './values.js';
 import type {
   Batch,
   ErrorSink,
@@ -72,7 +73,7 @@ class ErrorCollector implements ErrorSink {
     if (this.mode === 'fail') throw new InputError(error, source, line, text, verb);
     this.count++;
     if (this.mode === 'warn') {
-      this.stderr.write(`sluice: ${verb ? verb + ': ' : ''}${error} at ${source === '-' ? 'stdin' : source}:${line}: ${cut(text)}\n`);
+      this.stderr.write(`sluice: ${verb ? verb + ': ' : ''}${error} at ${where(source, line)}: ${cut(text)}\n`);
     }
     if (this.fd !== undefined) {
       const rec = { source, line, error: verb ? `${verb}: ${error}` : error, text };
@@ -141,6 +142,8 @@ export function run(opts: RunOptions): Promise<number> {
     let inputStopped = false;
     let ended = false;
     let firstFormat: InputFormat | undefined;
+    let sourceName = '-';
+    const lineNumbers = opts.verbs.some((v) => v.needsLineNumbers === true);
 
     const ctx: PipelineContext = {
       errors,
@@ -159,6 +162,7 @@ export function run(opts: RunOptions): Promise<number> {
         return cancel;
       },
       now: () => Date.now(),
+      locate: (rec) => ({ source: sourceName, line: lineOf(rec) }),
       warn(message) {
         stderr.write(`sluice: ${message}\n`);
       },
@@ -350,6 +354,7 @@ export function run(opts: RunOptions): Promise<number> {
         stream = fs.createReadStream(name, { highWaterMark: CHUNK_BYTES });
       }
       current = stream;
+      sourceName = name;
       stream.setEncoding('utf8');
       let reader: Reader | undefined;
       let pending = '';
@@ -363,6 +368,7 @@ export function run(opts: RunOptions): Promise<number> {
           delimiter: opts.delimiter ?? (fmt === 'tsv' ? '\t' : ','),
           noHeader: opts.noHeader,
           maxLineBytes: opts.maxLineBytes,
+          lineNumbers,
         });
       };
       if (fixedFormat) reader = makeReader(fixedFormat);

@@ -99,6 +99,8 @@ export interface ReaderOptions {
   noHeader?: boolean;
   /** A line (NDJSON) or record (CSV) longer than this many bytes is malformed. Default 64 MiB. */
   maxLineBytes?: number;
+  /** Stamp each record with its line number (symbol `LINE`), for verbs that reject records later. */
+  lineNumbers?: boolean;
 }
 
 /**
@@ -148,6 +150,13 @@ export interface PipelineContext {
    * (e.g. `window: 3 late records written to late.ndjson`). `fn` is called at exit.
    */
   summary(fn: () => string | undefined): void;
+  /**
+   * Where a record came from, for a verb's error message: the source being read
+   * now (records are pushed synchronously while their source is read) and the
+   * record's line (0 when unknown; readers stamp lines only for verbs that set
+   * `needsLineNumbers`).
+   */
+  locate(rec: Rec): { source: string; line: number };
   /** Files opened by stages (`--late-output`): closed and flushed at exit. */
   openOutput(path: string): { write(text: string): void };
 }
@@ -166,6 +175,8 @@ export interface VerbInstance {
   readonly needs: string[];
   /** True for verbs that hold no state between records (filter, map, select, ...). */
   readonly recordWise: boolean;
+  /** True when the verb may reject records as malformed (e.g. `window --time`): readers then stamp line numbers. */
+  readonly needsLineNumbers?: boolean;
   /**
    * Build the stage.
    * @param next   the downstream stage

@@ -11,6 +11,23 @@ import type { Rec } from './types.js';
  */
 export const RAW: unique symbol = Symbol('sluice.raw');
 
+/**
+ * The 1-based input line where a record starts. Set by readers only when a
+ * verb may reject records after reading (`ReaderOptions.lineNumbers`), so
+ * that its message can name the line; read it with `lineOf`.
+ */
+export const LINE: unique symbol = Symbol('sluice.line');
+
+/** The input line of a record, or 0 when it was not stamped (or the record was rebuilt). */
+export function lineOf(rec: Rec): number {
+  return (rec as { [LINE]?: number })[LINE] ?? 0;
+}
+
+/** Stamp a record with its input line (readers). */
+export function setLine(rec: Rec, line: number): void {
+  (rec as { [LINE]?: number })[LINE] = line;
+}
+
 /** Event time of a record in epoch milliseconds, set by `window` (processing time: arrival time). */
 export const EVENT_TIME: unique symbol = Symbol('sluice.eventTime');
 

@@ -12,7 +12,7 @@
 import { parse as csvParse } from 'csv-parse/sync';
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
 import { InputError, RuntimeError, UsageError } from '../engine/errors.js';
-import { NumText, rawOf, setRaw, stringifyValue, typeCell } from '../engine/values.js';
+import { NumText, rawOf, setLine, setRaw, stringifyValue, typeCell } from '../engine/values.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, splitsPair, countNewlines, longerThan, overlongMessage } from './common.js';
 
 /**
@@ -53,6 +53,8 @@ export interface CsvReaderOptions {
   maxLineBytes?: number;
   /** Tests only: never take the no-quote fast path (for the differential test). */
   forceCsvParse?: boolean;
+  /** Stamp records with their line number (symbol LINE). */
+  lineNumbers?: boolean;
 }
 
 /**
@@ -135,6 +137,7 @@ export class CsvReader implements Reader {
   private names: readonly string[] = [];
   private protoAt = -1;
   private needHeader: boolean;
+  private readonly lineNumbers: boolean;
 
   constructor(opts: CsvReaderOptions) {
     checkDelimiter(opts.delimiter);
@@ -146,6 +149,7 @@ export class CsvReader implements Reader {
     this.needHeader = !this.noHeader;
     this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.forceCsvParse = opts.forceCsvParse ?? false;
+    this.lineNumbers = opts.lineNumbers ?? false;
     this.parseOpts = { delimiter: opts.delimiter, relax_column_count: true, record_delimiter: ['\r\n', '\n'] };
   }
 
@@ -356,6 +360,7 @@ export class CsvReader implements Reader {
       if (!this.needHeader && this.header !== undefined && text.length * 3 <= this.max) {
         const rec = this.direct(text, d);
         if (rec !== undefined) {
+          if (this.lineNumbers) setLine(rec, line);
           out.push(rec);
           continue;
         }
@@ -514,6 +519,7 @@ export class CsvReader implements Reader {
     }
     setRaw(rec, text);
     (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER] = this.header;
+    if (this.lineNumbers) setLine(rec, lineAt ? lineAt(at) : at);
     out.push(rec);
   }
 

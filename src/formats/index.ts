@@ -28,6 +28,7 @@ export function createReader(format: InputFormat, opts: ReaderOptions): Reader {
     delimiter: opts.delimiter ?? (format === 'tsv' ? '\t' : ','),
     noHeader: opts.noHeader,
     maxLineBytes: opts.maxLineBytes,
+    lineNumbers: opts.lineNumbers,
   });
 }
 

@@ -7,7 +7,7 @@
  * unchanged record is written back byte for byte.
  */
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
-import { NumText, rawOf, setRaw, stringifyRecord } from '../engine/values.js';
+import { NumText, rawOf, setLine, setRaw, stringifyRecord } from '../engine/values.js';
 import { InputError } from '../engine/errors.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, splitsPair, longerThan, overlongMessage } from './common.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
@@ -19,6 +19,8 @@ export interface NdjsonReaderOptions {
   errors: ErrorSink;
   /** A line longer than this many UTF-8 bytes (without its line end) is malformed. Default 64 MiB. */
   maxLineBytes?: number;
+  /** Stamp records with their line number (symbol LINE). */
+  lineNumbers?: boolean;
 }
 
 const INEXACT_G = new RegExp(INEXACT_NUMBER_RE.source, 'g');
@@ -115,7 +117,9 @@ export class NdjsonReader implements Reader {
     this.source = opts.source;
     this.errors = opts.errors;
     this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.lineNumbers = opts.lineNumbers ?? false;
   }
+  private readonly lineNumbers: boolean;
 
   feed(chunk: string): Batch {
     const out: Rec[] = [];
@@ -254,6 +258,7 @@ export class NdjsonReader implements Reader {
       return;
     }
     setRaw(v as Rec, text);
+    if (this.lineNumbers) setLine(v as Rec, lineNo);
     out.push(v as Rec);
   }
 }

@@ -244,6 +244,7 @@ export const window: VerbDef = {
       explain,
       needs: [...(time !== undefined ? [time] : []), ...byNames],
       recordWise: false,
+      needsLineNumbers: time !== undefined,
       build(next: Stage, ctx: PipelineContext): Stage {
         return buildWindowStage(spec, instance.consumer, next, ctx);
       },

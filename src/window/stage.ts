@@ -131,8 +131,8 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
       v === undefined || v === null
         ? `time field '${timeName}' is missing`
         : `cannot read time '${textOf(v)}' in field '${timeName}' (--time-format ${spec.timeFormat})`;
-    // Records do not carry their source and line: the reader's numbering is not available here.
-    ctx.errors.reject('-', 0, what, rawOf(rec) ?? stringifyRecord(rec), 'window');
+    const at = ctx.locate(rec);
+    ctx.errors.reject(at.source, at.line, what, rawOf(rec) ?? stringifyRecord(rec), 'window');
   }
 
   // ---- late records -----------------------------------------------------

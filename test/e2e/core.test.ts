@@ -225,6 +225,15 @@ describe('bad input', () => {
     expect(s.stderr).toMatch(/2 malformed records skipped/);
   });
 
+  it('names the source and line of a record a verb rejects (window time)', () => {
+    const csv = sluice(['--csv', 'window', 'tumbling', '1m', '--time', 't'], 't,v\n2024-01-01T00:00:00Z,1\n"two\nlines",2\nbad,3\n');
+    expect(csv.code).toBe(1);
+    expect(csv.stderr).toMatch(/^sluice: window: cannot read time 'two\nlines' .* at stdin:3: /);
+    const nd = sluice(['--on-error', 'warn', 'window', 'tumbling', '1m', '--time', 't'], '{"t":"2024-01-01T00:00:00Z"}\n\n{"t":null}\n');
+    expect(nd.code).toBe(0);
+    expect(nd.stderr).toMatch(/window: time field 't' is missing at stdin:3: \{"t":null\}/);
+  });
+
   it('names a duplicate header field, exit 1', () => {
     const r = sluice(['--csv'], 'a,b,a\n1,2,3\n');
     expect(r.code).toBe(1);

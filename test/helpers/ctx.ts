@@ -4,6 +4,7 @@
  */
 import type { Batch, ErrorSink, PipelineContext, Rec, Stage } from '../../src/engine/types.js';
 import { InputError } from '../../src/engine/errors.js';
+import { lineOf } from '../../src/engine/values.js';
 
 export interface Rejected {
   source: string;
@@ -64,6 +65,9 @@ export function testCtx(start = 0, mode: 'fail' | 'skip' = 'skip'): TestCtx {
     },
     now() {
       return ctx.clock;
+    },
+    locate(rec) {
+      return { source: '-', line: lineOf(rec) };
     },
     warn(m) {
       ctx.warnings.push(m);
