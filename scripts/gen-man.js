@@ -30,7 +30,7 @@ export async function renderMan() {
   const verbs = VERBS.map(
     (v) => `.SS ${v.name}\n${v.summary.replace(/\\/g, '\\e').replace(/^[.']/, '\\&$&')}\n.PP\n.nf\n.RS 2\n${roffLiteral(v.usage.trimEnd())}\n.RE\n.fi\n`,
   ).join('');
-  return template.replace('@VERSION@', pkg.version).replace('@VERBS@\n', verbs);
+  return template.replace('@VERSION@', () => pkg.version).replace('@VERBS@\n', () => verbs);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
