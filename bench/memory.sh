@@ -13,6 +13,10 @@
 #    must not grow; its peak RSS must stay below 150 MB too.
 # 3. `node bin/sluice.js --from BIG.ndjson | head -1` exits 0, quickly, with
 #    empty stderr (BIG is the 3,000,000-record bench file, made if missing).
+# 4. (issue 4) `agg 'count, avg(v)' by k` over 1,000,000 distinct keys stays
+#    below 400 MB peak RSS.
+# 5. (issue 4) `agg p99(v)` over 10,000,000 values in one group stays below
+#    120 MB: past 10,000 values a group keeps a DDSketch, not the values.
 #
 # Peak RSS is GNU time's %M (KiB); MB here are 10^6 bytes. Exit status 0 when
 # every check passes, 1 otherwise.
@@ -110,5 +114,27 @@ ok=$((st[0] == 0 && errbytes == 0 && lines == 1 ? 0 : 1))
 report $ok "3. sluice --from $(basename "$big") ($(($(stat -c %s "$big") / 1000000)) MB) | head -1: exit ${st[0]}, stderr $errbytes bytes, $lines line out, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 [ "$errbytes" != 0 ] && echo "      stderr: $(errline "$OUT/mem-head.err")"
 
-echo "$((3 - fails)) passed, $fails failed"
+# --- 4. agg with one million distinct group keys (issue 4: < 400 MB)
+AGG_LIMIT_KB=$((400000000 / 1024))
+node -e '
+  const out = process.stdout; let i = 0; const N = 1000000;
+  (function w() { let ok = true;
+    while (i < N && ok) { let s = ""; for (let k = 0; k < 2000 && i < N; k++, i++) s += `{"k":"key-${i}","v":${i % 1000}}\n`; ok = out.write(s); }
+    if (i < N) out.once("drain", w); })();' |
+  /usr/bin/time -f '%e %M' -o "$OUT/mem-groups.time" node "$SLUICE" agg 'count, avg(v)' by k 2>"$OUT/mem-groups.err" | tail -1 >"$OUT/mem-groups.out"
+read -r secs kb < <(tail -1 "$OUT/mem-groups.time")
+report $((kb < AGG_LIMIT_KB ? 0 : 1)) "4. agg 'count, avg(v)' by k over 1,000,000 distinct keys: peak RSS $(mb "$kb") MB (< 400), $secs s, last: $(cat "$OUT/mem-groups.out")"
+
+# --- 5. p99 over 10 million values in one group (issue 4: < 120 MB; values past 10,000 are not kept)
+P99_LIMIT_KB=$((120000000 / 1024))
+node -e '
+  const out = process.stdout; let i = 0; const N = 10000000;
+  (function w() { let ok = true;
+    while (i < N && ok) { let s = ""; for (let k = 0; k < 5000 && i < N; k++, i++) s += `{"v":${(i * 7919) % 100000}}\n`; ok = out.write(s); }
+    if (i < N) out.once("drain", w); })();' |
+  /usr/bin/time -f '%e %M' -o "$OUT/mem-p99.time" node "$SLUICE" agg 'count, p99(v)' 2>"$OUT/mem-p99.err" >"$OUT/mem-p99.out"
+read -r secs kb < <(tail -1 "$OUT/mem-p99.time")
+report $((kb < P99_LIMIT_KB ? 0 : 1)) "5. agg p99(v) over 10,000,000 values in one group: peak RSS $(mb "$kb") MB (< 120), $secs s, result: $(cat "$OUT/mem-p99.out") (exact p99: 98999)"
+
+echo "$((5 - fails)) passed, $fails failed"
 exit $((fails > 0 ? 1 : 0))

@@ -7,7 +7,7 @@
  * Every usage error is found here, before any input is read, and exits 2.
  */
 import { createRequire } from 'node:module';
-import yargs from 'yargs';
+import type YargsFactory from 'yargs';
 import { UsageError } from './engine/errors.js';
 import type { InputFormat, OnErrorMode, OutputFormat, VerbInstance } from './engine/types.js';
 import { run } from './engine/run.js';
@@ -17,6 +17,16 @@ import { checkDelimiter } from './formats/csv.js';
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../package.json') as { version: string }).version;
+
+/**
+ * yargs, loaded on first use (Node >= 20.19 `require`s an ES module
+ * synchronously): loading it costs about 50 ms of start-up (its terminal
+ * width support compiles large Unicode regexes), which a command line without
+ * main options does not need to pay here.
+ */
+function loadYargs(): typeof YargsFactory {
+  return require('yargs') as typeof YargsFactory;
+}
 
 /** The overall usage text (`sluice --help`). */
 export function mainUsage(): string {
@@ -185,42 +195,71 @@ interface MainOptions {
   version: boolean;
 }
 
+/** The main options for yargs, a fresh object per call (`sluice --help` describes them in mainUsage). */
+const mainOptions = () =>
+  ({
+  input: { alias: 'i', type: 'string', choices: ['ndjson', 'csv', 'tsv', 'auto', 'jsonl', 'json'], default: 'auto' },
+  output: { alias: 'o', type: 'string', choices: ['ndjson', 'csv', 'tsv', 'table', 'jsonl', 'json'] },
+  csv: { type: 'boolean' },
+  tsv: { type: 'boolean' },
+  ndjson: { type: 'boolean' },
+  delimiter: { alias: 'd', type: 'string' },
+  'no-header': { type: 'boolean' },
+  from: { type: 'string', array: true },
+  'on-error': { type: 'string', choices: ['fail', 'skip', 'warn'], default: 'fail' },
+  errors: { type: 'string' },
+  'max-line-bytes': { type: 'number', default: 64 * 1024 * 1024 },
+  color: { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto' },
+  colour: { type: 'string' },
+  explain: { type: 'boolean' },
+  help: { alias: 'h', type: 'boolean' },
+  version: { type: 'boolean' },
+  }) as const;
+
+/** Main options that are plain flags: the word as written → the option it sets to true. */
+const FLAG_WORDS: Record<string, string> = {
+  '--csv': 'csv',
+  '--tsv': 'tsv',
+  '--ndjson': 'ndjson',
+  '--no-header': 'no-header',
+  '--explain': 'explain',
+  '--help': 'help',
+  '-h': 'help',
+  '--version': 'version',
+};
+
+/**
+ * The parsed main options. When the words are only plain flags (`--csv`,
+ * `--version`, ...; none or several) there is nothing for yargs to do: the
+ * result is every option's default with those flags true, which is what
+ * yargs returns for them, so yargs is not loaded. Anything else (an option
+ * with a value, `--flag=value`) is parsed by yargs.
+ */
 function parseMainOptions(words: string[]): MainOptions {
   let a: Record<string, unknown>;
-  try {
-    a = yargs(words)
-      .version(false)
-      .help(false)
-      .options({
-        input: { alias: 'i', type: 'string', choices: ['ndjson', 'csv', 'tsv', 'auto', 'jsonl', 'json'], default: 'auto' },
-        output: { alias: 'o', type: 'string', choices: ['ndjson', 'csv', 'tsv', 'table', 'jsonl', 'json'] },
-        csv: { type: 'boolean' },
-        tsv: { type: 'boolean' },
-        ndjson: { type: 'boolean' },
-        delimiter: { alias: 'd', type: 'string' },
-        'no-header': { type: 'boolean' },
-        from: { type: 'string', array: true },
-        'on-error': { type: 'string', choices: ['fail', 'skip', 'warn'], default: 'fail' },
-        errors: { type: 'string' },
-        'max-line-bytes': { type: 'number', default: 64 * 1024 * 1024 },
-        color: { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto' },
-        colour: { type: 'string' },
-        explain: { type: 'boolean' },
-        help: { alias: 'h', type: 'boolean' },
-        version: { type: 'boolean' },
-      })
-      .strict()
-      .help(false)
-      .version(false)
-      .exitProcess(false)
-      .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false, 'boolean-negation': false })
-      .fail((msg: string, err?: Error) => {
-        throw new UsageError((err?.message ?? msg).replace(/\n/g, ' '));
-      })
-      .parseSync() as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
+  if (words.every((w) => Object.hasOwn(FLAG_WORDS, w))) {
+    a = {};
+    for (const [name, spec] of Object.entries(mainOptions())) if ('default' in spec) a[name] = spec.default;
+    for (const w of words) a[FLAG_WORDS[w]!] = true;
+  } else {
+    try {
+      a = loadYargs()(words)
+        .version(false)
+        .help(false)
+        .options(mainOptions())
+        .strict()
+        .help(false)
+        .version(false)
+        .exitProcess(false)
+        .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false, 'boolean-negation': false })
+        .fail((msg: string, err?: Error) => {
+          throw new UsageError((err?.message ?? msg).replace(/\n/g, ' '));
+        })
+        .parseSync() as Record<string, unknown>;
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError((e as Error).message);
+    }
   }
   const norm = (f: string | undefined) => (f === 'jsonl' || f === 'json' ? 'ndjson' : f);
   let input = norm(a.input as string) as InputFormat | 'auto';

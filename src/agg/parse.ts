@@ -110,9 +110,10 @@ function splitTop(text: string): string[] {
 
 /**
  * A field reference as a path: steps separated by dots, each plain or in
- * backticks (`` `Cost Total` ``, `` user.`first name` ``).
+ * backticks (`` `Cost Total` ``, `` user.`first name` ``). A plain step has no
+ * blanks, so `by a b` (a missing comma) is an error, not a key named "a b".
  * @returns the path and the name as written without backticks
- * @throws UsageError for an empty step or an unclosed backtick
+ * @throws UsageError for an empty step, a blank in a plain step or an unclosed backtick
  */
 export function parseFieldRef(text: string, what: string): { path: string[]; name: string } {
   const path: string[] = [];
@@ -132,6 +133,11 @@ export function parseFieldRef(text: string, what: string): { path: string[]; nam
       if (end < 0) end = t.length;
       step = t.slice(i, end);
       if (step.includes('`')) throw new UsageError(`agg: stray backtick in ${what} '${text}'`);
+      if (/\s/.test(step)) {
+        // `by a b` would otherwise group by one field named "a b" (null in every record).
+        const hint = what === 'group key' ? 'separate keys with commas (by a, b), and put' : 'put';
+        throw new UsageError(`agg: '${t}' (${what}) has a blank: ${hint} a name with blanks in backticks (\`${t}\`)`);
+      }
       i = end;
       if (step === '') throw new UsageError(`agg: empty step in ${what} '${text}'`);
     }

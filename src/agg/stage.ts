@@ -6,6 +6,7 @@
 import type { Batch, PipelineContext, Rec, Stage } from '../engine/types.js';
 import type { GroupState } from './types.js';
 import type { CompiledAggPlan } from './plan.js';
+import { everyLong } from '../time/timer.js';
 
 /** Output records per emitted batch (a million groups are not one batch). */
 const OUT_BATCH = 4096;
@@ -43,7 +44,7 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
     if (out.length > 0) next.push(out);
   };
 
-  const cancel = everyMs !== undefined ? ctx.every(everyMs, () => { if (!ended) emitAll(); }) : undefined;
+  const cancel = everyMs !== undefined ? everyLong(ctx, everyMs, () => { if (!ended) emitAll(); }) : undefined;
 
   const push = plan.global
     ? (batch: Batch): void => {

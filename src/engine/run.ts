@@ -7,6 +7,10 @@
  * then pauses the source until the output stream emits `drain`. So at most
  * one input chunk plus the output stream's buffer (16 KiB high-water mark for
  * pipes, plus the one batch over it) is in flight, whatever the input size.
+ *
+ * Sources (formats/source.ts): regular files, including stdin redirected
+ * from one, are read with synchronous 64 KiB reads that yield to the event
+ * loop every few chunks; pipes, terminals and injected streams as streams.
  */
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -25,6 +29,7 @@ import type {
   Writer,
 } from './types.js';
 import { createReader, createWriter, formatFromPath, sniffFormat } from '../formats/index.js';
+import { FileSource, StreamSource, isRegularFile, isRegularFileFd, type ChunkSource } from '../formats/source.js';
 
 /** Everything the command line decided, ready to run. */
 export interface RunOptions {
@@ -49,7 +54,7 @@ export interface RunOptions {
   stderr?: Writable;
 }
 
-/** Read chunk size for files (bytes). */
+/** Read chunk size of streams made for files that are not regular files (bytes); regular files: FILE_CHUNK_BYTES. */
 const CHUNK_BYTES = 64 * 1024;
 
 /** Counts and keeps malformed records as SPEC §5 asks. */
@@ -119,7 +124,8 @@ class Sink implements Stage {
  * @returns the exit status (0, 1, 130 or 143); usage errors are thrown before this is called
  */
 export function run(opts: RunOptions): Promise<number> {
-  const stdin = opts.stdin ?? process.stdin;
+  // (process.stdin is only touched when stdin is read as a stream: its getter builds one.)
+  const stdin = (): Readable => opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
 
@@ -138,7 +144,7 @@ export function run(opts: RunOptions): Promise<number> {
       return;
     }
 
-    let current: Readable | undefined;
+    let current: ChunkSource | undefined;
     let inputStopped = false;
     let ended = false;
     let firstFormat: InputFormat | undefined;
@@ -279,12 +285,7 @@ export function run(opts: RunOptions): Promise<number> {
       if (ended) return;
       ended = true;
       for (const c of cancels) c();
-      if (current) {
-        current.removeAllListeners('data');
-        current.removeAllListeners('end');
-        if (current !== stdin) current.destroy();
-        else current.pause();
-      }
+      current?.stop();
       if (guard(() => pipeline.end())) finish(true);
     }
 
@@ -292,6 +293,7 @@ export function run(opts: RunOptions): Promise<number> {
       if (finished) return;
       finished = true;
       for (const c of cancels) c();
+      current?.stop();
       for (const fd of openFiles) {
         try {
           fs.closeSync(fd);
@@ -314,6 +316,7 @@ export function run(opts: RunOptions): Promise<number> {
       if (e.code === 'EPIPE') {
         // The reader went away (`sluice ... | head -1`): stop quietly, status 0.
         finished = true;
+        current?.stop();
         resolve(0);
         return;
       }
@@ -341,9 +344,10 @@ export function run(opts: RunOptions): Promise<number> {
         return;
       }
       const name = opts.sources[srcIndex++]!;
-      let stream: Readable;
+      let source: ChunkSource;
       if (name === '-') {
-        stream = stdin;
+        // stdin redirected from a regular file is read like one (see formats/source.ts).
+        source = opts.stdin === undefined && isRegularFileFd(0) ? new FileSource(0, false) : new StreamSource(stdin(), true);
       } else {
         try {
           fs.accessSync(name, fs.constants.R_OK);
@@ -351,11 +355,18 @@ export function run(opts: RunOptions): Promise<number> {
           fail(new RuntimeError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`));
           return;
         }
-        stream = fs.createReadStream(name, { highWaterMark: CHUNK_BYTES });
+        let fd = -1;
+        if (isRegularFile(name)) {
+          try {
+            fd = fs.openSync(name, 'r');
+          } catch {
+            fd = -1; // let the stream report it
+          }
+        }
+        source = fd >= 0 ? new FileSource(fd, true) : new StreamSource(fs.createReadStream(name, { highWaterMark: CHUNK_BYTES }), false);
       }
-      current = stream;
+      current = source;
       sourceName = name;
-      stream.setEncoding('utf8');
       let reader: Reader | undefined;
       let pending = '';
       const fixedFormat: InputFormat | undefined =
@@ -373,39 +384,41 @@ export function run(opts: RunOptions): Promise<number> {
       };
       if (fixedFormat) reader = makeReader(fixedFormat);
 
-      stream.on('data', (chunk: string) => {
-        if (finished || ended) return;
-        if (!reader) {
-          // Sniff: wait for the first non-blank character.
-          pending += chunk;
-          if (!/[^\s\ufeff]/.test(pending)) return;
-          reader = makeReader(sniffFormat(pending));
-          chunk = pending;
-          pending = '';
-        }
-        const r = reader!;
-        let batch: Batch = [];
-        if (!guard(() => (batch = feedKeepingPartial(r, chunk)))) return;
-        if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
-        afterPush();
-      });
-      stream.once('end', () => {
-        if (finished || ended) return;
-        if (!reader && pending !== '') reader = makeReader(sniffFormat(pending));
-        if (reader) {
+      source.start({
+        data(chunk: string) {
+          if (finished || ended) return;
+          if (!reader) {
+            // Sniff: wait for the first non-blank character.
+            pending += chunk;
+            if (!/[^\s\ufeff]/.test(pending)) return;
+            reader = makeReader(sniffFormat(pending));
+            chunk = pending;
+            pending = '';
+          }
           const r = reader!;
           let batch: Batch = [];
-          if (!guard(() => (batch = feedKeepingPartial(r, pending)))) return;
+          if (!guard(() => (batch = feedKeepingPartial(r, chunk)))) return;
           if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
-          if (!guard(() => (batch = endKeepingPartial(r)))) return;
-          if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
-        }
-        current = undefined;
-        afterPush();
-        if (!ended && !finished) nextSource();
-      });
-      stream.once('error', (e: NodeJS.ErrnoException) => {
-        fail(new RuntimeError(`cannot read ${name === '-' ? 'stdin' : name}: ${e.code ?? e.message}`));
+          afterPush();
+        },
+        end() {
+          if (finished || ended) return;
+          if (!reader && pending !== '') reader = makeReader(sniffFormat(pending));
+          if (reader) {
+            const r = reader!;
+            let batch: Batch = [];
+            if (!guard(() => (batch = feedKeepingPartial(r, pending)))) return;
+            if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
+            if (!guard(() => (batch = endKeepingPartial(r)))) return;
+            if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
+          }
+          current = undefined;
+          afterPush();
+          if (!ended && !finished) nextSource();
+        },
+        error(e: NodeJS.ErrnoException) {
+          fail(new RuntimeError(`cannot read ${name === '-' ? 'stdin' : name}: ${e.code ?? e.message}`));
+        },
       });
     };
     nextSource();

@@ -80,21 +80,91 @@ export function stringifyValue(v: unknown): string {
 
 /** A JSON number's grammar (RFC 8259 §6). */
 export const JSON_NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-/** Numbers whose text is exactly what String(Number(text)) gives back: short integers and decimals without trailing zeros. */
-const CANONICAL_RE = /^-?(?:0|[1-9]\d{0,14})(?:\.(?!0{6})\d*[1-9])?$/;
 
 /**
- * Type a CSV cell (SPEC §2): a valid JSON number becomes a number (a NumText
- * when its text is not canonical), an empty cell null, anything else stays a string.
+ * Type a CSV cell (SPEC §2): a valid JSON number (RFC 8259 §6 grammar)
+ * becomes a number — a NumText when `String(n)` is not the cell's text (`1.50`,
+ * `1e3`, `-0`, 16 or more significant digits) — an empty cell null, and
+ * anything else stays a string.
+ *
+ * One pass over the characters checks the grammar (no regex). A number
+ * without exponent, with at most 15 digits, not `-0`, not ending in a
+ * fraction `0`, and not below 1e-6 (6 zeros after the point) is known to be
+ * canonical without calling String(n): any decimal of at most 15 significant
+ * digits survives the trip to a double and back (DBL_DIG = 15), and
+ * JavaScript writes such a number without exponent. Every other number is
+ * compared with String(n).
  */
 export function typeCell(cell: string): unknown {
-  if (cell === '') return null;
-  const c = cell.charCodeAt(0);
-  // Fast reject: a JSON number starts with '-' or a digit.
-  if (c !== 45 && (c < 48 || c > 57)) return cell;
-  if (!JSON_NUMBER_RE.test(cell)) return cell;
+  return typeCellIn(cell, 0, cell.length);
+}
+
+/**
+ * `typeCell(text.slice(from, to))`, without making the slice for a cell that
+ * is an integer of at most 15 digits (readers type cells in place this way).
+ */
+export function typeCellIn(text: string, from: number, to: number): unknown {
+  if (from >= to) return null;
+  let c = text.charCodeAt(from);
+  let i = from;
+  if (c === 45) {
+    // '-'
+    if (to - from === 1) return text.slice(from, to);
+    c = text.charCodeAt(from + 1);
+    i = from + 1;
+  }
+  if (c < 48 || c > 57) return text.slice(from, to);
+  const intStart = i;
+  // The integer part's value, exact while it has at most 15 digits.
+  let v = c - 48;
+  i++;
+  if (v !== 0) {
+    while (i < to) {
+      c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+  }
+  if (i === to) {
+    // An integer.
+    if (i - intStart <= 15) {
+      if (intStart === from) return v;
+      if (v !== 0) return -v;
+    }
+    return canonicalOrNumText(text.slice(from, to));
+  }
+  let digits = i - intStart;
+  let plain = true; // no exponent, fraction not ending in 0, not 6 zeros after the point
+  c = text.charCodeAt(i);
+  if (c === 46) {
+    // '.'
+    const fracStart = ++i;
+    while (i < to && (c = text.charCodeAt(i)) >= 48 && c <= 57) i++;
+    if (i === fracStart) return text.slice(from, to);
+    digits += i - fracStart;
+    if (text.charCodeAt(i - 1) === 48 || (i - fracStart >= 6 && text.startsWith('000000', fracStart))) plain = false;
+  }
+  if (i < to) {
+    if (c !== 101 && c !== 69) return text.slice(from, to); // 'e' 'E'
+    plain = false;
+    i++;
+    if (i < to && ((c = text.charCodeAt(i)) === 43 || c === 45)) i++; // '+' '-'
+    const expStart = i;
+    while (i < to && (c = text.charCodeAt(i)) >= 48 && c <= 57) i++;
+    if (i === expStart || i < to) return text.slice(from, to);
+  }
+  const cell = text.slice(from, to);
+  if (plain && digits <= 15) {
+    const n = +cell;
+    if (n !== 0 || intStart === from) return n;
+  }
+  return canonicalOrNumText(cell);
+}
+
+/** A number with the JSON grammar: the number when String(n) gives its text back, else a NumText. */
+function canonicalOrNumText(cell: string): unknown {
   const n = +cell;
-  if (CANONICAL_RE.test(cell) && cell !== '-0' && cell.length <= 17) return n;
   if (String(n) === cell) return n;
   numTextSeen = true;
   return new NumText(n, cell);

@@ -23,7 +23,7 @@
  */
 import type { Rec } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
-import { NumText, numberOf, pathGetter, setField, setPath, textOf, truthy, markChanged } from '../engine/values.js';
+import { NumText, numberOf, pathGetter, setField, textOf, truthy, markChanged } from '../engine/values.js';
 import { compileStrftime, compileTimeParser, strftime } from '../time/parse.js';
 import { cmpValues, eqValues, finite, FUNCTIONS, makeRegex, pickExtreme, regexCache, replaceWith } from './functions.js';
 import { errorAt } from './lexer.js';
@@ -745,11 +745,34 @@ function copyValue(v: unknown): unknown {
 }
 
 /**
+ * Set a nested path like `setPath`, but copy (shallowly) each object on the way
+ * instead of changing it in place: a nested object may be shared with another
+ * record (the copies `window` makes for each window of a record, the outputs of
+ * a join key with several table rows, the table row's own values), and an
+ * assignment to one record must not show in another. Only the objects on the
+ * assigned path are copied; a non-object step is replaced by a new object.
+ */
+function setPathCopying(rec: Rec, path: readonly string[], value: unknown): void {
+  let o: Rec = rec;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!;
+    const cur = hasOwn.call(o, k) ? o[k] : undefined;
+    // Spread copies own enumerable keys as data properties, `__proto__` included.
+    const child: Rec = cur !== null && typeof cur === 'object' && !Array.isArray(cur) && !(cur instanceof NumText) ? { ...(cur as Rec) } : {};
+    setField(o, k, child);
+    o = child;
+  }
+  setField(o, path[path.length - 1]!, value);
+}
+
+/**
  * Compile `map` assignments into one function that applies them in order to a
  * record, in place. Each assignment sees the ones before it. A record whose
  * every assignment leaves the field's value identical (`x = x`) is not marked
  * changed, so its original text survives; otherwise `markChanged` is called.
- * An object or array value is copied, so two fields never share one object.
+ * An object or array value is copied, so two fields never share one object;
+ * a nested target copies the objects on its path (`setPathCopying`), so no
+ * other record that shares them sees the change.
  */
 export function compileAssignmentList(list: Assignment[], c: Compiler): (rec: Rec) => void {
   const fns = list.map((a) => c.value(a.expr));
@@ -760,7 +783,7 @@ export function compileAssignmentList(list: Assignment[], c: Compiler): (rec: Re
       return (rec, v) => setField(rec, name, v);
     }
     const p = a.path;
-    return (rec, v) => setPath(rec, p, v);
+    return (rec, v) => setPathCopying(rec, p, v);
   });
   const count = list.length;
   return (rec) => {

@@ -18,7 +18,7 @@
  * function names and argument counts, `exists(field)` taking a field, and
  * regex literals being valid. Every problem is a UsageError with a caret.
  */
-import { NumText } from '../engine/values.js';
+import { NumText, noteNumText } from '../engine/values.js';
 import { closest } from '../verbs/args.js';
 import { FUNCTIONS, FUNCTION_NAMES, makeRegex } from './functions.js';
 import { errorAt, KEYWORDS, lex, type Token } from './lexer.js';
@@ -51,10 +51,17 @@ export const MAX_DEPTH = 500;
 
 const COMPARE_OPS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=', '~', '!~']);
 
-/** A numeric literal's value: a plain number when its text is JavaScript's own, else a NumText keeping the text. */
+/**
+ * A numeric literal's value: a plain number when its text is JavaScript's own,
+ * else a NumText keeping the text (`1.50`, `1e3`). Making one tells the writers
+ * to look for NumText values (`noteNumText`), as readers do, so a literal is
+ * written as written even when no input number was a NumText.
+ */
 export function numberLiteral(text: string): number | NumText {
   const n = Number(text);
-  return String(n) === text ? n : new NumText(n, text);
+  if (String(n) === text) return n;
+  noteNumText();
+  return new NumText(n, text);
 }
 
 /** True when the node is the literal `null` (for the null tests `== null` / `!= null`). */

@@ -3,16 +3,20 @@
  *
  * Reader: each chunk is cut at the end of its last complete record (a newline
  * outside quotes, found by jumping from quote to quote with `indexOf`), and
- * that block is parsed in one call: by csv-parse (`csv-parse/sync`, the CSV
- * parser of record) when the block holds a quote character, or by a plain
- * split on `\n` and the delimiter when it holds none (the fast path; a
- * differential property test checks both give the same records). The rest of
- * the chunk is carried to the next one.
+ * the rest of the chunk is carried to the next one. A block of whole records
+ * without any quote character is split on `\n` and the delimiter (the fast
+ * path: per header, a compiled RowBuilder cuts, types and builds each record).
+ * In a block with quotes, the records that hold a quote are parsed by
+ * csv-parse (`csv-parse/sync`, the CSV parser of record; loaded on first
+ * use), runs of consecutive ones in one call, and the others take the fast
+ * path. Differential property tests check that the fast path, and blocks that
+ * mix both, give the same records, RAW texts, line numbers and rejections as
+ * csv-parse alone.
  */
-import { parse as csvParse } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
 import { InputError, RuntimeError, UsageError } from '../engine/errors.js';
-import { NumText, rawOf, setLine, setRaw, stringifyValue, typeCell } from '../engine/values.js';
+import { LINE, NumText, RAW, rawOf, setLine, setRaw, stringifyValue, typeCell, typeCellIn } from '../engine/values.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, splitsPair, countNewlines, longerThan, overlongMessage } from './common.js';
 
 /**
@@ -40,6 +44,42 @@ export function makeHeader(names: readonly string[], raw: string): CsvHeader {
 /** Symbol under which CSV/TSV records carry their `CsvHeader` (see there). */
 export const CSV_HEADER: unique symbol = Symbol('sluice.csvHeader');
 
+/**
+ * Builds the record of one row without quotes: cuts the cells with
+ * `indexOf(delimiter)`, types them in place (`typeCellIn`) and returns the
+ * record with its RAW text, its header and (with line numbers on) `line` as
+ * its LINE; undefined when the row has another number of fields (the caller
+ * then rejects it).
+ */
+type RowBuilder = (text: string, line: number) => Rec | undefined;
+
+/** Headers wider than this use the generic loop (`CsvReader.direct`) instead of a compiled RowBuilder. */
+const MAX_COMPILED_FIELDS = 256;
+
+/**
+ * Compile a RowBuilder for a header (once per header): straight-line code
+ * with one object literal whose keys are the field names (as JSON string
+ * literals, `__proto__` as a computed key so that it is an own field), so
+ * every record of a header is created with one shape.
+ */
+function compileRow(names: readonly string[], delim: string, header: CsvHeader, lineNumbers: boolean): RowBuilder | undefined {
+  const n = names.length;
+  if (n === 0 || n > MAX_COMPILED_FIELDS) return undefined;
+  let body = 'let q = 0, c = 0;\n';
+  for (let j = 0; j < n - 1; j++) {
+    body += `c = t.indexOf(D, q); if (c < 0) return undefined; const v${j} = T(t, q, c); q = c + 1;\n`;
+  }
+  body += `if (t.indexOf(D, q) >= 0) return undefined; const v${n - 1} = T(t, q, t.length);\n`;
+  const props = names.map((name, j) => (name === '__proto__' ? `["__proto__"]: v${j}` : `${JSON.stringify(name)}: v${j}`));
+  props.push('[RAW]: t', '[HDR]: H');
+  if (lineNumbers) props.push('[LINE]: line');
+  body += `return { ${props.join(', ')} };`;
+  const make = new Function('D', 'T', 'RAW', 'HDR', 'H', 'LINE', `"use strict"; return function csvRow(t, line) {\n${body}\n};`) as (
+    ...a: unknown[]
+  ) => RowBuilder;
+  return make(delim, typeCellIn, RAW, CSV_HEADER, header, LINE);
+}
+
 /** Options of the CSV/TSV reader. */
 export interface CsvReaderOptions {
   /** Source name for messages (`-` for stdin). */
@@ -65,6 +105,18 @@ export function checkDelimiter(d: string): void {
   if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
     throw new UsageError(`--delimiter must be one character other than a double quote or a line end (got ${JSON.stringify(d)})`);
   }
+}
+
+const require = createRequire(import.meta.url);
+type CsvParseOptions = import('csv-parse/sync').Options;
+let csvParseFn: ((input: string, options: CsvParseOptions) => string[][]) | undefined;
+/**
+ * csv-parse's synchronous parser, loaded on first use (its CommonJS build,
+ * `csv-parse/sync`), so that input without quotes never pays for loading it.
+ */
+function csvParse(input: string, options: CsvParseOptions): string[][] {
+  csvParseFn ??= (require('csv-parse/sync') as typeof import('csv-parse/sync')).parse as (input: string, options: CsvParseOptions) => string[][];
+  return csvParseFn(input, options);
 }
 
 const OUT = 0;
@@ -136,6 +188,8 @@ export class CsvReader implements Reader {
   private header: CsvHeader | undefined;
   private names: readonly string[] = [];
   private protoAt = -1;
+  /** The compiled RowBuilder of the current header (undefined before one, or when it is too wide). */
+  private build: RowBuilder | undefined;
   private needHeader: boolean;
   private readonly lineNumbers: boolean;
 
@@ -216,12 +270,22 @@ export class CsvReader implements Reader {
       this.checkCarry(part);
       return;
     }
-    const block = this.carry + chunk.slice(from, last + 1);
     const blockHasQuote = this.carryHasQuote || (q0 >= 0 && q0 < last);
+    const carried = this.carry;
     this.carry = last + 1 < chunk.length ? chunk.slice(last + 1) : '';
     this.carryBytes = -1;
     this.carryHasQuote = q0 >= 0 && chunk.lastIndexOf('"') > last;
-    this.processBlock(block, blockHasQuote, out);
+    if (carried === '') {
+      this.processBlock(chunk.slice(from, last + 1), blockHasQuote, out);
+    } else if (!blockHasQuote) {
+      // Without quotes the carried record ends at the chunk's first newline: read it
+      // on its own, so that the rest of the chunk is not copied into a new string.
+      const nl = chunk.indexOf('\n', from);
+      this.processBlock(carried + chunk.slice(from, nl + 1), false, out);
+      if (nl < last) this.processBlock(chunk.slice(nl + 1, last + 1), false, out);
+    } else {
+      this.processBlock(carried + chunk.slice(from, last + 1), true, out);
+    }
     if (this.carry !== '') this.checkCarry(this.carry);
   }
 
@@ -340,8 +404,51 @@ export class CsvReader implements Reader {
 
   /** Parse a block of whole records (the last one may lack its newline at end of input). */
   private processBlock(block: string, hasQuote: boolean, out: Rec[]): void {
-    if (!hasQuote && !this.forceCsvParse) this.splitBlock(block, out);
-    else this.parseBlock(block, out);
+    if (this.forceCsvParse) this.parseBlock(block, out);
+    else if (!hasQuote) this.splitBlock(block, out);
+    else this.mixedBlock(block, out);
+  }
+
+  /**
+   * A block with quotes: it is cut into runs of consecutive records, each
+   * run either all without a quote character (the fast path, `splitBlock`)
+   * or all with one (csv-parse, `parseBlock`), handled in order. Every run
+   * starts at a record start and ends after its last record's newline, so
+   * line numbers and the header state carry from run to run as within one
+   * block; a record with a quote is always parsed by csv-parse.
+   */
+  private mixedBlock(block: string, out: Rec[]): void {
+    const ends = this.recordEnds(block);
+    const L = block.length;
+    const nrec = ends.length + (ends.length === 0 || ends[ends.length - 1]! < L - 1 ? 1 : 0);
+    let q = block.indexOf('"'); // the first quote at or after the current record's start (L + 1: none)
+    if (q < 0) q = L + 1;
+    let i = 0;
+    let start = 0;
+    while (i < nrec) {
+      const quoted = q < (i < ends.length ? ends[i]! : L);
+      let next = start;
+      while (i < nrec) {
+        const e = i < ends.length ? ends[i]! : L;
+        if (q < e !== quoted) break;
+        next = e + 1;
+        i++;
+        if (quoted) {
+          q = next < L ? block.indexOf('"', next) : -1;
+          if (q < 0) q = L + 1;
+        }
+      }
+      if (start === 0 && i === nrec) {
+        // One run: the whole block.
+        if (quoted) this.parseBlock(block, out, ends);
+        else this.splitBlock(block, out);
+        return;
+      }
+      const run = block.slice(start, Math.min(next, L));
+      if (quoted) this.parseBlock(run, out);
+      else this.splitBlock(run, out);
+      start = next;
+    }
   }
 
   /** Fast path: a block without any quote character. */
@@ -358,6 +465,16 @@ export class CsvReader implements Reader {
       const line = ++this.line;
       p = e + 1;
       if (!this.needHeader && this.header !== undefined && text.length * 3 <= this.max) {
+        const build = this.build;
+        if (build !== undefined) {
+          const rec = text === '' ? undefined : build(text, line);
+          if (rec !== undefined) {
+            out.push(rec);
+            continue;
+          }
+          this.row(text === '' ? null : text.split(d), text, line, out);
+          continue;
+        }
         const rec = this.direct(text, d);
         if (rec !== undefined) {
           if (this.lineNumbers) setLine(rec, line);
@@ -426,8 +543,7 @@ export class CsvReader implements Reader {
   }
 
   /** Slow path: a block with quotes, parsed by csv-parse in one call (record by record if that fails). */
-  private parseBlock(block: string, out: Rec[]): void {
-    const ends = this.recordEnds(block);
+  private parseBlock(block: string, out: Rec[], ends: number[] = this.recordEnds(block)): void {
     const L = block.length;
     const nrec = ends.length + (ends.length === 0 || ends[ends.length - 1]! < L - 1 ? 1 : 0);
     let rows: string[][] | undefined;
@@ -500,6 +616,7 @@ export class CsvReader implements Reader {
       this.names = gen;
       this.header = makeHeader(gen, '');
       this.protoAt = -1;
+      this.build = compileRow(gen, this.delim, this.header, this.lineNumbers);
       return this.row(cells, text, at, out, lineAt);
     }
     if (cells.length !== n) {
@@ -534,6 +651,7 @@ export class CsvReader implements Reader {
     this.names = cells;
     this.protoAt = cells.indexOf('__proto__');
     this.header = makeHeader(cells, text);
+    this.build = compileRow(cells, this.delim, this.header, this.lineNumbers);
     this.needHeader = false;
   }
 }

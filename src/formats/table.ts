@@ -1,9 +1,25 @@
 /**
  * `table` output: aligned columns for people (SPEC §2).
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import { createRequire } from 'node:module';
+import type { ChalkInstance } from 'chalk';
 import type { Batch, Rec, Writer, WriterOptions } from '../engine/types.js';
 import { NumText, stringifyValue } from '../engine/values.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The header's bold style. chalk is loaded (synchronously: Node >= 20.19
+ * `require`s an ES module) only for a table in colour, so that no other run
+ * pays for loading it; without colour, bold is the identity, which is what
+ * chalk at level 0 is.
+ */
+function boldStyle(color: boolean): (s: string) => string {
+  if (!color) return (s) => s;
+  const { Chalk } = require('chalk') as typeof import('chalk');
+  const chalk: ChalkInstance = new Chalk({ level: 1 });
+  return (s) => chalk.bold(s);
+}
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const CONTROL = /[\x00-\x1f\x7f]/g;
@@ -76,13 +92,13 @@ interface Row {
  * header start a new block. The header is bold when `color` is on.
  */
 export class TableWriter implements Writer {
-  private readonly chalk: ChalkInstance;
+  private readonly bold: (s: string) => string;
   private cols: string[] | null = null;
   private widths: number[] = [];
   private rightHead: boolean[] = [];
 
   constructor(opts: WriterOptions) {
-    this.chalk = new Chalk({ level: opts.color ? 1 : 0 });
+    this.bold = boldStyle(opts.color === true);
   }
 
   write(batch: Batch): string {
@@ -134,7 +150,7 @@ export class TableWriter implements Writer {
       this.widths = widths;
       let line = '';
       for (let c = 0; c < n; c++) {
-        line += (c > 0 ? '  ' : '') + this.chalk.bold(this.pad(heads[c]!, displayWidth(heads[c]!), c, this.rightHead[c]!));
+        line += (c > 0 ? '  ' : '') + this.bold(this.pad(heads[c]!, displayWidth(heads[c]!), c, this.rightHead[c]!));
       }
       s += line.trimEnd() + '\n';
     }

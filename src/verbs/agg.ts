@@ -19,7 +19,8 @@ first, then the aggregates. Groups come out in order of first appearance,
 at end of input (also on SIGINT/SIGTERM). Without 'by' there is one group
 and always one output record, even for empty input (count 0, others null).
 After 'window' (with only record-wise verbs between), one record per
-window and group when the window closes, led by window_start, window_end.
+window and group when the window closes, led by window_start, window_end
+(see 'sluice help window').
 
 Aggregates (f is a field: name, a.b path, or \`any name\` in backticks):
   count              records in the group (also count(*))
@@ -52,7 +53,9 @@ converted to a number). Names of functions are case-insensitive.
 Keys compare by text: the number 7 and the string "7" are one group. Null
 and missing keys form one group. A group's key value is the first one seen.
 Aggregates and keys may be quoted together or word by word; the first word
-'by' outside parentheses and backticks starts the keys.
+'by' outside parentheses and backticks starts the keys. Keys are separated
+by commas ('by a b' is an error); a name with blanks or dots goes in
+backticks (a.b is the path b inside a).
 
 Options:
   --every DUR   also write a snapshot of every group each DUR of wall-clock

@@ -2,7 +2,9 @@
  * Argument parsing shared by the verbs: the words between two `then`s are
  * split into options and positionals, and the options are checked by yargs
  * (types, choices, unknown options). A word that begins with `-` but is not
- * one of the verb's options (`filter '-delay > 5'`) is a positional.
+ * one of the verb's options (`filter '-delay > 5'`) is a positional. The word
+ * after an option that takes a value is its value, even when it begins with
+ * `-` (`--offset -5h`).
  */
 import yargs from 'yargs';
 import { UsageError } from '../engine/errors.js';
@@ -54,11 +56,11 @@ export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): 
     const flag = eq > 0 ? w.slice(0, eq) : w;
     const spec = byFlag.get(flag);
     if (spec) {
-      optWords.push(w);
       if (spec.type !== 'boolean' && eq < 0) {
         if (i + 1 >= words.length) throw new UsageError(`${verb}: option ${flag} needs a value`);
-        optWords.push(words[++i]!);
-      }
+        // Joined as --name=VALUE, so a value that begins with '-' (`--offset -5h`) stays the value.
+        optWords.push(`--${spec.name}=${words[++i]!}`);
+      } else optWords.push(w);
     } else if (w.startsWith('--') && w.length > 2 && /^--[a-zA-Z]/.test(w)) {
       // Looks like a long option but is not one of ours.
       throw new UsageError(`${verb}: unknown option ${flag}${suggestFlag(flag, specs)}`);

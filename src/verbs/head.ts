@@ -1,6 +1,7 @@
 import type { Batch, PipelineContext, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
-import { detach, pathGetter, textOf } from '../engine/values.js';
+import { detach } from '../engine/values.js';
+import { compileKey } from '../window/keys.js';
 import { fieldPath, parseVerbArgs, splitFieldList } from './args.js';
 
 const usage = `Usage: sluice head [N] [--by KEY[,KEY...]]
@@ -67,18 +68,15 @@ function headStage(n: number, next: Stage, ctx: PipelineContext): Stage {
 }
 
 function headByStage(n: number, by: string[], next: Stage): Stage {
-  const getters = by.map((k) => pathGetter(fieldPath(k)));
+  // The same key encoding as window --by: distinct key values never share a key string.
+  const keyOf = compileKey(by.map(fieldPath));
   const counts = new Map<string, number>();
   return {
     push(batch: Batch) {
       let w = 0;
       for (let i = 0; i < batch.length; i++) {
         const r = batch[i]!;
-        let key = '';
-        for (let k = 0; k < getters.length; k++) {
-          const t = textOf(getters[k]!(r));
-          key += (k ? '\u0001' : '') + (t === null ? '\u0002' : t);
-        }
+        const key = keyOf(r);
         const c = counts.get(key) ?? 0;
         if (c < n) {
           counts.set(key, c + 1);

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import type { Batch, ErrorSink, InputFormat, Rec, Stage, VerbDef } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
-import { EVENT_TIME, detach, fieldGetter, markChanged, pathGetter, setField, textOf } from '../engine/values.js';
+import { detach, fieldGetter, markChanged, pathGetter, setField, textOf } from '../engine/values.js';
 import { CsvReader, NdjsonReader, formatFromPath, sniffFormat } from '../formats/index.js';
+import { carryWindowTags } from '../window/tags.js';
 import { fieldPath, parseVerbArgs } from './args.js';
 
 const usage = `Usage: sluice join FILE --on KEY[=FILEKEY][,...] [--type TYPE] [--prefix P]
@@ -282,12 +283,15 @@ function addRow(target: Rec, row: TableRow, prefix: string): void {
   }
 }
 
-/** A shallow copy of a record's fields (and its event time), without its RAW text. */
+/**
+ * A shallow copy of a record's fields and its window tags (event time, and the
+ * session or count windows it belongs to, so a windowed agg downstream places
+ * the copy where the original goes), without its RAW text.
+ */
 function copyRecord(rec: Rec): Rec {
   const c: Rec = {};
   for (const k in rec) setField(c, k, rec[k]);
-  const t = (rec as { [EVENT_TIME]?: number })[EVENT_TIME];
-  if (t !== undefined) (c as { [EVENT_TIME]?: number })[EVENT_TIME] = t;
+  carryWindowTags(rec, c);
   return c;
 }
 

@@ -8,7 +8,8 @@ const usage = `Usage: sluice rename OLD=NEW[,OLD=NEW...]
 
 Rename fields, keeping their place in the record. A record without OLD is
 unchanged. If NEW already exists, the renamed field replaces it (at OLD's
-place). Renames apply at once, so a=b,b=a swaps two fields.
+place). Renames apply at once, so a=b,b=a swaps two fields. Renaming two
+fields to one name is an error (a record with both would lose a value).
 
 Examples:
   $ sluice --csv rename origin=from,destination=to < flights.csv | head -2
@@ -29,13 +30,18 @@ export const rename: VerbDef = {
     const pairs = splitFieldList(pos.join(','));
     if (pairs.length === 0) throw new UsageError('rename: give at least one OLD=NEW');
     const map = new Map<string, string>();
+    const targetOf = new Map<string, string>();
     for (const p of pairs) {
       const eq = p.indexOf('=');
       if (eq <= 0 || eq === p.length - 1) throw new UsageError(`rename: '${p}' is not OLD=NEW`);
       const from = p.slice(0, eq).trim();
       const to = p.slice(eq + 1).trim();
       if (map.has(from)) throw new UsageError(`rename: field '${from}' renamed twice`);
+      // Two fields renamed to one name: a record with both would keep only one value.
+      const other = targetOf.get(to);
+      if (other !== undefined) throw new UsageError(`rename: '${other}' and '${from}' are both renamed to '${to}'`);
       map.set(from, to);
+      targetOf.set(to, from);
     }
     return {
       name: 'rename',

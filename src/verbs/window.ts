@@ -25,12 +25,16 @@ session window collects records (per --by key) at most GAP apart and spans
 them. A count window holds N records (per --by key); a new one starts every
 M records (default M = N).
 
-Followed by agg (with only filter, map, select, drop or rename between),
-each group is written once, when its window closes: window_start,
+Followed by agg (with only filter, map, select, drop, rename or join
+between), each group is written once, when its window closes: window_start,
 window_end, the agg keys, then the aggregates; windows in order of end, then
 start. Count windows give window_id (0, 1, 2, ... per key) instead of the
 bounds. The --by keys of session and count windows are not output: add them
-to agg's keys to see them.
+to agg's keys to see them. The verbs between do not see window_start,
+window_end or window_id (agg adds them): reading them there is an error, and
+so is an agg key or aggregate of one of those names. In sliding windows,
+agg's first, last and collect take records in order of their slide, then
+of arrival (arrival order unless records come out of order).
 
 Alone, window writes each record as soon as it arrives, once per window it
 belongs to, with window_start and window_end (ISO 8601 UTC, milliseconds)

@@ -23,6 +23,7 @@
 import type { Batch, PipelineContext, Rec, Stage } from '../engine/types.js';
 import { EVENT_TIME, detach, markChanged, pathGetter, rawOf, setField, stringifyRecord, textOf } from '../engine/values.js';
 import { compileTimeParser, isoString } from '../time/parse.js';
+import { timerDelay } from '../time/timer.js';
 import { MinHeap } from './heap.js';
 import { compileKey } from './keys.js';
 import { type WindowSpec, floorMod, gcd, nextWindowEnd } from './spec.js';
@@ -204,7 +205,8 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
     timerCancel = null;
     timerAt = target;
     if (target === Infinity) return;
-    const delay = Math.max(1, target - ctx.now());
+    // A target beyond a timer's reach wakes us early: onTimer finds nothing due and schedules again.
+    const delay = timerDelay(target - ctx.now());
     const cancel: () => void = ctx.every(delay, () => {
       cancel();
       if (timerCancel === cancel) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import fs from 'node:fs';
 import { CSV_HEADER, CsvReader, CsvWriter } from '../../src/formats/csv.js';
-import { NumText, markChanged, rawOf, setField, typeCell } from '../../src/engine/values.js';
+import { NumText, lineOf, markChanged, rawOf, setField, typeCell } from '../../src/engine/values.js';
 import { InputError, RuntimeError, UsageError } from '../../src/engine/errors.js';
 import { testErrors } from '../helpers/ctx.js';
 import type { Rec } from '../../src/engine/types.js';
@@ -11,6 +12,7 @@ interface ReadOpts {
   noHeader?: boolean;
   maxLineBytes?: number;
   forceCsvParse?: boolean;
+  lineNumbers?: boolean;
 }
 
 /** Feed `text` split at the given offsets; returns records and rejections. */
@@ -37,11 +39,13 @@ function tryReadCsv(text: string, cuts: number[] = [], opts: ReadOpts = {}) {
   }
 }
 
-/** Fields in order (NumText as {num: text}) and RAW, for exact comparison. */
+/** Fields in order (NumText as {num: text}), RAW, LINE and prototype, for exact comparison. */
 function plain(recs: Rec[]) {
   return recs.map((r) => ({
     entries: Object.entries(r).map(([k, v]) => [k, v instanceof NumText ? { num: v.text } : Object.is(v, -0) ? '-0!' : v]),
     raw: rawOf(r),
+    line: lineOf(r),
+    plainObject: Object.getPrototypeOf(r) === Object.prototype,
   }));
 }
 const fieldsOf = (recs: Rec[]) => recs.map((r) => Object.fromEntries(Object.entries(r)));
@@ -193,6 +197,75 @@ describe('CsvReader', () => {
     );
   });
 
+  it('mixed blocks: rows with a quote go to csv-parse, the others take the fast path, as if csv-parse read all (differential property)', () => {
+    fc.assert(
+      fc.property(mixedCsvText, fc.array(fc.nat(), { maxLength: 6 }), (t, rawCuts) => {
+        const cuts = rawCuts.map((c) => c % (t.text.length + 1));
+        const mixed = tryReadCsv(t.text, cuts, { delimiter: t.delim, lineNumbers: true });
+        const slow = tryReadCsv(t.text, [], { delimiter: t.delim, forceCsvParse: true, lineNumbers: true });
+        expect(plain(mixed.recs)).toEqual(plain(slow.recs));
+        expect(mixed.rejected).toEqual(slow.rejected);
+        expect('thrown' in mixed && mixed.thrown).toEqual('thrown' in slow && slow.thrown);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('mixed blocks keep line numbers and rejections around quoted rows (airports.csv and a hand-made block)', () => {
+    const airports = fs.readFileSync(new URL('../fixtures/airports.csv', import.meta.url), 'utf8');
+    expect(airports.split('\n').filter((l) => l.includes('"')).length).toBeGreaterThan(0);
+    for (const cuts of [[], [70000], Array.from({ length: 30 }, (_, i) => 1000 + i * 7919)]) {
+      const mixed = readCsv(airports, cuts, { lineNumbers: true });
+      const slow = readCsv(airports, [], { forceCsvParse: true, lineNumbers: true });
+      expect(mixed.recs.length).toBe(airports.trimEnd().split('\n').length - 1);
+      expect(plain(mixed.recs)).toEqual(plain(slow.recs));
+    }
+    // plain, quoted over two lines, ragged plain, malformed quote, plain, blank line + new header, quoted, plain
+    const text = ['a,b', '1,x', '2,"y', 'z"', '3', '"bad"q,4', '5,w', '', 'c', '"q"', '6', ''].join('\n');
+    const { recs, rejected } = readCsv(text, [], { lineNumbers: true });
+    expect(recs.map((r) => [lineOf(r), rawOf(r)])).toEqual([
+      [2, '1,x'],
+      [3, '2,"y\nz"'],
+      [7, '5,w'],
+      [10, '"q"'],
+      [11, '6'],
+    ]);
+    expect(fieldsOf(recs)[1]).toEqual({ a: 2, b: 'y\nz' });
+    expect(fieldsOf(recs)[3]).toEqual({ c: 'q' });
+    expect(rejected.map((r) => [r.line, r.text, r.error])).toEqual([
+      [5, '3', 'malformed CSV: 1 field, the header has 2'],
+      [6, '"bad"q,4', 'malformed CSV: text after a closing quote'],
+    ]);
+  });
+
+  it('odd header names (__proto__, constructor, 1, quotes, backslashes, U+2028) read the same on the fast path (property)', () => {
+    const name = fc.oneof(
+      fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', '1', '0', '01', '4294967295', 'a b', '', '\\', '\u2028', '${x}', '`', "'"),
+      fc.string({ unit: fc.constantFrom('a', '"', '\\', '\'', '$', '{', '}', '\u2028', '😀', '1', ' '), maxLength: 4 }),
+    );
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { minLength: 1, maxLength: 6 }), fc.array(fc.array(fc.constantFrom('1', 'x', '', '2.50', '-0'), { minLength: 1, maxLength: 7 }), { maxLength: 5 }), (names, rows) => {
+        const q = (s: string) => (/[",\n\r]/.test(s) || s === '' ? '"' + s.replace(/"/g, '""') + '"' : s);
+        const text = [names.map(q).join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+        const fast = tryReadCsv(text, [], { lineNumbers: true });
+        const slow = tryReadCsv(text, [], { forceCsvParse: true, lineNumbers: true });
+        expect(plain(fast.recs)).toEqual(plain(slow.recs));
+        expect(fast.rejected).toEqual(slow.rejected);
+        for (const r of fast.recs) expect(Object.keys(r)).toEqual(Object.keys(slow.recs[0]!));
+      }),
+      { numRuns: 300 },
+    );
+    // more fields than the compiled path takes: the generic loop
+    const wide = Array.from({ length: 300 }, (_, i) => 'f' + i);
+    const text = wide.join(',') + '\n' + wide.map((_, i) => String(i)).join(',') + '\n' + '1,2\n';
+    const fast = readCsv(text, [], { lineNumbers: true });
+    const slow = readCsv(text, [], { forceCsvParse: true, lineNumbers: true });
+    expect(plain(fast.recs)).toEqual(plain(slow.recs));
+    expect(fast.recs[0]!.f299).toBe(299);
+    expect(fast.rejected).toEqual(slow.rejected);
+    expect(fast.rejected.map((r) => r.line)).toEqual([3]);
+  });
+
   it('gives the same records however the input is split (property)', () => {
     fc.assert(
       fc.property(csvText, fc.array(fc.nat(), { maxLength: 10 }), fc.constantFrom(undefined, 12, 30), (t, rawCuts, maxLineBytes) => {
@@ -245,6 +318,42 @@ const csvText = fc
       text += cells.join(delim);
       if (i < rows.length - 1 || lastEol) text += r.eol;
       if (r.blank && i < rows.length - 1) text += r.eol + header + r.eol;
+    });
+    return { text, delim };
+  });
+
+/**
+ * Random CSV where most rows have no quote and some have one (quoted cells
+ * with quotes, delimiters and line ends inside, a malformed quote now and
+ * then), with ragged rows, blank lines followed by a new header, CRLF, and
+ * more rows than csvText so that quoted and plain rows mix within a block.
+ */
+const mixedCsvText = fc
+  .record({
+    delim: fc.constantFrom(',', ';', '\t'),
+    ncols: fc.integer({ min: 1, max: 4 }),
+    rows: fc.array(
+      fc.record({
+        kind: fc.constantFrom('plain', 'plain', 'plain', 'plain', 'plain', 'ragged', 'quoted', 'quoted', 'garbage', 'blank'),
+        cells: fc.array(fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '1', '0', '.', '-', 'e'), maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+        quotedCell: fc.string({ unit: fc.constantFrom('a', '"', ',', ';', '\t', '\n', '\r\n', '中', '1'), maxLength: 6 }),
+        eol: fc.constantFrom('\n', '\n', '\r\n'),
+      }),
+      { maxLength: 40 },
+    ),
+    lastEol: fc.boolean(),
+  })
+  .map(({ delim, ncols, rows, lastEol }) => {
+    const header = Array.from({ length: ncols }, (_, i) => 'h' + i).join(delim);
+    let text = header + '\n';
+    rows.forEach((r, i) => {
+      let cells = Array.from({ length: ncols }, (_, j) => r.cells[j % r.cells.length]!);
+      if (r.kind === 'ragged') cells = r.cells;
+      if (r.kind === 'quoted') cells[i % ncols] = '"' + r.quotedCell.replace(/"/g, '""') + '"';
+      if (r.kind === 'garbage') cells[0] = i % 2 ? '"x"y' : 'a"b';
+      if (r.kind === 'blank') text += r.eol + header;
+      else text += cells.join(delim);
+      if (i < rows.length - 1 || lastEol) text += r.eol;
     });
     return { text, delim };
   });

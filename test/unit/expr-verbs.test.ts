@@ -125,6 +125,23 @@ describe('map verb', () => {
     expect(out.records).toEqual([{ u: { x: 2 }, b: { x: 1 } }]);
   });
 
+  it('a nested assignment copies the objects on its path, so records sharing them are not changed', () => {
+    const { stage, out } = build(map, ['u.v.x = n; __proto__.y = n']);
+    const shared = JSON.parse('{"v":{"x":0,"k":1},"w":{}}');
+    const proto = JSON.parse('{"__proto__":{"z":1}}');
+    const recs = [1, 2].map((n) => JSON.parse(`{"n":${n}}`) as Rec);
+    for (const r of recs) {
+      r.u = shared;
+      setField(r, '__proto__', proto.__proto__);
+    }
+    stage.push(recs);
+    expect(out.records.map((r) => (r.u as Rec).v)).toEqual([{ x: 1, k: 1 }, { x: 2, k: 1 }]);
+    expect(out.records.map((r) => Object.getOwnPropertyDescriptor(r, '__proto__')!.value)).toEqual([{ z: 1, y: 1 }, { z: 1, y: 2 }]);
+    expect(shared).toEqual({ v: { x: 0, k: 1 }, w: {} });
+    expect(out.records[0]!.u).not.toBe(shared);
+    expect((out.records[0]!.u as Rec).w).toBe(shared.w);
+  });
+
   it('reports fields read and targets', () => {
     const c = compileAssignments('a.b = x + y; `c d` = a.b', 'map');
     expect(c.fields).toEqual(['x', 'y', 'a.b']);

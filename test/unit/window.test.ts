@@ -270,11 +270,23 @@ describe('filter between window and agg', () => {
 
   it('findUpstreamWindow looks past record-wise verbs only', () => {
     const win = window.parse(['tumbling', '1m']);
-    const rw = { name: 'filter', recordWise: true } as VerbInstance;
-    const stateful = { name: 'head', recordWise: false } as VerbInstance;
+    const rw = { name: 'filter', recordWise: true, needs: ['a'] } as unknown as VerbInstance;
+    const stateful = { name: 'head', recordWise: false, needs: ['*'] } as unknown as VerbInstance;
     expect(findUpstreamWindow({ verbs: [win, rw, rw, rw], index: 3 })).toBe(win);
     expect(findUpstreamWindow({ verbs: [win, stateful, rw], index: 2 })).toBeUndefined();
     expect(findUpstreamWindow({ verbs: [rw, rw], index: 1 })).toBeUndefined();
+  });
+
+  it('findUpstreamWindow refuses a verb between that reads a window field (it would see null)', () => {
+    const win = window.parse(['tumbling', '1m']);
+    const count = window.parse(['count', '5']);
+    const reads = (f: string) => ({ name: 'map', recordWise: true, needs: [f] }) as unknown as VerbInstance;
+    expect(() => findUpstreamWindow({ verbs: [win, reads('window_start'), reads('x')], index: 2 })).toThrow(/map: window_start is not set/);
+    expect(() => findUpstreamWindow({ verbs: [win, reads('window_end.x'), reads('x')], index: 2 })).toThrow(UsageError);
+    expect(() => findUpstreamWindow({ verbs: [count, reads('window_id'), reads('x')], index: 2 })).toThrow(/window_id/);
+    // A count window has no bounds and a time window no id: those names are ordinary fields there.
+    expect(findUpstreamWindow({ verbs: [count, reads('window_start'), reads('x')], index: 2 })).toBe(count);
+    expect(findUpstreamWindow({ verbs: [win, reads('window_id'), reads('x')], index: 2 })).toBe(win);
   });
 });
 
