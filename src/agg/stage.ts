@@ -69,8 +69,32 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
       if (ended) return;
       ended = true;
       cancel?.();
-      emitAll();
-      next.end();
+      if (plan.global) {
+        emitAll();
+        next.end();
+        return;
+      }
+      // A million groups make a long burst of output: write it a batch at a
+      // time, pausing while stdout is full, so memory holds the groups only.
+      const it = groups.values();
+      const step = (): void => {
+        let out: Batch = [];
+        for (let r = it.next(); !r.done; r = it.next()) {
+          out.push(plan.output(r.value));
+          if (out.length >= OUT_BATCH) {
+            next.push(out);
+            out = [];
+            if (ctx.outputBlocked()) {
+              ctx.whenDrained(step);
+              return;
+            }
+          }
+        }
+        if (out.length > 0) next.push(out);
+        groups.clear();
+        next.end();
+      };
+      step();
     },
   };
 }

@@ -104,6 +104,8 @@ class Sink implements Stage {
   constructor(
     private readonly out: Writable,
     private readonly makeWriter: () => Writer,
+    /** Called once the whole pipeline has ended (its last output is written or queued). */
+    private readonly onEnd: () => void,
   ) {}
   private w(): Writer {
     return (this.writer ??= this.makeWriter());
@@ -116,6 +118,7 @@ class Sink implements Stage {
   end(): void {
     const text = this.w().end();
     if (text.length > 0 && !this.out.write(text)) this.blocked = true;
+    this.onEnd();
   }
 }
 
@@ -168,6 +171,17 @@ export function run(opts: RunOptions): Promise<number> {
         return cancel;
       },
       now: () => Date.now(),
+      outputBlocked: () => sink.blocked,
+      whenDrained(fn) {
+        if (!sink.blocked) {
+          guard(fn);
+          return;
+        }
+        stdout.once('drain', () => {
+          sink.blocked = false;
+          if (!finished) guard(fn);
+        });
+      },
       locate: (rec) => ({ source: sourceName, line: lineOf(rec) }),
       warn(message) {
         stderr.write(`sluice: ${message}\n`);
@@ -197,7 +211,7 @@ export function run(opts: RunOptions): Promise<number> {
         inputFormat: inFmt,
         inputDelimiter: delimiterFor(inFmt),
       });
-    });
+    }, () => finish(true));
 
     // Build the stages from the end backwards.
     let head: Stage = sink;
@@ -258,7 +272,9 @@ export function run(opts: RunOptions): Promise<number> {
       } else {
         // A bug: still one line, but with enough to report it.
         const err = e as Error;
-        stderr.write(`sluice: internal error: ${err?.message ?? String(e)}\n`);
+        if (err instanceof RangeError && /call stack/i.test(err.message)) {
+          stderr.write(`sluice: a record is nested too deeply to process (${err.message})\n`);
+        } else stderr.write(`sluice: internal error: ${err?.message ?? String(e)}\n`);
         if (process.env.SLUICE_DEBUG) stderr.write(String(err?.stack) + '\n');
         exitCode = 1;
       }
@@ -286,7 +302,8 @@ export function run(opts: RunOptions): Promise<number> {
       ended = true;
       for (const c of cancels) c();
       current?.stop();
-      if (guard(() => pipeline.end())) finish(true);
+      // The sink's end() calls finish(true); a stage may defer its last output until stdout drains.
+      guard(() => pipeline.end());
     }
 
     function finish(ok: boolean): void {

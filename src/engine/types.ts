@@ -143,6 +143,14 @@ export interface PipelineContext {
   every(ms: number, fn: () => void): () => void;
   /** Current wall-clock time in epoch milliseconds (injectable for tests). */
   now(): number;
+  /** True while stdout has refused more data (a stage emitting a long burst, e.g. at end(), should pause). */
+  outputBlocked(): boolean;
+  /**
+   * Run `fn` once stdout has drained (at once when it is not blocked). A stage
+   * whose end() emits a long burst emits part of it, then continues here, and
+   * calls `next.end()` only when done: the runner finishes when the last stage ends.
+   */
+  whenDrained(fn: () => void): void;
   /** Write a diagnostic line to stderr (prefix `sluice: ` is added). */
   warn(message: string): void;
   /**

@@ -281,6 +281,17 @@ describe('streaming behaviour', () => {
     expect((await p.exited).code).toBe(0);
   });
 
+  it('writes a long burst at end of input (200,000 groups) completely to a slow reader', () => {
+    const gen = `node -e 'let s=""; for (let i = 0; i < 200000; i++) s += JSON.stringify({k: "g" + i, v: i}) + "\\n"; process.stdout.write(s)'`;
+    const r = shell(`${gen} | sluice agg 'count, sum(v)' by k | (sleep 1; tail -2; echo lines=$(wc -l))`, 60_000);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('{"k":"g199999","count":1,"sum_v":199999}');
+    // tail consumed the stream; count the lines separately.
+    const c = shell(`${gen} | sluice agg count by k | (sleep 1; wc -l)`, 60_000);
+    expect(c.stdout.trim()).toBe('200000');
+  });
+
   it('on SIGTERM stops reading, flushes, and exits 143', async () => {
     const p = start(['head', '100']);
     p.child.stdin.write('{"n":1}\n');

@@ -66,6 +66,12 @@ export function testCtx(start = 0, mode: 'fail' | 'skip' = 'skip'): TestCtx {
     now() {
       return ctx.clock;
     },
+    outputBlocked() {
+      return false;
+    },
+    whenDrained(fn) {
+      fn();
+    },
     locate(rec) {
       return { source: '-', line: lineOf(rec) };
     },
