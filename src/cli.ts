@@ -216,6 +216,27 @@ const mainOptions = () =>
   version: { type: 'boolean' },
   }) as const;
 
+/**
+ * Check the values of main options that take one of a list (`--output xml`)
+ * before yargs does, for a one-line message in sluice's words. The aliases
+ * `jsonl` and `json` (for ndjson) are accepted but not listed.
+ * @throws UsageError naming the option, the choices and the value given
+ */
+function checkMainChoices(words: string[]): void {
+  const specs = mainOptions() as Record<string, { choices?: readonly string[] }>;
+  for (const w of words) {
+    const eq = w.indexOf('=');
+    if (!w.startsWith('--') || eq < 0) continue;
+    const name = w.slice(2, eq);
+    const choices = specs[name]?.choices;
+    const value = w.slice(eq + 1);
+    if (choices && !choices.includes(value)) {
+      const shown = choices.filter((c) => c !== 'jsonl' && c !== 'json');
+      throw new UsageError(`--${name} must be one of ${shown.join(', ')} (got '${value}')`);
+    }
+  }
+}
+
 /** Main options that are plain flags: the word as written → the option it sets to true. */
 const FLAG_WORDS: Record<string, string> = {
   '--csv': 'csv',
@@ -242,6 +263,7 @@ function parseMainOptions(words: string[]): MainOptions {
     for (const [name, spec] of Object.entries(mainOptions())) if ('default' in spec) a[name] = spec.default;
     for (const w of words) a[FLAG_WORDS[w]!] = true;
   } else {
+    checkMainChoices(words);
     try {
       a = loadYargs()(words)
         .version(false)

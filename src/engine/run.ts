@@ -15,7 +15,8 @@
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { InputError, RuntimeError, UsageError, cut, where } from './errors.js';
-import { lineOf } from './values.js';
+import { lineOf, markChanged } from './values.js';
+import { CSV_HEADER } from '../formats/csv.js';
 import type {
   Batch,
   ErrorSink,
@@ -81,7 +82,7 @@ class ErrorCollector implements ErrorSink {
       this.stderr.write(`sluice: ${verb ? verb + ': ' : ''}${error} at ${where(source, line)}: ${cut(text)}\n`);
     }
     if (this.fd !== undefined) {
-      const rec = { source, line, error: verb ? `${verb}: ${error}` : error, text };
+      const rec = { source: source === '-' ? 'stdin' : source, line, error: verb ? `${verb}: ${error}` : error, text };
       fs.writeSync(this.fd, JSON.stringify(rec) + '\n');
     }
   }
@@ -94,6 +95,32 @@ class ErrorCollector implements ErrorSink {
     const s = this.count === 1 ? '' : 's';
     return `${this.count} malformed record${s} ${this.mode === 'warn' ? 'skipped' : 'skipped'}${this.file ? ` (kept in ${this.file})` : ' (use --errors FILE to keep them)'}`;
   }
+}
+
+/**
+ * A reader whose records never carry RAW text: for a source whose format
+ * differs from the first source's (the output's default), whose raw lines
+ * would be text of the wrong format.
+ */
+function withoutRaw(r: Reader): Reader {
+  const strip = (b: Batch): Batch => {
+    for (let i = 0; i < b.length; i++) {
+      const rec = b[i]!;
+      markChanged(rec);
+      // The CSV header's raw text is of the wrong format too.
+      if ((rec as { [CSV_HEADER]?: unknown })[CSV_HEADER] !== undefined) (rec as { [CSV_HEADER]?: unknown })[CSV_HEADER] = undefined;
+    }
+    return b;
+  };
+  const guard = (read: () => Batch): Batch => {
+    try {
+      return strip(read());
+    } catch (e) {
+      if (e instanceof InputError && e.partial) strip(e.partial);
+      throw e;
+    }
+  };
+  return { feed: (chunk) => guard(() => r.feed(chunk)), end: () => guard(() => r.end()) };
 }
 
 /** The last stage: serialises each batch to one string and writes it. */
@@ -225,24 +252,13 @@ export function run(opts: RunOptions): Promise<number> {
     }
     const pipeline = head;
 
-    /** Feed a chunk; on a fatal malformed record, first push the records before it. */
-    function feedKeepingPartial(r: Reader, chunk: string): Batch {
+    /**
+     * Read with `read` (a reader's feed or end); on a fatal malformed record,
+     * first push the records completed before it, so output stops exactly at the bad line.
+     */
+    function keepingPartial(read: () => Batch): Batch {
       try {
-        return r.feed(chunk);
-      } catch (e) {
-        if (e instanceof InputError && e.partial && e.partial.length > 0) {
-          const partial = e.partial;
-          e.partial = undefined;
-          pipeline.push(partial);
-        }
-        throw e;
-      }
-    }
-
-    /** End a source; on a fatal malformed last record, first push the records before it. */
-    function endKeepingPartial(r: Reader): Batch {
-      try {
-        return r.end();
+        return read();
       } catch (e) {
         if (e instanceof InputError && e.partial && e.partial.length > 0) {
           const partial = e.partial;
@@ -390,7 +406,7 @@ export function run(opts: RunOptions): Promise<number> {
         opts.inputFormat !== 'auto' ? opts.inputFormat : name !== '-' ? formatFromPath(name) : undefined;
       const makeReader = (fmt: InputFormat) => {
         firstFormat ??= fmt;
-        return createReader(fmt, {
+        const r = createReader(fmt, {
           source: name,
           errors,
           delimiter: opts.delimiter ?? (fmt === 'tsv' ? '\t' : ','),
@@ -398,6 +414,8 @@ export function run(opts: RunOptions): Promise<number> {
           maxLineBytes: opts.maxLineBytes,
           lineNumbers,
         });
+        // The writer copies RAW text only for records of the first source's format.
+        return fmt === firstFormat ? r : withoutRaw(r);
       };
       if (fixedFormat) reader = makeReader(fixedFormat);
 
@@ -414,7 +432,7 @@ export function run(opts: RunOptions): Promise<number> {
           }
           const r = reader!;
           let batch: Batch = [];
-          if (!guard(() => (batch = feedKeepingPartial(r, chunk)))) return;
+          if (!guard(() => (batch = keepingPartial(() => r.feed(chunk))))) return;
           if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
           afterPush();
         },
@@ -424,9 +442,9 @@ export function run(opts: RunOptions): Promise<number> {
           if (reader) {
             const r = reader!;
             let batch: Batch = [];
-            if (!guard(() => (batch = feedKeepingPartial(r, pending)))) return;
+            if (!guard(() => (batch = keepingPartial(() => r.feed(pending))))) return;
             if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
-            if (!guard(() => (batch = endKeepingPartial(r)))) return;
+            if (!guard(() => (batch = keepingPartial(() => r.end())))) return;
             if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
           }
           current = undefined;

@@ -6,7 +6,8 @@
  * after an option that takes a value is its value, even when it begins with
  * `-` (`--offset -5h`).
  */
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type YargsFactory from 'yargs';
 import { UsageError } from '../engine/errors.js';
 
 /** One option of a verb. */
@@ -84,9 +85,16 @@ export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): 
   for (const s of specs) {
     options[s.name] = { type: s.type, ...(s.alias ? { alias: s.alias } : {}), ...(s.choices ? { choices: s.choices } : {}), ...(s.default !== undefined ? { default: s.default } : {}) };
   }
+  // No option words: every option takes its default, which is all yargs would
+  // return; skipping it saves loading it (~50 ms of start-up).
+  if (optWords.length === 0) {
+    const opts: Record<string, unknown> = Object.create(null);
+    for (const s of specs) if (s.default !== undefined) opts[s.name] = s.default;
+    return { pos, opts, help };
+  }
   let parsed: Record<string, unknown>;
   try {
-    parsed = yargs(optWords)
+    parsed = loadYargs()(optWords)
       .version(false)
       .help(false)
       .options(options)
@@ -110,6 +118,12 @@ export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): 
     if (v !== undefined) opts[s.name] = v;
   }
   return { pos, opts, help };
+}
+
+const require = createRequire(import.meta.url);
+/** yargs, loaded on first use (Node >= 20.19 `require`s an ES module synchronously). */
+function loadYargs(): typeof YargsFactory {
+  return require('yargs') as typeof YargsFactory;
 }
 
 function suggestFlag(flag: string, specs: OptSpec[]): string {

@@ -52,6 +52,9 @@ describe('command line', () => {
     const d = sluice(['select', 'a', 'then']);
     expect(d.code).toBe(2);
     expect(d.stderr).toContain("'then' must stand between two verbs");
+    const o = sluice(['-o', 'xml']);
+    expect(o.code).toBe(2);
+    expect(o.stderr).toBe("sluice: --output must be one of ndjson, csv, tsv, table (got 'xml')\n");
     const e = sluice(['-i', 'xml']);
     expect(e.code).toBe(2);
     expect(e.stderr.split('\n').length).toBe(2);
@@ -121,6 +124,18 @@ describe('formats through the CLI', () => {
     const r = sluice(['--from', f1, '--from', '-'], '{"n":3}\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+  });
+
+  it('writes each record in the output format when --from files differ in format', () => {
+    const nd = path.join(tmp, 'mix.ndjson');
+    const csv = path.join(tmp, 'mix.csv');
+    const tsv = path.join(tmp, 'mix.tsv');
+    fs.writeFileSync(nd, '{"a":1}\n');
+    fs.writeFileSync(csv, 'a\n2\n');
+    fs.writeFileSync(tsv, 'a\tb\n3\t4\n');
+    expect(sluice(['--from', nd, '--from', csv]).stdout).toBe('{"a":1}\n{"a":2}\n');
+    expect(sluice(['--from', csv, '--from', tsv]).stdout).toBe('a\n2\n\na,b\n3,4\n');
+    expect(sluice(['--from', tsv, '--from', csv]).stdout).toBe('a\tb\n3\t4\n\na\n2\n');
   });
 
   it('writes a schema-change block in CSV when fields differ, never dropping a field', () => {
@@ -204,7 +219,7 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/1 malformed record skipped \(kept in .*rejected\.ndjson\)/);
     const kept = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatchObject({ source: '-', line: 2, text: '{"n":2,,}' });
+    expect(kept[0]).toMatchObject({ source: 'stdin', line: 2, text: '{"n":2,,}' });
     expect(kept[0].error).toMatch(/malformed NDJSON/);
   });
 
