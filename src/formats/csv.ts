@@ -61,6 +61,21 @@ const MAX_COMPILED_FIELDS = 256;
  * with one object literal whose keys are the field names (as JSON string
  * literals, `__proto__` as a computed key so that it is an own field), so
  * every record of a header is created with one shape.
+ *
+ * Safety of `new Function` on data: the generated text is fixed code plus
+ * field names, and a name (any string read from a header) reaches it only
+ * as `JSON.stringify(name)` — a double-quoted string literal in which `"`,
+ * `\` and control characters (line ends included) are escaped; since ES2019
+ * (JSON superset) the unescaped U+2028 and U+2029 it may hold are valid in a
+ * JavaScript string literal too — or as the fixed computed key
+ * `["__proto__"]`. So whatever a name holds (quotes, backslashes, `*\/`,
+ * `${`, backticks, line ends) stays inside its literal: no part of the data
+ * ever reaches a code position, the delimiter and cells are passed in as
+ * values (`D`, the `t` argument), and SPEC's "user text is never evaluated
+ * as JavaScript" holds. Tested by the odd-header-names property test in
+ * test/unit/csv.test.ts (which also tries names built to break out).
+ * Returns undefined for no names or more than MAX_COMPILED_FIELDS (the
+ * caller then uses the generic loop).
  */
 function compileRow(names: readonly string[], delim: string, header: CsvHeader, lineNumbers: boolean): RowBuilder | undefined {
   const n = names.length;

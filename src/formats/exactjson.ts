@@ -19,7 +19,8 @@ import { NumText, noteNumText, setField } from '../engine/values.js';
  * text `JSON.parse` would not keep. Conservative: false means every number in
  * the text is in JavaScript's shortest form; true may be a false alarm (the
  * pattern also looks inside strings). A number is looked for only after `:`,
- * `,` or `[` (optionally with blanks), i.e. where JSON puts values:
+ * `,` or `[` (optionally with spaces, tabs or CRs: the JSON whitespace a line
+ * can hold), i.e. where JSON puts values:
  * - `-0` (becomes `0`);
  * - 16 or more digits and dots in a row (more than 15 significant digits do not
  *   always round-trip; integers beyond 2^53);
@@ -31,7 +32,7 @@ import { NumText, noteNumText, setField } from '../engine/values.js';
  * significant digits map to distinct doubles (DBL_DIG = 15), so the shortest
  * round-trip form is the same digits. Checked by a property test.
  */
-export const INEXACT_NUMBER_RE = /[:,[][ \t]*(?:-0(?![\d.eE])|-?(?:[\d.]{16}|0\.0{6}|\d+(?:\.\d*0(?!\d)|(?:\.\d+)?[eE])))/;
+export const INEXACT_NUMBER_RE = /[:,[][ \t\r]*(?:-0(?![\d.eE])|-?(?:[\d.]{16}|0\.0{6}|\d+(?:\.\d*0(?!\d)|(?:\.\d+)?[eE])))/;
 
 /** See `INEXACT_NUMBER_RE`. */
 export function mayHoldInexactNumber(text: string): boolean {

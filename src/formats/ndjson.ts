@@ -24,11 +24,21 @@ export interface NdjsonReaderOptions {
 }
 
 const INEXACT_G = new RegExp(INEXACT_NUMBER_RE.source, 'g');
+/**
+ * The end of an exponent number without fraction (`1e3`, `2E+5`, `5e-1`):
+ * digit, `e` or `E`, optional sign, digits, and then what may follow a JSON
+ * value in a line (`,`, `}`, `]`, blank). Every such number matches, so a
+ * line without a match holds none. Run forward over the chunk like the `.`
+ * search (one scan per chunk when nothing is found); a match inside a string
+ * (`"x 1e3,"`) is told apart by `exponentAt`. Strings of hex digits
+ * (`"5e0f…"`, UUIDs) do not match: no `,` `}` `]` or blank after the digits.
+ */
+const EXPONENT_END_G = /\d[eE][-+]?\d+[,}\] \t\r]/g;
 const BLANK = /^[ \t\r\f\v]*$/;
 
 /** How a line is parsed: JSON.parse (its numbers are known to be exact), */
 const TRUST = 0;
-/** JSON.parse, then parseExact if a parsed number shows a loss (line without `.`), */
+/** JSON.parse, then parseExact if a parsed number shows a loss (line without `.` or exponent), */
 const WALK = 1;
 /** parseExact. */
 const EXACT = 2;
@@ -36,10 +46,11 @@ const EXACT = 2;
 const MAX_EXACT = 9007199254740992; // 2^53
 
 /**
- * True when a value parsed from text without any `.` holds a number whose
- * text JSON.parse cannot have kept: an integer of magnitude 2^53 or more (it
- * may have been rounded, and JavaScript would write it in exponent form from
- * 1e21 on), or -0.
+ * True when a value parsed from text without any `.` or exponent holds a
+ * number whose text JSON.parse cannot have kept: an integer of magnitude 2^53
+ * or more (it may have been rounded, and JavaScript would write it in
+ * exponent form from 1e21 on), or -0. (Every other such number is an integer
+ * written without leading zeros, which is how JavaScript writes it back.)
  */
 function hasInexactInteger(o: object): boolean {
   if (Array.isArray(o)) {
@@ -60,10 +71,55 @@ function hasInexactInteger(o: object): boolean {
   return false;
 }
 
-/** Index of the next match of global `re` from its lastIndex, or Infinity. */
-function nextMatch(re: RegExp, s: string): number {
-  const m = re.exec(s);
-  return m ? m.index : Infinity;
+/**
+ * True when the EXPONENT_END_G match ending at `end` in `s` (in a line
+ * without any `.`) is a number: its digits start after an optional `-` and
+ * blanks that follow `:`, `,` or `[`, where JSON puts a value. Inside a
+ * string it is not, unless the string itself reads like that (`"x:1e2,"`: a
+ * false alarm, which only costs an exact parse). Every exponent number of a
+ * valid line passes, as a number in a line without `.` has no fraction.
+ */
+function exponentAt(s: string, end: number): boolean {
+  let i = end;
+  let c = s.charCodeAt(--i);
+  while (c >= 48 && c <= 57) c = s.charCodeAt(--i); // exponent digits
+  if (c === 43 || c === 45) c = s.charCodeAt(--i); // + -
+  c = s.charCodeAt(--i); // past the e or E
+  while (c >= 48 && c <= 57) c = s.charCodeAt(--i); // digits
+  if (c === 45) c = s.charCodeAt(--i); // -
+  while (c === 32 || c === 9 || c === 13) c = s.charCodeAt(--i);
+  return c === 58 || c === 44 || c === 91; // : , [
+}
+
+/**
+ * The next exponent number (see EXPONENT_END_G, `exponentAt`) in `s` at or
+ * after `from`: the index of the character after it, or Infinity. Only
+ * asked where `s` has no `.` up to the line end the caller cares about.
+ */
+function nextExponent(s: string, from: number): number {
+  let end = matchEnd(EXPONENT_END_G, s, from);
+  while (end !== Infinity && !exponentAt(s, end)) end = matchEnd(EXPONENT_END_G, s, end + 1);
+  return end;
+}
+
+/**
+ * How to parse a whole line (one that was not looked at in its chunk: the
+ * carried tail, the last line at end of input). See TRUST, WALK, EXACT.
+ */
+function howOf(text: string): number {
+  if (text.indexOf('.') < 0) return nextExponent(text, 0) === Infinity ? WALK : EXACT;
+  return mayHoldInexactNumber(text) ? EXACT : TRUST;
+}
+
+/**
+ * Index of the last character of the next match of global `re` in `s` from
+ * `from`, or Infinity. (`test` and `lastIndex`, not `exec`: no match array is
+ * allocated. The patterns used never match a line end, so the index is in the
+ * line where the match is.)
+ */
+function matchEnd(re: RegExp, s: string, from: number): number {
+  re.lastIndex = from;
+  return re.test(s) ? re.lastIndex - 1 : Infinity;
 }
 
 /** A short reason from a JSON.parse error (Node 20 quotes the whole text in it; drop that). */
@@ -91,13 +147,14 @@ function kindOf(v: unknown): string {
  *
  * Numbers: a line whose numbers `JSON.parse` may not keep as read is parsed
  * by `parseExact`, which yields `NumText` for them; other lines by
- * `JSON.parse`. A line with a `.` is checked by `INEXACT_NUMBER_RE` (a regex
- * run forward over the chunk, so at most one scan per chunk); a line without
- * one can only hold inexact integers, found on the parsed values (magnitude
- * 2^53 or more, or -0), which costs next to nothing. So changed records keep
- * `1.50`, `0.0000001`, `-0`, big integers, and `1e3` in a line with a `.`;
- * `1e3` in a line without any `.` becomes `1000` once its record is changed
- * (same value; unchanged records are written from their RAW text anyway).
+ * `JSON.parse`. A line with a `.`, or with a digit followed by `e`/`E`, is
+ * checked by `INEXACT_NUMBER_RE`; both searches and the regex run forward
+ * over the chunk, so a chunk where they find nothing costs one `indexOf('.')`
+ * and one `/\d[eE]/` scan. A line with neither can only hold inexact
+ * integers, found on the parsed values (magnitude 2^53 or more, or -0), which
+ * costs next to nothing. So changed records keep every number's text as read
+ * (`1.50`, `0.0000001`, `-0`, `1e3`, `1E+3`, `5e-1`, big integers), as SPEC
+ * §2 asks of a field no verb changed.
  */
 export class NdjsonReader implements Reader {
   private readonly source: string;
@@ -167,31 +224,40 @@ export class NdjsonReader implements Reader {
       const text = this.tail + chunk.slice(0, nl);
       this.tail = '';
       this.tailBytes = -1;
-      this.handle(text, ++this.line, text.indexOf('.') < 0 ? WALK : mayHoldInexactNumber(text) ? EXACT : TRUST, out);
+      this.handle(text, ++this.line, howOf(text), out);
       pos = nl + 1;
       nl = chunk.indexOf('\n', pos);
     }
-    // A line with a `.` may hold a fraction JSON.parse would not keep (`1.50`): the
-    // regex (run forward over the chunk, at most once per chunk when nothing is
-    // found) says whether it does. A line without `.` can only hold inexact
-    // integers: checked on the parsed values (WALK), which costs next to nothing.
+    // A line with a `.` may hold a number JSON.parse would not keep (`1.50`,
+    // `1.5e3`): INEXACT_G says whether it does. It runs forward over the chunk
+    // from the first such line; once it finds nothing, every line after is
+    // TRUST with no more searching. A line without `.` may hold an exponent
+    // number (`1e3`): found by EXPONENT_END_G and `exponentAt`, also run forward
+    // from the first such line (one scan per chunk when none has one; none at
+    // all when every line has a `.`); such a line is EXACT. A line with
+    // neither can only hold inexact integers: checked on the parsed values
+    // (WALK), which costs next to nothing.
+    // `dot`, `exp`, `suspect`: a position in the next `.`, exponent and
+    // INEXACT_G match at or after the line they were searched from (Infinity: none).
     const re = INEXACT_G;
     let dot = chunk.indexOf('.', pos);
     if (dot < 0) dot = Infinity;
+    let exp = -1;
     let suspect = -1;
     while (nl >= 0) {
       let how = WALK;
-      if (dot < nl) {
-        if (suspect < pos) {
-          re.lastIndex = pos;
-          suspect = nextMatch(re, chunk);
-        }
+      if (suspect === Infinity) how = TRUST;
+      else if (dot < nl) {
+        if (suspect < pos) suspect = matchEnd(re, chunk, pos);
         how = suspect < nl ? EXACT : TRUST;
+      } else {
+        if (exp < pos) exp = nextExponent(chunk, pos);
+        if (exp < nl) how = EXACT;
       }
       this.handle(chunk.slice(pos, nl), ++this.line, how, out);
       pos = nl + 1;
       nl = chunk.indexOf('\n', pos);
-      if (dot < pos) {
+      if (dot < pos && suspect !== Infinity) {
         dot = chunk.indexOf('.', pos);
         if (dot < 0) dot = Infinity;
       }
@@ -209,7 +275,7 @@ export class NdjsonReader implements Reader {
       const text = this.tail;
       this.tail = '';
       this.tailBytes = -1;
-      this.handle(text, ++this.line, text.indexOf('.') < 0 ? WALK : mayHoldInexactNumber(text) ? EXACT : TRUST, out);
+      this.handle(text, ++this.line, howOf(text), out);
     }
     this.skipping = false;
   }

@@ -24,33 +24,70 @@ function boldStyle(color: boolean): (s: string) => string {
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const CONTROL = /[\x00-\x1f\x7f]/g;
 const ZERO_WIDTH = /^[\p{M}\u200b-\u200f\u2060\ufeff]$/u;
+const EMOJI_PRESENTATION = /^\p{Emoji_Presentation}$/u;
+const PICTOGRAPHIC = /^\p{Extended_Pictographic}$/u;
+
+/** East Asian Wide and Fullwidth ranges (Markus Kuhn's wcwidth, extended to Unicode 15's wide blocks). */
+function isWideCJK(c: number): boolean {
+  return (
+    (c >= 0x1100 && c <= 0x115f) ||
+    c === 0x2329 ||
+    c === 0x232a ||
+    (c >= 0x2e80 && c <= 0xa4cf && c !== 0x303f) ||
+    (c >= 0xa960 && c <= 0xa97f) ||
+    (c >= 0xac00 && c <= 0xd7a3) ||
+    (c >= 0xf900 && c <= 0xfaff) ||
+    (c >= 0xfe10 && c <= 0xfe19) ||
+    (c >= 0xfe30 && c <= 0xfe6f) ||
+    (c >= 0xff00 && c <= 0xff60) ||
+    (c >= 0xffe0 && c <= 0xffe6) ||
+    (c >= 0x16fe0 && c <= 0x18cff) ||
+    (c >= 0x1b000 && c <= 0x1b2ff) ||
+    (c >= 0x20000 && c <= 0x3fffd)
+  );
+}
 
 /**
- * Terminal columns a string takes: 0 for combining marks and zero-width
- * characters, 2 for East Asian wide and fullwidth characters and most emoji
- * (ranges after Markus Kuhn's wcwidth), 1 otherwise.
+ * Terminal columns a string takes, as most terminals draw it: 0 for combining
+ * marks and zero-width characters; 2 for East Asian Wide and Fullwidth
+ * characters (CJK, Hangul, fullwidth forms: after Markus Kuhn's wcwidth) and
+ * for emoji drawn as emoji (Unicode's Emoji_Presentation property, or a
+ * pictograph followed by the emoji selector U+FE0F); 1 otherwise. An emoji
+ * sequence counts as one glyph: a pictograph after a zero-width joiner
+ * (U+200D) and a skin-tone modifier after an emoji add nothing, and a flag
+ * (two regional indicators) takes 2. Control characters are not expected
+ * (the table shows them escaped).
  */
 export function displayWidth(s: string): number {
   if (PRINTABLE_ASCII.test(s)) return s.length;
   let w = 0;
+  /** Columns the previous code point added, and whether it was a pictograph or a zero-width joiner. */
+  let prevW = 0;
+  let prevPict = false;
+  let afterJoiner = false;
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
-    if (c < 0x300) w++;
-    else if (ZERO_WIDTH.test(ch)) continue;
-    else if (
-      (c >= 0x1100 && c <= 0x115f) ||
-      (c >= 0x2e80 && c <= 0xa4cf && c !== 0x303f) ||
-      (c >= 0xac00 && c <= 0xd7a3) ||
-      (c >= 0xf900 && c <= 0xfaff) ||
-      (c >= 0xfe30 && c <= 0xfe4f) ||
-      (c >= 0xff00 && c <= 0xff60) ||
-      (c >= 0xffe0 && c <= 0xffe6) ||
-      (c >= 0x1f300 && c <= 0x1f64f) ||
-      (c >= 0x1f900 && c <= 0x1f9ff) ||
-      (c >= 0x20000 && c <= 0x3fffd)
-    )
-      w += 2;
-    else w++;
+    let cw = 1;
+    let pict = false;
+    if (c < 0x300) cw = 1;
+    else if (c === 0xfe0f) cw = prevPict && prevW === 1 ? 1 : 0; // emoji presentation: a text-style pictograph becomes wide
+    else if (ZERO_WIDTH.test(ch)) cw = 0;
+    else if (isWideCJK(c)) cw = 2;
+    else if (c >= 0x1f1e6 && c <= 0x1f1ff) cw = 1; // regional indicator: a flag is a pair, 2 columns
+    else if (c >= 0x1f3fb && c <= 0x1f3ff && prevW === 2) cw = 0; // skin tone after an emoji
+    else if (c >= 0x2000 && PICTOGRAPHIC.test(ch)) {
+      pict = true;
+      cw = afterJoiner && prevPict ? 0 : EMOJI_PRESENTATION.test(ch) ? 2 : 1;
+    } else if (c >= 0x2000 && EMOJI_PRESENTATION.test(ch)) cw = 2;
+    w += cw;
+    if (c === 0x200d) afterJoiner = true;
+    else {
+      afterJoiner = false;
+      if (c !== 0xfe0f && !(c >= 0x1f3fb && c <= 0x1f3ff)) {
+        prevPict = pict;
+        prevW = cw;
+      } else prevW += cw;
+    }
   }
   return w;
 }

@@ -151,6 +151,39 @@ describe('table writer', () => {
     expect(out).toBe('a      b\n中文   1\nabcde  2\n');
   });
 
+  it('measures CJK and emoji as two columns, joined emoji sequences as one glyph', () => {
+    const cases: Array<[string, number]> = [
+      ['日本語', 6], ['한국어', 6], ['ＡＢ', 4], ['ｶﾅ', 2], ['€½é', 3],
+      ['🚀', 2], ['✅', 2], ['⚡', 2], ['😀', 2], ['🥳', 2], ['🫠', 2], ['❤', 1], ['❤\ufe0f', 2],
+      ['👍🏽', 2], ['👨\u200d👩\u200d👧', 2], ['🇯🇵', 2], ['a🚀b', 4], ['x\u200by', 2],
+    ];
+    for (const [text, w] of cases) expect(displayWidth(text), JSON.stringify(text)).toBe(w);
+  });
+
+  it('aligns columns holding CJK text and emoji by display width', () => {
+    const recs = [
+      { name: '日本語', n: 1, tag: 'a' },
+      { name: '🚀🎉', n: 22, tag: 'b' },
+      { name: 'ab', n: 333, tag: 'c' },
+      { name: '✅ ok', n: 4, tag: 'd' },
+    ];
+    const out = createWriter('table', { color: false }).write(recs);
+    expect(out).toBe(
+      [
+        'name      n  tag',
+        '日本語    1  a',
+        '🚀🎉     22  b',
+        'ab      333  c',
+        '✅ ok     4  d',
+        '',
+      ].join('\n'),
+    );
+    // every line puts its last column at the same display column
+    const lines = out.split('\n').filter((l) => l !== '');
+    const starts = lines.map((l) => displayWidth(l.slice(0, l.lastIndexOf('  ') + 2)));
+    expect(new Set(starts).size).toBe(1);
+  });
+
   it('keeps each record on one line and shows records in order (property)', () => {
     const recs = fc.array(
       fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.constant(null)), { minKeys: 1 }),

@@ -30,6 +30,15 @@ function plain(recs: Rec[]) {
   return recs.map((r) => ({ fields: JSON.parse(JSON.stringify(r, (_k, v) => (v instanceof NumText ? { num: v.text } : v))), raw: rawOf(r) }));
 }
 
+/** The text each number of a record is written with (NumText: as read; numbers: as JavaScript writes them), in order. */
+function numberTexts(v: unknown, out: string[] = []): string[] {
+  if (v instanceof NumText) out.push(v.text);
+  else if (typeof v === 'number') out.push(Object.is(v, -0) ? '-0' : String(v));
+  else if (Array.isArray(v)) for (const x of v) numberTexts(x, out);
+  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) numberTexts((v as Record<string, unknown>)[k], out);
+  return out;
+}
+
 describe('NdjsonReader', () => {
   it('reads objects, ignores a BOM, accepts CRLF and skips blank lines', () => {
     const { recs, rejected } = readNdjson('\ufeff{"a":1}\r\n\r\n   \n{"b":"x"}\n\t\n{"c":null}');
@@ -109,6 +118,63 @@ describe('NdjsonReader', () => {
     expect(r.ok).toBe(12);
     markChanged(r);
     expect(new NdjsonWriter({ inputFormat: 'ndjson' }).write([r])).toBe(line + '\n');
+  });
+
+  it('keeps exponent numbers on lines without any "." as read (SPEC §2 fidelity), whole or split', () => {
+    const lines = ['{"b":1E3}', '{"b":1e3,"s":"x"}', '{"a":1,"b":1E+3}', '{"h":5e-1}', '{"n":[2,{"m":2e0}],"z":0E0}', '{"z":-0}', '{"k":-1E-7,"t":true}'];
+    const texts = [['1E3'], ['1e3'], ['1', '1E+3'], ['5e-1'], ['2', '2e0', '0E0'], ['-0'], ['-1E-7']];
+    const text = ['{"plain":1}', ...lines].join('\n') + '\n';
+    for (const cuts of [[], [3], [12, 20, 33], Array.from({ length: text.length }, (_, i) => i)]) {
+      const { recs, rejected } = readNdjson(text, cuts);
+      expect(rejected).toEqual([]);
+      expect(recs[0]!.plain).toBe(1);
+      expect(recs.length).toBe(lines.length + 1);
+      const w = new NdjsonWriter({ inputFormat: 'ndjson' });
+      recs.slice(1).forEach((r, i) => {
+        expect(numberTexts(r)).toEqual(texts[i]);
+        markChanged(r);
+        expect(w.write([r])).toBe(lines[i] + '\n');
+      });
+    }
+  });
+
+  it('keeps every number text on changed records, in lines with or without "." (property)', () => {
+    const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+    const numText = fc
+      .record({
+        sign: fc.boolean(),
+        int: fc.oneof(fc.constant('0'), fc.tuple(fc.constantFrom(...'123456789'), digits(0, 18)).map(([a, b]) => a + b)),
+        frac: fc.option(digits(1, 4), { freq: 4 }),
+        exp: fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(1, 2)).map((p) => p.join('')), { freq: 2 }),
+      })
+      .map(({ sign, int, frac, exp }) => (sign ? '-' : '') + int + (frac !== null ? '.' + frac : '') + (exp ?? ''));
+    // strings that look like numbers in part: false alarms must not change what is read
+    const other = fc.constantFrom('"x"', '"1e3"', '"a.b"', '"-0"', 'true', 'false', 'null', '"ée"', '"a:1e3,b"', '"5e0f-1e2 x"', '"[2E+5]"');
+    const ws = fc.constantFrom('', ' ', '\t', ' \r ');
+    const field = fc.tuple(fc.oneof(numText.map((t) => ({ t })), other.map((o) => ({ o }))), ws, ws, fc.boolean());
+    const line = fc.array(field, { minLength: 1, maxLength: 5 }).map((fs) => {
+      const nums: string[] = [];
+      const body = fs.map(([v, w1, w2, inArray], i) => {
+        const val = 't' in v ? (nums.push(v.t), v.t) : v.o;
+        return `"k${i}":${w1}${inArray ? '[' + val + ']' : val}${w2}`;
+      });
+      return { text: '{' + body.join(',') + '}', nums };
+    });
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 4 }), (ls, rawCuts) => {
+        const text = ls.map((l) => l.text).join('\n') + '\n';
+        const { recs, rejected } = readNdjson(text, rawCuts.map((c) => c % (text.length + 1)));
+        expect(rejected).toEqual([]);
+        expect(recs.length).toBe(ls.length);
+        recs.forEach((r, i) => {
+          markChanged(r);
+          expect(numberTexts(r)).toEqual(ls[i]!.nums);
+          // and so written: the record's JSON text holds each number as read
+          expect(numberTexts(parseExact(stringifyRecord(r)))).toEqual(ls[i]!.nums);
+        });
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('a big integer split across chunks is still exact', () => {
