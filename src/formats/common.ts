@@ -1,6 +1,8 @@
 /**
  * Small helpers shared by the readers and writers.
  */
+import type { Batch, Rec } from '../engine/types.js';
+import { InputError } from '../engine/errors.js';
 
 /** Default `--max-line-bytes`: 64 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -43,4 +45,21 @@ export function splitsPair(s: string, i: number): boolean {
   const hi = s.charCodeAt(i - 1);
   const lo = s.charCodeAt(i);
   return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
+}
+
+/**
+ * Run `fill(out)` (a reader's feed or end) and return the records it added.
+ * On a fatal malformed record (an InputError from the ErrorSink in mode
+ * `fail`), the records completed before it are attached as the error's
+ * `partial`, so the runner writes them and output stops exactly at the bad line.
+ */
+export function collectRecords(fill: (out: Rec[]) => void): Batch {
+  const out: Rec[] = [];
+  try {
+    fill(out);
+  } catch (e) {
+    if (e instanceof InputError) e.partial = out;
+    throw e;
+  }
+  return out;
 }

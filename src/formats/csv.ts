@@ -15,9 +15,9 @@
  */
 import { createRequire } from 'node:module';
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
-import { InputError, RuntimeError, UsageError } from '../engine/errors.js';
+import { RuntimeError, UsageError } from '../engine/errors.js';
 import { LINE, NumText, RAW, rawOf, setLine, setRaw, stringifyValue, typeCell, typeCellIn } from '../engine/values.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, splitsPair, countNewlines, longerThan, overlongMessage } from './common.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, splitsPair, countNewlines, longerThan, overlongMessage } from './common.js';
 
 /**
  * The header a CSV/TSV record was read under. Readers attach it to every
@@ -228,25 +228,11 @@ export class CsvReader implements Reader {
   }
 
   feed(chunk: string): Batch {
-    const out: Rec[] = [];
-    try {
-      this.feedInto(chunk, out);
-    } catch (e) {
-      if (e instanceof InputError) e.partial = out;
-      throw e;
-    }
-    return out;
+    return collectRecords((out) => this.feedInto(chunk, out));
   }
 
   end(): Batch {
-    const out: Rec[] = [];
-    try {
-      this.endInto(out);
-    } catch (e) {
-      if (e instanceof InputError) e.partial = out;
-      throw e;
-    }
-    return out;
+    return collectRecords((out) => this.endInto(out));
   }
 
   /** `feed`, adding the records to `out` (so that those before a fatal malformed record reach InputError.partial). */

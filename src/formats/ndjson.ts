@@ -8,8 +8,7 @@
  */
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
 import { NumText, rawOf, setLine, setRaw, stringifyRecord } from '../engine/values.js';
-import { InputError } from '../engine/errors.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, splitsPair, longerThan, overlongMessage } from './common.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, splitsPair, longerThan, overlongMessage } from './common.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
 
 /** Options of the NDJSON reader. */
@@ -179,25 +178,11 @@ export class NdjsonReader implements Reader {
   private readonly lineNumbers: boolean;
 
   feed(chunk: string): Batch {
-    const out: Rec[] = [];
-    try {
-      this.feedInto(chunk, out);
-    } catch (e) {
-      if (e instanceof InputError) e.partial = out;
-      throw e;
-    }
-    return out;
+    return collectRecords((out) => this.feedInto(chunk, out));
   }
 
   end(): Batch {
-    const out: Rec[] = [];
-    try {
-      this.endInto(out);
-    } catch (e) {
-      if (e instanceof InputError) e.partial = out;
-      throw e;
-    }
-    return out;
+    return collectRecords((out) => this.endInto(out));
   }
 
   /** `feed`, adding the records to `out` (so that those before a fatal malformed record reach InputError.partial). */
