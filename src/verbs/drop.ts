@@ -1,4 +1,5 @@
 import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
+import { recordStage } from '../engine/stage.js';
 import { UsageError } from '../engine/errors.js';
 import { setField } from '../engine/values.js';
 import { carryWindowTags } from '../window/tags.js';
@@ -39,20 +40,16 @@ export const drop: VerbDef = {
 };
 
 function dropStage(dropped: Set<string>, next: Stage): Stage {
-  return {
-    push(batch: Batch) {
-      for (let i = 0; i < batch.length; i++) {
-        const r = batch[i]!;
-        const out: Rec = {};
-        for (const k in r) {
-          if (!dropped.has(k)) setField(out, k, r[k]);
-        }
-        carryWindowTags(r, out);
-        batch[i] = out;
+  return recordStage(next, (batch: Batch) => {
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      const out: Rec = {};
+      for (const k in r) {
+        if (!dropped.has(k)) setField(out, k, r[k]);
       }
-      next.push(batch);
-    },
-    watermark: (ms) => next.watermark(ms),
-    end: () => next.end(),
-  };
+      carryWindowTags(r, out);
+      batch[i] = out;
+    }
+    next.push(batch);
+  });
 }

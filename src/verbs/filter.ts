@@ -1,4 +1,5 @@
 import type { Batch, Stage, VerbDef } from '../engine/types.js';
+import { recordStage } from '../engine/stage.js';
 import { UsageError } from '../engine/errors.js';
 import { compileExpr } from '../expr/index.js';
 import { parseVerbArgs } from './args.js';
@@ -92,19 +93,15 @@ export const filter: VerbDef = {
  * on when any is left.
  */
 function filterStage(test: (rec: Record<string, unknown>) => boolean, next: Stage): Stage {
-  return {
-    push(batch: Batch) {
-      const n = batch.length;
-      let w = 0;
-      for (let i = 0; i < n; i++) {
-        const r = batch[i]!;
-        if (test(r)) batch[w++] = r;
-      }
-      if (w === 0) return;
-      batch.length = w;
-      next.push(batch);
-    },
-    watermark: (ms) => next.watermark(ms),
-    end: () => next.end(),
-  };
+  return recordStage(next, (batch: Batch) => {
+    const n = batch.length;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      const r = batch[i]!;
+      if (test(r)) batch[w++] = r;
+    }
+    if (w === 0) return;
+    batch.length = w;
+    next.push(batch);
+  });
 }

@@ -1,4 +1,5 @@
 import type { Batch, PipelineContext, Stage, VerbDef } from '../engine/types.js';
+import { recordStage } from '../engine/stage.js';
 import { UsageError } from '../engine/errors.js';
 import { detach } from '../engine/values.js';
 import { compileKey } from '../window/keys.js';
@@ -50,47 +51,39 @@ function headStage(n: number, next: Stage, ctx: PipelineContext): Stage {
   let seen = 0;
   let done = n === 0;
   if (done) ctx.stopInput();
-  return {
-    push(batch: Batch) {
-      if (done) return;
-      const room = n - seen;
-      if (batch.length >= room) {
-        batch.length = room;
-        done = true;
-        ctx.stopInput();
-      }
-      seen += batch.length;
-      if (batch.length > 0) next.push(batch);
-    },
-    watermark: (ms) => next.watermark(ms),
-    end: () => next.end(),
-  };
+  return recordStage(next, (batch: Batch) => {
+    if (done) return;
+    const room = n - seen;
+    if (batch.length >= room) {
+      batch.length = room;
+      done = true;
+      ctx.stopInput();
+    }
+    seen += batch.length;
+    if (batch.length > 0) next.push(batch);
+  });
 }
 
 function headByStage(n: number, by: string[], next: Stage): Stage {
   // The same key encoding as window --by: distinct key values never share a key string.
   const keyOf = compileKey(by.map(fieldPath));
   const counts = new Map<string, number>();
-  return {
-    push(batch: Batch) {
-      let w = 0;
-      for (let i = 0; i < batch.length; i++) {
-        const r = batch[i]!;
-        const key = keyOf(r);
-        const c = counts.get(key) ?? 0;
-        if (c < n) {
-          counts.set(key, c + 1);
-          if (c === 0) {
-            counts.delete(key);
-            counts.set(detach(key), 1);
-          }
-          batch[w++] = r;
+  return recordStage(next, (batch: Batch) => {
+    let w = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      const key = keyOf(r);
+      const c = counts.get(key) ?? 0;
+      if (c < n) {
+        counts.set(key, c + 1);
+        if (c === 0) {
+          counts.delete(key);
+          counts.set(detach(key), 1);
         }
+        batch[w++] = r;
       }
-      batch.length = w;
-      if (w > 0) next.push(batch);
-    },
-    watermark: (ms) => next.watermark(ms),
-    end: () => next.end(),
-  };
+    }
+    batch.length = w;
+    if (w > 0) next.push(batch);
+  });
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Batch, ErrorSink, InputFormat, Rec, Stage, VerbDef } from '../engine/types.js';
+import { recordStage } from '../engine/stage.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { detach, fieldGetter, markChanged, pathGetter, setField, textOf } from '../engine/values.js';
 import { CsvReader, NdjsonReader, formatFromPath, sniffFormat } from '../formats/index.js';
@@ -338,9 +339,5 @@ function joinStage(index: Map<string, TableRow[]>, keys: KeyPair[], type: JoinTy
       if (out.length > 0) next.push(out);
     };
   }
-  return {
-    push,
-    watermark: (ms) => next.watermark(ms),
-    end: () => next.end(),
-  };
+  return recordStage(next, push);
 }

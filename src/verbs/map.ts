@@ -1,4 +1,5 @@
 import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
+import { recordStage } from '../engine/stage.js';
 import { UsageError } from '../engine/errors.js';
 import { compileAssignments } from '../expr/index.js';
 import { parseVerbArgs } from './args.js';
@@ -49,12 +50,8 @@ export const map: VerbDef = {
 
 /** The map stage: applies the assignments to each record in place and passes the same batch on. */
 function mapStage(apply: (rec: Rec) => void, next: Stage): Stage {
-  return {
-    push(batch: Batch) {
-      for (let i = 0; i < batch.length; i++) apply(batch[i]!);
-      if (batch.length > 0) next.push(batch);
-    },
-    watermark: (ms) => next.watermark(ms),
-    end: () => next.end(),
-  };
+  return recordStage(next, (batch: Batch) => {
+    for (let i = 0; i < batch.length; i++) apply(batch[i]!);
+    if (batch.length > 0) next.push(batch);
+  });
 }

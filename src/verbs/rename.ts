@@ -1,4 +1,5 @@
 import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
+import { recordStage } from '../engine/stage.js';
 import { UsageError } from '../engine/errors.js';
 import { setField } from '../engine/values.js';
 import { carryWindowTags } from '../window/tags.js';
@@ -55,32 +56,28 @@ export const rename: VerbDef = {
 
 function renameStage(map: Map<string, string>, next: Stage): Stage {
   const targets = new Set(map.values());
-  return {
-    push(batch: Batch) {
-      for (let i = 0; i < batch.length; i++) {
-        const r = batch[i]!;
-        let touched = false;
-        for (const k in r) {
-          if (map.has(k)) {
-            touched = true;
-            break;
-          }
+  return recordStage(next, (batch: Batch) => {
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      let touched = false;
+      for (const k in r) {
+        if (map.has(k)) {
+          touched = true;
+          break;
         }
-        if (!touched) continue;
-        const out: Rec = {};
-        for (const k in r) {
-          const to = map.get(k);
-          if (to !== undefined) setField(out, to, r[k]);
-          else if (!targets.has(k) || !hasRenamedSource(r, map, k)) setField(out, k, r[k]);
-        }
-        carryWindowTags(r, out);
-        batch[i] = out;
       }
-      next.push(batch);
-    },
-    watermark: (ms) => next.watermark(ms),
-    end: () => next.end(),
-  };
+      if (!touched) continue;
+      const out: Rec = {};
+      for (const k in r) {
+        const to = map.get(k);
+        if (to !== undefined) setField(out, to, r[k]);
+        else if (!targets.has(k) || !hasRenamedSource(r, map, k)) setField(out, k, r[k]);
+      }
+      carryWindowTags(r, out);
+      batch[i] = out;
+    }
+    next.push(batch);
+  });
 }
 
 /** True when some field of `r` is renamed to `target` (so the old `target` is replaced). */

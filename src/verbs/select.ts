@@ -1,4 +1,5 @@
 import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
+import { recordStage } from '../engine/stage.js';
 import { UsageError } from '../engine/errors.js';
 import { fieldGetter, setField } from '../engine/values.js';
 import { carryWindowTags } from '../window/tags.js';
@@ -42,21 +43,17 @@ export const select: VerbDef = {
 function selectStage(fields: string[], next: Stage): Stage {
   const getters = fields.map(fieldGetter);
   const n = fields.length;
-  return {
-    push(batch: Batch) {
-      for (let i = 0; i < batch.length; i++) {
-        const r = batch[i]!;
-        const out: Rec = {};
-        for (let k = 0; k < n; k++) {
-          const v = getters[k]!(r);
-          if (v !== undefined) setField(out, fields[k]!, v);
-        }
-        carryWindowTags(r, out);
-        batch[i] = out;
+  return recordStage(next, (batch: Batch) => {
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      const out: Rec = {};
+      for (let k = 0; k < n; k++) {
+        const v = getters[k]!(r);
+        if (v !== undefined) setField(out, fields[k]!, v);
       }
-      next.push(batch);
-    },
-    watermark: (ms) => next.watermark(ms),
-    end: () => next.end(),
-  };
+      carryWindowTags(r, out);
+      batch[i] = out;
+    }
+    next.push(batch);
+  });
 }
