@@ -17,7 +17,7 @@
  *   column of strings the textual one, and a mixed column gives the smallest
  *   number as min and the greatest string as max. Ties keep the first value.
  * - Values kept (min, max, first, last, collect, distinct keys) are copied
- *   off the input chunk (see `keepString`); NumText values are kept, so
+ *   off the input chunk (see `detach`); NumText values are kept, so
  *   `first` of a CSV cell `1.50` is written `1.50`.
  */
 import type { Accumulator } from './types.js';
@@ -25,21 +25,11 @@ import { NumText, detach, textOf } from '../engine/values.js';
 import { HyperLogLog } from './hll.js';
 import { QuantileState } from './quantile.js';
 
-/**
- * A copy of a string that shares no memory with the input chunk and, unlike
- * `detach`, is one flat string (a V8 sliced string plus its parent costs about
- * 30 bytes more per kept key: a lot for a million groups). Used for values
- * kept once per group; short strings (< 13 characters, never slices) are
- * returned as they are.
- */
-export function keepString(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
-}
 
 /** A value safe to keep beyond the batch: strings copied, NumText with a copied text. */
 export function keep(v: unknown): unknown {
-  if (typeof v === 'string') return keepString(v);
-  if (v instanceof NumText && v.text.length >= 13) return new NumText(v.value, keepString(v.text));
+  if (typeof v === 'string') return detach(v);
+  if (v instanceof NumText && v.text.length >= 13) return new NumText(v.value, detach(v.text));
   return v;
 }
 
@@ -171,7 +161,7 @@ export class MinMax implements Accumulator {
     if (!this.has || (this.max ? this.isNum || t > this.text : !this.isNum && t < this.text)) {
       this.has = true;
       this.isNum = false;
-      this.text = keepString(t);
+      this.text = detach(t);
       this.value = typeof v === 'string' ? this.text : v;
     }
   }
@@ -232,7 +222,7 @@ export class Distinct implements Accumulator {
   add(v: unknown): void {
     if (v === null || v === undefined) return;
     const t = textOf(v)!;
-    if (!this.set.has(t)) this.set.add(keepString(t));
+    if (!this.set.has(t)) this.set.add(detach(t));
   }
   merge(o: Accumulator): void {
     for (const t of (o as Distinct).set) this.set.add(t);

@@ -5,7 +5,7 @@
  */
 import type { Rec } from '../engine/types.js';
 import type { Accumulator, AggPlan, GroupState } from './types.js';
-import { pathGetter, setField, textOf } from '../engine/values.js';
+import { detach, pathGetter, setField, textOf } from '../engine/values.js';
 import type { AggSpec, KeySpec } from './parse.js';
 import {
   ApproxDistinct,
@@ -16,7 +16,6 @@ import {
   Distinct,
   First,
   keep,
-  keepString,
   Last,
   MinMax,
   Percentile,
@@ -197,12 +196,12 @@ export function compileAggPlan(aggs: readonly AggSpec[], keys: readonly KeySpec[
     keyNames,
     outputNames,
     global: nk === 0,
-    groupKey: (rec) => keepString(rawKey(rec)),
+    groupKey: (rec) => detach(rawKey(rec)),
     groupOf(groups, rec) {
       const k = rawKey(rec);
       let g = groups.get(k);
       if (g === undefined) {
-        const kept = keepString(k);
+        const kept = detach(k);
         g = makeGroup(rec, kept);
         groups.set(kept, g);
       }

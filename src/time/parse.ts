@@ -288,6 +288,16 @@ function numStep(min: number, max: number, lo: number, hi: number, set: (p: Part
   };
 }
 
+/** A step reading an optional `-` and `min`..`max` digits (years, epoch seconds). */
+function signedStep(min: number, max: number, set: (p: Parts, v: number) => void): Step {
+  return (s, i, p) => {
+    const neg = s.charCodeAt(i) === 45;
+    if (!digits(s, neg ? i + 1 : i, min, max)) return -1;
+    set(p, neg ? -num.v : num.v);
+    return num.end;
+  };
+}
+
 /** A step matching one of `names` (case-insensitive, full name or 3-letter abbreviation). */
 function nameStep(names: string[], set: (p: Parts, idx: number) => void): Step {
   return (s, i, p) => {
@@ -312,16 +322,7 @@ function nameStep(names: string[], set: (p: Parts, idx: number) => void): Step {
 function directiveStep(dir: string): Step {
   switch (dir) {
     case 'Y':
-      return (s, i, p) => {
-        let neg = false;
-        if (s.charCodeAt(i) === 45) {
-          neg = true;
-          i++;
-        }
-        if (!digits(s, i, 4, 4)) return -1;
-        p.y = neg ? -num.v : num.v;
-        return num.end;
-      };
+      return signedStep(4, 4, (p, v) => (p.y = v));
     case 'y':
       return numStep(2, 2, 0, 99, (p, v) => (p.y = v < 69 ? 2000 + v : 1900 + v));
     case 'm':
@@ -406,16 +407,7 @@ function directiveStep(dir: string): Step {
     case 'A':
       return nameStep(DAYS_LOWER, () => {});
     case 's':
-      return (s, i, p) => {
-        let neg = false;
-        if (s.charCodeAt(i) === 45) {
-          neg = true;
-          i++;
-        }
-        if (!digits(s, i, 1, 16)) return -1;
-        p.epoch = neg ? -num.v : num.v;
-        return num.end;
-      };
+      return signedStep(1, 16, (p, v) => (p.epoch = v));
     default:
       throw new UsageError(`time format: unknown directive %${dir}`);
   }
