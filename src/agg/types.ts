@@ -19,6 +19,16 @@ export interface Accumulator {
   merge(other: Accumulator): void;
   /** The aggregate's value now (may be called repeatedly, e.g. for `--every` snapshots). */
   result(): unknown;
+  /**
+   * Planned for partial aggregates (`agg --partial`, `merge`, `-j`, checkpoints):
+   * this accumulator's state as a JSON-serialisable value in the versioned
+   * partial state format (src/state/, man page PARTIAL STATE). A fresh
+   * accumulator of the same aggregate loaded with `fromState(toState())`
+   * behaves exactly like this one for add, merge and result.
+   */
+  toState?(): unknown;
+  /** Load a state written by `toState` (replacing this accumulator's contents). @throws Error on a malformed state. */
+  fromState?(state: unknown): void;
 }
 
 /** The per-group state: one accumulator per aggregate, plus the group's key values as first seen. */

@@ -47,6 +47,22 @@ export interface Stage {
   push(batch: Batch): void;
   watermark(ms: number): void;
   end(): void;
+  /**
+   * Optional, for checkpoints (`--checkpoint`): this stage's own operator
+   * state as a JSON-serialisable value (open windows, groups with their
+   * accumulators in the partial state format of src/state/, watermarks,
+   * counters). Called between batches only, never inside `push`. A stage
+   * that holds no state omits it. Each stage snapshots only itself; the
+   * runner walks the chain.
+   */
+  snapshot?(): unknown;
+  /**
+   * Optional, the inverse of `snapshot`: called once, after the pipeline is
+   * built and before any input is read, with what `snapshot` returned in an
+   * earlier run of the same pipeline.
+   * @throws InputError when the state is not one this stage wrote.
+   */
+  restore?(state: unknown): void;
 }
 
 /** Input/output formats. `table` is output only. */
