@@ -161,6 +161,59 @@ function parseOffset(s: string, i: number): { ms: number; end: number } | null {
   return { ms: sign === 43 ? ms : -ms, end };
 }
 
+/** Month abbreviations of the access-log time, lower-cased: index + 1 is the month. */
+const CLF_MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * Parse the time of the NCSA common/combined access log (Apache `%t`, nginx
+ * `$time_local`) into epoch milliseconds, or null: `17/May/2015:10:05:03 +0000`,
+ * optionally inside its brackets `[...]`. Day 1–31 (checked against the month),
+ * English month abbreviation (any case), four-digit year, `HH:MM:SS`, then an
+ * optional `.fff…` fraction (truncated to ms) and a zone `±HHMM` (or `±HH:MM`)
+ * after one space; without a zone the time is UTC.
+ */
+export function parseClf(s: string): number | null {
+  let i = s.charCodeAt(0) === 91 /* [ */ ? 1 : 0;
+  let n = s.length;
+  if (i === 1) {
+    if (s.charCodeAt(n - 1) !== 93 /* ] */) return null;
+    n--;
+  }
+  if (n - i < 20 || s.charCodeAt(i + 2) !== 47 /* / */ || s.charCodeAt(i + 6) !== 47 || s.charCodeAt(i + 11) !== 58 /* : */) return null;
+  const d = d2(s, i);
+  const mo = CLF_MONTHS.indexOf(s.slice(i + 3, i + 6).toLowerCase()) + 1;
+  const y1 = d2(s, i + 7);
+  const y2 = d2(s, i + 9);
+  if (d < 1 || mo < 1 || y1 < 0 || y2 < 0) return null;
+  const y = y1 * 100 + y2;
+  if (d > 28 && d > daysInMonth(y, mo)) return null;
+  const hh = d2(s, i + 12);
+  const mi = d2(s, i + 15);
+  const ss = d2(s, i + 18);
+  if (s.charCodeAt(i + 14) !== 58 || s.charCodeAt(i + 17) !== 58) return null;
+  if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59) return null;
+  let t = daysFromCivil(y, mo, d) * MS_PER_DAY + hh * 3_600_000 + mi * 60_000 + ss * 1000;
+  i += 20;
+  if (s.charCodeAt(i) === 46 /* . */) {
+    const start = ++i;
+    let scale = 100;
+    for (; i < n; i++) {
+      const k = s.charCodeAt(i) - 48;
+      if (k < 0 || k > 9) break;
+      if (scale >= 1) {
+        t += k * scale;
+        scale /= 10;
+      }
+    }
+    if (i === start) return null;
+  }
+  if (i === n) return t;
+  if (s.charCodeAt(i) !== 32) return null;
+  const off = parseOffset(s, i + 1);
+  if (off === null || off.end !== n) return null;
+  return t - off.ms;
+}
+
 // ---------------------------------------------------------------------------
 // Numbers
 // ---------------------------------------------------------------------------
@@ -488,7 +541,7 @@ function compilePattern(format: string): (s: string) => number | null {
  * Compile a time format once into a parser of field values.
  *
  * @param format `auto`: ISO 8601 with or without zone (see parseIso), a bare
- *   date `YYYY-MM-DD`, or a number (or a string holding one): epoch seconds when
+ *   date `YYYY-MM-DD`, the access-log time `17/May/2015:10:05:03 +0000` (see parseClf), or a number (or a string holding one): epoch seconds when
  *   |n| < 1e11, else epoch milliseconds. `epoch-s` / `epoch-ms`: a number or
  *   numeric string in that unit (fractions allowed; rounded to the ms).
  *   Anything else is a strftime pattern (directives: see TIME_DIRECTIVES), which
@@ -506,6 +559,8 @@ export function compileTimeParser(format: string): (v: unknown) => number | null
         if (typeof v === 'string') {
           const t = parseIso(v);
           if (t !== null) return t;
+          const c = parseClf(v);
+          if (c !== null) return c;
         }
         const n = numericValue(v);
         if (n === null) return null;

@@ -51,7 +51,8 @@ closes, partial count windows included.
 Options:
   --time FIELD        event time field (default: processing time, whose
                       windows close on the wall clock even with no input)
-  --time-format F     auto (ISO 8601, a bare date, epoch seconds below 1e11,
+  --time-format F     auto (ISO 8601, a bare date, the access-log time
+                      17/May/2015:10:05:03 +0000, epoch seconds below 1e11,
                       else epoch ms), epoch-s, epoch-ms, or a strftime
                       pattern: %Y %y %m %d %e %j %H %I %p %M %S %f (fraction)
                       %z (Z, +hh, +hhmm, +hh:mm) %Z %b %B %a %A %s %T %F %D
