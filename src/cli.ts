@@ -14,6 +14,7 @@ import { run } from './engine/run.js';
 import { VERBS, findVerb } from './verbs/index.js';
 import { closest } from './verbs/args.js';
 import { checkDelimiter } from './formats/csv.js';
+import { checkCheckpointOptions, checkpointCommand } from './checkpoint/cli.js';
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -53,6 +54,13 @@ Options:
       --errors FILE      write each rejected input record to FILE as NDJSON
       --max-line-bytes N a longer line/record is malformed (default 67108864)
       --color WHEN       auto (default), always, never
+  -F, --follow           keep reading the --from files as they grow, like
+                         tail -F: across rotation and truncation; several
+                         files are read at once
+      --checkpoint FILE  save source offsets, operator state and output
+                         lengths in FILE, and resume from it on the next run
+      --checkpoint-every DUR
+                         how often (default 5s; 0 = after every chunk)
       --explain          print the compiled pipeline and exit
   -h, --help             this help; 'sluice help VERB' for one verb
       --version          print the version
@@ -60,6 +68,9 @@ Options:
 Examples:
   sluice --from flights.csv filter 'delay > 60' then head 3
   sluice --csv -o table agg 'count, avg(delay), p95(delay)' by origin < flights.csv
+  sluice -F --from app.log --checkpoint app.ckpt filter 'level == "error"' \
+    then window tumbling 1m --time ts then agg count by service >> errors.ndjson
+  sluice checkpoint show app.ckpt
   tail -f access.ndjson | sluice filter 'status >= 500' \\
     then window tumbling 1m --time ts then agg 'count, p95(latency)' by path
 `;
@@ -84,6 +95,10 @@ const MAIN_FLAGS: Record<string, { name: string; takesValue: boolean }> = {
   '--color': { name: 'color', takesValue: true },
   '--colour': { name: 'color', takesValue: true },
   '--explain': { name: 'explain', takesValue: false },
+  '-F': { name: 'follow', takesValue: false },
+  '--follow': { name: 'follow', takesValue: false },
+  '--checkpoint': { name: 'checkpoint', takesValue: true },
+  '--checkpoint-every': { name: 'checkpoint-every', takesValue: true },
   '-h': { name: 'help', takesValue: false },
   '--help': { name: 'help', takesValue: false },
   '--version': { name: 'version', takesValue: false },
@@ -130,6 +145,7 @@ export function parseCommand(argv: string[]): Command {
 
   // 2. The verb chain, split on `then`.
   const rest = argv.slice(i);
+  if (rest[0] === 'checkpoint') return { kind: 'help', ...checkpointCommand(rest.slice(1)) };
   if (rest[0] === 'help') {
     if (rest.length < 2) return { kind: 'help', helpText: mainUsage() };
     return { kind: 'help', helpText: verbDef(rest[1]!).usage };
@@ -166,6 +182,7 @@ export function parseCommand(argv: string[]): Command {
     color: main.color,
     maxLineBytes: main.maxLineBytes,
     verbs,
+    ...checkCheckpointOptions(main, main.from.length > 0 ? main.from : ['-'], verbs),
   };
   if (main.explain) return { kind: 'explain', explainText: explain(options) };
   return { kind: 'run', options };
@@ -193,6 +210,9 @@ interface MainOptions {
   explain: boolean;
   help: boolean;
   version: boolean;
+  follow: boolean;
+  checkpoint?: string;
+  checkpointEvery?: string;
 }
 
 /** The main options for yargs, a fresh object per call (`sluice --help` describes them in mainUsage). */
@@ -212,6 +232,9 @@ const mainOptions = () =>
   color: { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto' },
   colour: { type: 'string' },
   explain: { type: 'boolean' },
+  follow: { alias: 'F', type: 'boolean' },
+  checkpoint: { type: 'string' },
+  'checkpoint-every': { type: 'string' },
   help: { alias: 'h', type: 'boolean' },
   version: { type: 'boolean' },
   }) as const;
@@ -244,6 +267,8 @@ const FLAG_WORDS: Record<string, string> = {
   '--ndjson': 'ndjson',
   '--no-header': 'no-header',
   '--explain': 'explain',
+  '--follow': 'follow',
+  '-F': 'follow',
   '--help': 'help',
   '-h': 'help',
   '--version': 'version',
@@ -314,6 +339,9 @@ function parseMainOptions(words: string[]): MainOptions {
     explain: Boolean(a.explain),
     help: Boolean(a.help),
     version: Boolean(a.version),
+    follow: Boolean(a.follow),
+    checkpoint: a.checkpoint as string | undefined,
+    checkpointEvery: a['checkpoint-every'] as string | undefined,
   };
 }
 

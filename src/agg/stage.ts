@@ -7,6 +7,8 @@ import type { Batch, PipelineContext, Rec, Stage } from '../engine/types.js';
 import type { GroupState } from './types.js';
 import type { CompiledAggPlan } from './plan.js';
 import { everyLong } from '../time/timer.js';
+import { stringifyValue } from '../engine/values.js';
+import { parseExact } from '../formats/exactjson.js';
 
 /** Output records per emitted batch (a million groups are not one batch). */
 const OUT_BATCH = 4096;
@@ -62,6 +64,33 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
     push(batch) {
       if (batch.length > 0) push(batch);
     },
+    /**
+     * Checkpoints: `{groups: [[group key, {k, a}], ...]}` in order of first
+     * appearance (`{global: {k, a} | null}` without keys), where `k` is the
+     * JSON text of the key values (numbers as read) and `a` each
+     * accumulator's partial state (Accumulator.toState).
+     */
+    snapshot(): unknown {
+      if (plan.global) return { global: global === undefined ? null : encodeGroup(global) };
+      const out: unknown[] = [];
+      for (const [k, g] of groups) out.push([k, encodeGroup(g)]);
+      return { groups: out };
+    },
+    restore(state: unknown): void {
+      const o = state as { groups?: unknown; global?: unknown } | null;
+      if (o === null || typeof o !== 'object') throw new Error('agg: not an agg state');
+      if (plan.global) {
+        if (!('global' in o)) throw new Error('agg: not an agg state without keys');
+        global = o.global === null ? undefined : decodeGroup(plan, o.global);
+        return;
+      }
+      if (!Array.isArray(o.groups)) throw new Error('agg: not an agg state with keys');
+      groups.clear();
+      for (const e of o.groups) {
+        if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') throw new Error('agg: a group is not [key, state]');
+        groups.set(e[0], decodeGroup(plan, e[1]));
+      }
+    },
     watermark(ms) {
       next.watermark(ms);
     },
@@ -97,4 +126,31 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
       step();
     },
   };
+}
+
+/** A group's checkpoint state: `k` the JSON text of its key values (numbers as read), `a` its accumulators' states. @throws Error when an aggregate cannot be saved */
+function encodeGroup(g: GroupState): { k: string; a: unknown[] } {
+  const a = new Array<unknown>(g.accs.length);
+  for (let i = 0; i < g.accs.length; i++) {
+    const acc = g.accs[i]!;
+    if (typeof acc.toState !== 'function') throw new Error(`agg: aggregate #${i + 1} cannot be saved in a checkpoint`);
+    a[i] = acc.toState();
+  }
+  return { k: stringifyValue(g.keyValues.map((v) => (v === undefined ? null : v))), a };
+}
+
+/** The inverse of encodeGroup, a fresh group of `plan`. @throws Error on a state that does not fit the plan */
+function decodeGroup(plan: CompiledAggPlan, v: unknown): GroupState {
+  const o = v as { k?: unknown; a?: unknown } | null;
+  if (o === null || typeof o !== 'object' || typeof o.k !== 'string' || !Array.isArray(o.a)) throw new Error('agg: a group state is not {k, a}');
+  const kv = parseExact(o.k);
+  if (!Array.isArray(kv) || kv.length !== plan.keyNames.length) throw new Error('agg: group keys do not match the agg keys');
+  const g = plan.emptyLike({ keyValues: kv, accs: [] });
+  if (o.a.length !== g.accs.length) throw new Error('agg: group aggregates do not match the agg');
+  for (let i = 0; i < o.a.length; i++) {
+    const acc = g.accs[i]!;
+    if (typeof acc.fromState !== 'function') throw new Error(`agg: aggregate #${i + 1} cannot be restored from a checkpoint`);
+    acc.fromState(o.a[i]);
+  }
+  return g;
 }

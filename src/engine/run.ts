@@ -31,6 +31,8 @@ import type {
 } from './types.js';
 import { createReader, createWriter, formatFromPath, sniffFormat } from '../formats/index.js';
 import { FileSource, StreamSource, isRegularFile, isRegularFileFd, type ChunkSource } from '../formats/source.js';
+import { FileTail, TailGroup } from '../sources/follow.js';
+import { CheckpointSession, type CheckpointOptions } from '../checkpoint/session.js';
 
 /** Everything the command line decided, ready to run. */
 export interface RunOptions {
@@ -49,6 +51,10 @@ export interface RunOptions {
   /** `--max-line-bytes` (bytes). */
   maxLineBytes: number;
   verbs: VerbInstance[];
+  /** `--follow`: keep reading the --from files as they grow, across rotation and truncation (sources/follow.ts). */
+  follow?: boolean;
+  /** `--checkpoint FILE`, `--checkpoint-every` (checkpoint/session.ts). */
+  checkpoint?: CheckpointOptions;
   /** Streams (injectable for tests). */
   stdin?: Readable;
   stdout?: Writable;
@@ -66,14 +72,21 @@ class ErrorCollector implements ErrorSink {
     readonly mode: OnErrorMode,
     private readonly file: string | undefined,
     private readonly stderr: Writable,
+    /** Resuming a checkpoint: open for appending, truncated back to this length. */
+    resumeLength?: number,
   ) {
     if (file !== undefined) {
       try {
-        this.fd = fs.openSync(file, 'w');
+        this.fd = fs.openSync(file, resumeLength !== undefined ? 'a' : 'w');
       } catch (e) {
         throw new RuntimeError(`cannot open --errors file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
+      if (resumeLength !== undefined) CheckpointSession.truncate(`--errors file ${file}`, this.fd, resumeLength);
     }
+  }
+  /** The descriptor of --errors FILE (for checkpoints), if any. */
+  get errorsFd(): number | undefined {
+    return this.fd;
   }
   reject(source: string, line: number, error: string, text: string, verb?: string): void {
     if (this.mode === 'fail') throw new InputError(error, source, line, text, verb);
@@ -166,11 +179,19 @@ export function run(opts: RunOptions): Promise<number> {
     const summaries: Array<() => string | undefined> = [];
     const openFiles: number[] = [];
     let errors: ErrorCollector;
+    let cp: CheckpointSession | undefined;
     try {
-      errors = new ErrorCollector(opts.onError, opts.errorsFile, stderr);
+      // A checkpoint is read (and checked) before any output file is opened.
+      if (opts.checkpoint) cp = new CheckpointSession(opts.checkpoint, opts, (m) => stderr.write(`sluice: ${m}\n`));
+      if (cp?.nothingToDo) {
+        resolve(0);
+        return;
+      }
+      errors = new ErrorCollector(opts.onError, opts.errorsFile, stderr, opts.errorsFile !== undefined ? cp?.outputLength(opts.errorsFile) : undefined);
+      if (cp) errors.count = cp.malformedBefore;
     } catch (e) {
       stderr.write(`sluice: ${(e as Error).message}\n`);
-      resolve(1);
+      resolve(e instanceof UsageError ? 2 : 1);
       return;
     }
 
@@ -189,6 +210,7 @@ export function run(opts: RunOptions): Promise<number> {
       every(ms, fn) {
         const t = setInterval(() => {
           if (finished || ended) return;
+          cp?.touch();
           guard(fn);
           afterPush();
         }, ms);
@@ -218,12 +240,17 @@ export function run(opts: RunOptions): Promise<number> {
       },
       openOutput(path) {
         let fd: number;
+        const resumeLength = cp?.outputLength(path);
         try {
-          fd = fs.openSync(path, 'w');
+          fd = fs.openSync(path, resumeLength !== undefined ? 'a' : 'w');
         } catch (e) {
           throw new RuntimeError(`cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
         openFiles.push(fd);
+        if (cp) {
+          if (resumeLength !== undefined) CheckpointSession.truncate(path, fd, resumeLength);
+          cp.addOutput(path, fd);
+        }
         return { write: (text: string) => void fs.writeSync(fd, text) };
       },
     };
@@ -242,10 +269,14 @@ export function run(opts: RunOptions): Promise<number> {
 
     // Build the stages from the end backwards.
     let head: Stage = sink;
+    const stages: Stage[] = [];
     try {
       for (let i = opts.verbs.length - 1; i >= 0; i--) {
         head = opts.verbs[i]!.build(head, ctx, { verbs: opts.verbs, index: i });
+        stages[i] = head;
       }
+      // Stage state restored, stdout truncated back: still before any input is read.
+      cp?.attach(stages, errors, stdout === process.stdout ? 1 : undefined);
     } catch (e) {
       fail(e);
       return;
@@ -327,6 +358,15 @@ export function run(opts: RunOptions): Promise<number> {
       finished = true;
       for (const c of cancels) c();
       current?.stop();
+      // The last checkpoint: at the end of input, the run is finished; on a signal, it resumes.
+      if (cp && ok) {
+        try {
+          cp.final(exitCode === 0);
+        } catch (e) {
+          stderr.write(`sluice: ${(e as Error).message}\n`);
+          exitCode = 1;
+        }
+      }
       for (const fd of openFiles) {
         try {
           fs.closeSync(fd);
@@ -364,10 +404,134 @@ export function run(opts: RunOptions): Promise<number> {
       if (finished) return;
       exitCode = sig === 'SIGINT' ? 130 : 143;
       inputStopped = true;
+      if (cp && !ended) {
+        // With --checkpoint, open windows are not closed: the checkpoint keeps them for the next run.
+        current?.stop();
+        finish(true);
+        return;
+      }
       endPipeline();
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+
+    /**
+     * `--follow` / `--checkpoint`: the --from files as FileTails (sources/follow.ts),
+     * each with its reader; concurrently when following, else one after the other.
+     */
+    const startTails = (): void => {
+      const tails: FileTail[] = [];
+      const readers: Array<Reader | undefined> = [];
+      const sniffed: string[] = [];
+      /** Lines of a source whose reader has ended (for its checkpoint position). */
+      const endLines: number[] = [];
+      for (let i = 0; i < opts.sources.length; i++) {
+        const name = opts.sources[i]!;
+        const t = new FileTail(name, opts.follow === true);
+        try {
+          t.open(cp?.startOf(i));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          for (const o of tails) o.stop();
+          fail(new RuntimeError(`cannot read ${name}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message)}`));
+          return;
+        }
+        tails.push(t);
+        readers.push(undefined);
+        sniffed.push('');
+        endLines.push(cp?.startOf(i).line ?? 0);
+      }
+      const fixed = (name: string): InputFormat | undefined => (opts.inputFormat !== 'auto' ? opts.inputFormat : formatFromPath(name));
+      const newReader = (i: number, fmt: InputFormat, resumeLine: number): Reader => {
+        firstFormat ??= fmt;
+        const name = opts.sources[i]!;
+        const r = createReader(fmt, {
+          source: name,
+          errors,
+          delimiter: opts.delimiter ?? (fmt === 'tsv' ? '\t' : ','),
+          noHeader: opts.noHeader,
+          maxLineBytes: opts.maxLineBytes,
+          lineNumbers,
+        });
+        if (cp) cp.checkReader(name, fmt, r);
+        if (resumeLine > 0) r.resumeAt?.(resumeLine);
+        return fmt === firstFormat ? r : withoutRaw(r);
+      };
+      const feed = (i: number, chunk: string, atEnd: boolean): void => {
+        let r = readers[i];
+        if (r === undefined) {
+          const name = opts.sources[i]!;
+          const f = fixed(name);
+          if (f === undefined) {
+            sniffed[i] += chunk;
+            if (!atEnd && !/[^\s\ufeff]/.test(sniffed[i]!)) return;
+            chunk = sniffed[i]!;
+            sniffed[i] = '';
+          }
+          // Resuming inside a file: its line count goes on (and no BOM is looked for).
+          const start = cp?.startOf(i);
+          const line = start !== undefined && (start.offset > 0 || start.via !== undefined) ? start.line : 0;
+          if (!guard(() => (r = readers[i] = newReader(i, f ?? sniffFormat(chunk), line)))) return;
+        }
+        const rr = r!;
+        let batch: Batch = [];
+        sourceName = opts.sources[i]!;
+        if (chunk !== '' && !guard(() => (batch = keepingPartial(() => rr.feed(chunk))))) return;
+        if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
+        if (atEnd) {
+          if (!guard(() => (batch = keepingPartial(() => rr.end())))) return;
+          if (batch.length > 0 && !guard(() => pipeline.push(batch))) return;
+          endLines[i] = rr.position?.()?.line ?? 0;
+          readers[i] = undefined;
+        }
+        afterPush();
+      };
+      cp?.setSources({
+        count: tails.length,
+        position(i) {
+          const t = tails[i]!;
+          const r = readers[i];
+          const p = r === undefined ? { pending: sniffed[i]!, line: endLines[i]! } : (r.position?.() ?? null);
+          if (p === null) return null;
+          return { tail: t, pendingBytes: Buffer.byteLength(p.pending, 'utf8'), line: p.line };
+        },
+      });
+      const group = new TailGroup(
+        tails,
+        opts.follow === true,
+        (i) => ({
+          data(chunk) {
+            if (finished || ended) return;
+            feed(i, chunk, false);
+            if (!finished && !ended) cp?.afterChunk(sink.blocked);
+          },
+          fileEnd(last) {
+            if (finished || ended) return;
+            feed(i, '', true);
+            cp?.fileDone(i, last);
+          },
+          restart() {
+            readers[i] = undefined;
+            sniffed[i] = '';
+            endLines[i] = 0;
+            cp?.fileRestarted(i);
+          },
+          note(m) {
+            stderr.write(`sluice: ${m}\n`);
+          },
+          error(e) {
+            fail(new RuntimeError(`cannot read ${opts.sources[i]!}: ${e.code ?? e.message}`));
+          },
+        }),
+        () => {
+          current = undefined;
+          if (!ended && !finished) endPipeline();
+        },
+      );
+      current = group;
+      cp?.startTimer(() => !finished && !ended && !sink.blocked);
+      group.run();
+    };
 
     let srcIndex = 0;
     const nextSource = (): void => {
@@ -456,6 +620,7 @@ export function run(opts: RunOptions): Promise<number> {
         },
       });
     };
-    nextSource();
+    if (opts.follow || cp) startTails();
+    else nextSource();
   });
 }

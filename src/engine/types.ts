@@ -102,6 +102,16 @@ export interface Reader {
   feed(chunk: string): Batch;
   /** End of this source: parse what is left (a last line without newline). */
   end(): Batch;
+  /**
+   * Optional, for checkpoints (`--checkpoint`): the text fed but not yet made
+   * into records (an unfinished last line) and the number of lines completed,
+   * between feeds; null when the reader cannot resume from here (inside an
+   * overlong line it is skipping). The byte offset of the last record fully
+   * read is the bytes fed minus the UTF-8 bytes of `pending`.
+   */
+  position?(): { pending: string; line: number } | null;
+  /** Optional, the inverse: before the first feed, go on with a source read up to a checkpoint, after `line` lines. */
+  resumeAt?(line: number): void;
 }
 
 /** Options shared by readers. */

@@ -185,6 +185,17 @@ export class NdjsonReader implements Reader {
     return collectRecords((out) => this.endInto(out));
   }
 
+  /** For checkpoints (Reader.position): the unfinished line and the lines completed; null while skipping an overlong line. */
+  position(): { pending: string; line: number } | null {
+    return this.skipping ? null : { pending: this.tail, line: this.line };
+  }
+
+  /** For checkpoints (Reader.resumeAt): go on after `line` lines, past the start of the source (no BOM there). */
+  resumeAt(line: number): void {
+    this.line = line;
+    this.atStart = false;
+  }
+
   /** `feed`, adding the records to `out` (so that those before a fatal malformed record reach InputError.partial). */
   private feedInto(chunk: string, out: Rec[]): void {
     if (chunk.length === 0) return;

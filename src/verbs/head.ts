@@ -51,7 +51,7 @@ function headStage(n: number, next: Stage, ctx: PipelineContext): Stage {
   let seen = 0;
   let done = n === 0;
   if (done) ctx.stopInput();
-  return recordStage(next, (batch: Batch) => {
+  const stage = recordStage(next, (batch: Batch) => {
     if (done) return;
     const room = n - seen;
     if (batch.length >= room) {
@@ -62,13 +62,25 @@ function headStage(n: number, next: Stage, ctx: PipelineContext): Stage {
     seen += batch.length;
     if (batch.length > 0) next.push(batch);
   });
+  // Checkpoints: how many records were kept.
+  stage.snapshot = () => ({ seen });
+  stage.restore = (state: unknown) => {
+    const s = (state as { seen?: unknown } | null)?.seen;
+    if (typeof s !== 'number' || !(s >= 0)) throw new Error('head: not a head state');
+    seen = s;
+    if (seen >= n) {
+      done = true;
+      ctx.stopInput();
+    }
+  };
+  return stage;
 }
 
 function headByStage(n: number, by: string[], next: Stage): Stage {
   // The same key encoding as window --by: distinct key values never share a key string.
   const keyOf = compileKey(by.map(fieldPath));
   const counts = new Map<string, number>();
-  return recordStage(next, (batch: Batch) => {
+  const stage = recordStage(next, (batch: Batch) => {
     let w = 0;
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
@@ -86,4 +98,16 @@ function headByStage(n: number, by: string[], next: Stage): Stage {
     batch.length = w;
     if (w > 0) next.push(batch);
   });
+  // Checkpoints: the records kept per key, as [key, count] pairs.
+  stage.snapshot = () => ({ groups: [...counts] });
+  stage.restore = (state: unknown) => {
+    const g = (state as { groups?: unknown } | null)?.groups;
+    if (!Array.isArray(g)) throw new Error('head: not a head --by state');
+    counts.clear();
+    for (const e of g) {
+      if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number') throw new Error('head: bad group in state');
+      counts.set(e[0], e[1]);
+    }
+  };
+  return stage;
 }

@@ -1,0 +1,150 @@
+/**
+ * The command line of checkpoints: checks of `--follow`, `--checkpoint`,
+ * `--checkpoint-every` (usage errors, before any input is read), and
+ * `sluice checkpoint show FILE`, which says what a checkpoint holds.
+ */
+import fs from 'node:fs';
+import { UsageError } from '../engine/errors.js';
+import type { VerbInstance } from '../engine/types.js';
+import { formatDuration, parseDuration } from '../time/duration.js';
+import { formatFromPath } from '../formats/index.js';
+import { isoString } from '../time/parse.js';
+import { parseCheckpoint } from './file.js';
+import type { CheckpointOptions } from './session.js';
+import { STDOUT_KEY } from './session.js';
+
+/** Default `--checkpoint-every`: 5 seconds. */
+export const DEFAULT_CHECKPOINT_EVERY_MS = 5000;
+
+/**
+ * Check the follow and checkpoint options against the rest of the command line.
+ * @returns the run options they add
+ * @throws UsageError: --follow or --checkpoint without --from files (stdin
+ *   cannot be followed by name nor resumed at an offset), --checkpoint-every
+ *   without --checkpoint or not a duration, input or output formats a
+ *   checkpoint cannot resume (CSV/TSV, table)
+ */
+export function checkCheckpointOptions(
+  main: { follow: boolean; checkpoint?: string; checkpointEvery?: string; input: string; output?: string },
+  sources: string[],
+  _verbs: VerbInstance[],
+): { follow?: boolean; checkpoint?: CheckpointOptions } {
+  const out: { follow?: boolean; checkpoint?: CheckpointOptions } = {};
+  if (main.follow) {
+    if (sources.includes('-')) throw new UsageError('--follow reads --from files by name: stdin cannot be followed (use tail -F FILE | sluice ...)');
+    out.follow = true;
+  }
+  if (main.checkpointEvery !== undefined && main.checkpoint === undefined) throw new UsageError('--checkpoint-every needs --checkpoint FILE');
+  if (main.checkpoint !== undefined) {
+    const file = main.checkpoint;
+    if (file === '' || file === '-') throw new UsageError('--checkpoint needs a file name');
+    if (sources.includes('-')) {
+      throw new UsageError('--checkpoint needs --from files: stdin cannot be resumed at an offset after a restart');
+    }
+    if (sources.includes(file)) throw new UsageError(`--checkpoint: ${file} is also an input`);
+    let everyMs = DEFAULT_CHECKPOINT_EVERY_MS;
+    if (main.checkpointEvery !== undefined) {
+      const t = main.checkpointEvery.trim();
+      everyMs = t === '0' ? 0 : parseDuration(t, '--checkpoint-every');
+    }
+    for (const s of sources) {
+      const f = main.input !== 'auto' ? main.input : formatFromPath(s);
+      if (f !== undefined && f !== 'ndjson') throw new UsageError(`--checkpoint: ${f} input (${s}) cannot be checkpointed yet; NDJSON input can`);
+    }
+    const o = main.output;
+    if (o !== undefined && o !== 'ndjson') throw new UsageError(`--checkpoint: ${o} output cannot be checkpointed yet; NDJSON output can`);
+    out.checkpoint = { file, everyMs };
+  }
+  return out;
+}
+
+const showUsage = `Usage: sluice checkpoint show FILE
+
+Show what a checkpoint written by --checkpoint FILE holds: the pipeline,
+each source with its offset and line, the output lengths, and each verb's
+state (open windows, groups, watermark) with its size.
+`;
+
+/**
+ * `sluice checkpoint show FILE`.
+ * @returns the text to print
+ * @throws UsageError for a bad command or a damaged checkpoint (exit 2)
+ */
+export function checkpointCommand(args: string[]): { helpText: string } {
+  if (args[0] === '--help' || args[0] === '-h' || args.length === 0) return { helpText: showUsage };
+  if (args[0] !== 'show' || args.length !== 2) throw new UsageError(`checkpoint: expected 'checkpoint show FILE'`);
+  const file = args[1]!;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`checkpoint: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`);
+  }
+  return { helpText: showCheckpoint(file, text) };
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function when(ms: unknown): string {
+  return typeof ms === 'number' && Number.isFinite(ms) ? isoString(ms) : String(ms);
+}
+
+/** Words about one stage's state (the shapes written by the stages of this version; anything else by its keys). */
+function describeState(state: unknown): string[] {
+  if (state === null || typeof state !== 'object') return [];
+  const s = state as Record<string, unknown>;
+  const lines: string[] = [];
+  if (typeof s.kind === 'string') lines.push(`kind: ${s.kind}`);
+  if (typeof s.watermark === 'number') lines.push(`watermark: ${when(s.watermark)}`);
+  if (Array.isArray(s.windows)) {
+    const ws = s.windows as Array<{ start?: number; end?: number; groups?: unknown[] }>;
+    const groups = ws.reduce((n, w) => n + (Array.isArray(w.groups) ? w.groups.length : 0), 0);
+    lines.push(`open windows: ${ws.length}, groups in them: ${groups}`);
+    for (const w of ws.slice(0, 10)) {
+      lines.push(`  [${when(w.start)}, ${when(w.end)})  ${Array.isArray(w.groups) ? w.groups.length : 0} groups`);
+    }
+    if (ws.length > 10) lines.push(`  ... ${ws.length - 10} more`);
+  }
+  if (Array.isArray(s.groups)) lines.push(`groups: ${s.groups.length}`);
+  if (typeof s.seen === 'number') lines.push(`records kept so far: ${s.seen}`);
+  if (typeof s.late === 'number') lines.push(`late records: ${s.late}`);
+  if (lines.length === 0) lines.push(`fields: ${Object.keys(s).join(', ')}`);
+  return lines;
+}
+
+/** The text of `checkpoint show`. */
+export function showCheckpoint(file: string, text: string): string {
+  const cp = parseCheckpoint(file, text);
+  const out: string[] = [];
+  out.push(`checkpoint ${file}: ${bytes(Buffer.byteLength(text))}, written ${cp.written}${cp.finished ? ' (the run finished: every window was closed)' : ''}`);
+  const fp = cp.fingerprint;
+  out.push(`pipeline: ${fp.verbs.map((v) => `${v.name} ${JSON.stringify(v.options)}`).join(' then ') || '(no verb)'}`);
+  out.push(`formats: input ${fp.input}, output ${fp.output ?? 'as input'}${fp.follow ? ', --follow' : ''}`);
+  out.push('sources:');
+  for (const s of cp.sources) {
+    out.push(`  ${s.path}: offset ${s.offset} (${bytes(s.offset)}), after line ${s.line}${s.done ? ', read to its end' : ''}; file dev ${s.dev} inode ${s.ino}, first ${s.headLen} bytes sha1 ${s.headHash.slice(0, 12)}`);
+  }
+  if (cp.sources.length === 0) out.push('  (none)');
+  out.push(`malformed records so far: ${cp.malformed}`);
+  const outs = Object.entries(cp.outputs);
+  out.push('outputs (a restart truncates each back to this length):');
+  for (const [k, v] of outs) out.push(`  ${k === STDOUT_KEY ? 'stdout' : k}: ${v} bytes`);
+  if (outs.length === 0) out.push('  (none in regular files: into a pipe, output after the checkpoint is written again on restart)');
+  out.push('state:');
+  fp.verbs.forEach((v, i) => {
+    const st = cp.stages[i];
+    if (st === null || st === undefined) {
+      out.push(`  ${i + 1}. ${v.name}: ${cp.finished ? 'finished' : 'no state'}`);
+      return;
+    }
+    out.push(`  ${i + 1}. ${v.name}: ${bytes(Buffer.byteLength(JSON.stringify(st)))}`);
+    for (const l of describeState(st)) out.push(`     ${l}`);
+  });
+  return out.join('\n') + '\n';
+}
+
+export { formatDuration };
