@@ -88,7 +88,7 @@ export function splitAggWords(words: string[]): { aggs: string; keys: string | n
 }
 
 /** Split on commas outside parentheses and backticks; items trimmed. */
-function splitTop(text: string): string[] {
+export function splitTop(text: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let tick = false;

@@ -12,9 +12,10 @@ import { head } from './head.js';
 import { window } from './window.js';
 import { agg } from './agg.js';
 import { join } from './join.js';
+import { over } from './over.js';
 
 /** All verbs, in the order `sluice --help` lists them. */
-export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join];
+export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join, over];
 
 const byName = new Map(VERBS.map((v) => [v.name, v]));
 

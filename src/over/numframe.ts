@@ -1,0 +1,260 @@
+/**
+ * A `Frame` (frame.ts) for the aggregates whose state is a few numbers —
+ * count, count(f), sum, avg, var, stddev — laid out in typed arrays, so a
+ * record costs no allocation at all: the same Two-Stacks algorithm
+ * (Tangwongsan, Hirzel, Schneider 2019), with each element a run of `K`
+ * float64 slots (element-major) instead of a GroupState.
+ *
+ * Slots per aggregate: count and count(f): n; sum and avg: n, s;
+ * var and stddev: n, mean, m2 (Welford; merged by Chan, Golub & LeVeque's
+ * pairwise update, as the Variance accumulator does). Results equal those of
+ * the accumulators of src/agg/accumulators.ts merged in the same order.
+ */
+import type { AggSpec } from '../agg/parse.js';
+import type { Rec } from '../engine/types.js';
+import { NumText, pathGetter } from '../engine/values.js';
+
+const COUNT = 0;
+const COUNT_F = 1;
+const SUM = 2;
+const AVG = 3;
+const VAR = 4;
+const STDDEV = 5;
+
+/** The compiled layout shared by every key's NumFrame. */
+export interface NumLayout {
+  kinds: Int8Array;
+  offs: Int32Array;
+  getters: Array<((rec: Rec) => unknown) | null>;
+  /** Slots per element. */
+  k: number;
+}
+
+/** The layout for `aggs`, or null when some aggregate is not one of count, count(f), sum, avg, var, stddev. */
+export function numLayout(aggs: readonly AggSpec[]): NumLayout | null {
+  const kinds = new Int8Array(aggs.length);
+  const offs = new Int32Array(aggs.length);
+  const getters: NumLayout['getters'] = [];
+  let k = 0;
+  for (let i = 0; i < aggs.length; i++) {
+    const a = aggs[i]!;
+    let kind: number;
+    let w: number;
+    if (a.fn === 'count') [kind, w] = a.path === null ? [COUNT, 1] : [COUNT_F, 1];
+    else if (a.fn === 'sum') [kind, w] = [SUM, 2];
+    else if (a.fn === 'avg' || a.fn === 'mean') [kind, w] = [AVG, 2];
+    else if (a.fn === 'var') [kind, w] = [VAR, 3];
+    else if (a.fn === 'stddev') [kind, w] = [STDDEV, 3];
+    else return null;
+    kinds[i] = kind;
+    offs[i] = k;
+    getters.push(a.path === null ? null : pathGetter(a.path));
+    k += w;
+  }
+  return { kinds, offs, getters, k };
+}
+
+function grow(a: Float64Array, need: number): Float64Array {
+  if (need <= a.length) return a;
+  const b = new Float64Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/**
+ * Fold the element at `src[si..]` (newer records) into `dst[di..]` (older).
+ * `dst` and `src` may be the same array at different offsets.
+ */
+function combine(L: NumLayout, dst: Float64Array, di: number, src: Float64Array, si: number): void {
+  const { kinds, offs } = L;
+  for (let i = 0; i < kinds.length; i++) {
+    const d = di + offs[i]!;
+    const s = si + offs[i]!;
+    switch (kinds[i]) {
+      case COUNT:
+      case COUNT_F:
+        dst[d] += src[s]!;
+        break;
+      case SUM:
+      case AVG:
+        dst[d] += src[s]!;
+        dst[d + 1] += src[s + 1]!;
+        break;
+      default: {
+        const bn = src[s]!;
+        if (bn === 0) break;
+        const an = dst[d]!;
+        if (an === 0) {
+          dst[d] = bn;
+          dst[d + 1] = src[s + 1]!;
+          dst[d + 2] = src[s + 2]!;
+          break;
+        }
+        const n = an + bn;
+        const dm = src[s + 1]! - dst[d + 1]!;
+        dst[d + 2] = dst[d + 2]! + src[s + 2]! + (dm * dm * an * bn) / n;
+        dst[d + 1] = dst[d + 1]! + (dm * bn) / n;
+        dst[d] = n;
+      }
+    }
+  }
+}
+
+/** One key's frame of numeric aggregates (the interface of `Frame`). */
+export class NumFrame {
+  private front: Float64Array = new Float64Array(0);
+  private fPos: number[] = [];
+  private back: Float64Array;
+  private bPos: number[] = [];
+  private bAgg: Float64Array;
+  private tmp: Float64Array;
+  /** Which slots `result` reads: 0 back aggregate, 1 front top, 2 tmp. */
+  private from = 0;
+
+  constructor(private readonly L: NumLayout) {
+    this.back = new Float64Array(L.k * 4);
+    this.bAgg = new Float64Array(L.k);
+    this.tmp = new Float64Array(L.k);
+  }
+
+  get length(): number {
+    return this.fPos.length + this.bPos.length;
+  }
+
+  push(rec: Rec, pos: number): void {
+    const L = this.L;
+    const K = L.k;
+    const nb = this.bPos.length;
+    const back = (this.back = grow(this.back, (nb + 1) * K));
+    const e = nb * K;
+    const { kinds, offs, getters } = L;
+    const agg = this.bAgg;
+    for (let i = 0; i < kinds.length; i++) {
+      const o = e + offs[i]!;
+      const kind = kinds[i]!;
+      if (kind === COUNT) {
+        back[o] = 1;
+        agg[offs[i]!] += 1;
+        continue;
+      }
+      const v = getters[i]!(rec);
+      if (kind === COUNT_F) {
+        const c = v !== null && v !== undefined ? 1 : 0;
+        back[o] = c;
+        agg[offs[i]!] += c;
+        continue;
+      }
+      const x = typeof v === 'number' ? v : v instanceof NumText ? v.value : NaN;
+      if (kind === SUM || kind === AVG) {
+        if (x === x) {
+          back[o] = 1;
+          back[o + 1] = x;
+          agg[offs[i]!] += 1;
+          agg[offs[i]! + 1] += x;
+        } else {
+          back[o] = 0;
+          back[o + 1] = 0;
+        }
+        continue;
+      }
+      if (x === x) {
+        back[o] = 1;
+        back[o + 1] = x;
+        back[o + 2] = 0;
+        // Welford's update of the back aggregate.
+        const a = offs[i]!;
+        const n = ++agg[a]!;
+        const d = x - agg[a + 1]!;
+        agg[a + 1] += d / n;
+        agg[a + 2] += d * (x - agg[a + 1]!);
+      } else {
+        back[o] = 0;
+        back[o + 1] = 0;
+        back[o + 2] = 0;
+      }
+    }
+    this.bPos.push(pos);
+  }
+
+  evictOldest(): void {
+    if (this.fPos.length === 0) this.flip();
+    this.fPos.pop();
+  }
+
+  evictBefore(pos: number): void {
+    for (;;) {
+      const ft = this.fPos.length - 1;
+      if (ft < 0) {
+        const nb = this.bPos.length;
+        if (nb === 0 || this.bPos[0]! >= pos) return;
+        if (this.bPos[nb - 1]! < pos) {
+          this.clearBack();
+          return;
+        }
+        this.flip();
+        continue;
+      }
+      if (this.fPos[ft]! >= pos) return;
+      this.fPos.pop();
+    }
+  }
+
+  prepare(_needsMerge: boolean): void {
+    const ft = this.fPos.length - 1;
+    if (ft < 0) this.from = 0;
+    else if (this.bPos.length === 0) this.from = 1;
+    else {
+      const K = this.L.k;
+      const tmp = this.tmp;
+      const front = this.front;
+      for (let q = 0; q < K; q++) tmp[q] = front[ft * K + q]!;
+      combine(this.L, this.tmp, 0, this.bAgg, 0);
+      this.from = 2;
+    }
+  }
+
+  result(i: number): unknown {
+    const L = this.L;
+    let a: Float64Array;
+    let o = L.offs[i]!;
+    if (this.from === 0) a = this.bAgg;
+    else if (this.from === 2) a = this.tmp;
+    else {
+      a = this.front;
+      o += (this.fPos.length - 1) * L.k;
+    }
+    const n = a[o]!;
+    switch (L.kinds[i]) {
+      case COUNT:
+      case COUNT_F:
+        return n;
+      case SUM:
+        return n === 0 ? null : a[o + 1]!;
+      case AVG:
+        return n === 0 ? null : a[o + 1]! / n;
+      case VAR:
+        return n < 2 ? null : Math.max(0, a[o + 2]! / (n - 1));
+      default:
+        return n < 2 ? null : Math.sqrt(Math.max(0, a[o + 2]! / (n - 1)));
+    }
+  }
+
+  private flip(): void {
+    const K = this.L.k;
+    const nb = this.bPos.length;
+    const fl = this.fPos.length;
+    const front = (this.front = grow(this.front, (fl + nb) * K));
+    const back = this.back;
+    for (let i = nb - 1, j = fl; i >= 0; i--, j++) {
+      for (let q = 0; q < K; q++) front[j * K + q] = back[i * K + q]!;
+      if (j > fl) combine(this.L, front, j * K, front, (j - 1) * K);
+      this.fPos.push(this.bPos[i]!);
+    }
+    this.clearBack();
+  }
+
+  private clearBack(): void {
+    this.bPos.length = 0;
+    this.bAgg.fill(0);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The `over` stage: each record goes on at once, with the aggregates of its
+ * frame and its step functions added (SQL/Flink `OVER (PARTITION BY keys
+ * ORDER BY arrival|time ROWS|RANGE BETWEEN ... PRECEDING AND CURRENT ROW)`).
+ *
+ * Per key: one GroupState of the agg plan (found with one Map lookup; for
+ * `--rows all` it is the running aggregate itself), a `Frame` (Two-Stacks,
+ * frame.ts) for bounded frames, and the step functions' states.
+ */
+import type { Batch, PipelineContext, Rec, Stage } from '../engine/types.js';
+import type { GroupState } from '../agg/types.js';
+import type { CompiledAggPlan } from '../agg/plan.js';
+import { markChanged, pathGetter, rawOf, setField, stringifyRecord, textOf } from '../engine/values.js';
+import { compileTimeParser, isoString } from '../time/parse.js';
+import { combinable, Frame } from './frame.js';
+import { NumFrame, type NumLayout } from './numframe.js';
+import type { StepMaker, StepState } from './steps.js';
+
+/** The frame of `over`. */
+export type FrameSpec =
+  | { kind: 'all' }
+  | { kind: 'rows'; n: number }
+  | { kind: 'range'; ms: number }
+  | { kind: 'none' };
+
+/** What the stage needs, parsed by src/verbs/over.ts. */
+export interface OverSpec {
+  frame: FrameSpec;
+  plan: CompiledAggPlan;
+  /** Output names of the aggregates, then of the steps, in the order written. */
+  aggNames: string[];
+  steps: StepMaker[];
+  stepNames: string[];
+  /** Where each output goes, in the order written: `a` index into aggs, `s` into steps. */
+  order: Array<{ kind: 'a' | 's'; i: number; name: string }>;
+  timePath: string[] | null;
+  timeName: string | null;
+  timeFormat: string;
+  /** Set when every aggregate is count, sum, avg, var or stddev: frames in typed arrays. */
+  numLayout: NumLayout | null;
+}
+
+/** One key's state. */
+interface KeyState {
+  frame: Frame | NumFrame | null;
+  steps: StepState[];
+  /** Newest event time of the key (range frames), for time-order checks and freeing. */
+  lastT: number;
+  seq: number;
+}
+
+type OverGroup = GroupState & { over?: KeyState };
+
+/** Build the stage. */
+export function buildOverStage(spec: OverSpec, next: Stage, ctx: PipelineContext): Stage {
+  const { plan, frame, steps } = spec;
+  const groups = new Map<string, GroupState>();
+  const getTime = spec.timePath !== null ? pathGetter(spec.timePath) : null;
+  const parseTime = getTime !== null ? compileTimeParser(spec.timeFormat) : null;
+  const order = spec.order;
+  const no = order.length;
+  const nSteps = steps.length;
+  const nAggs = spec.aggNames.length;
+  let needsMerge: boolean | null = null;
+  const isRange = frame.kind === 'range';
+  const rangeMs = frame.kind === 'range' ? frame.ms : 0;
+  const rowsN = frame.kind === 'rows' ? frame.n : 0;
+  const bounded = frame.kind === 'rows' || frame.kind === 'range';
+  const stepVals = new Array<unknown>(nSteps);
+  let lastSweep = -Infinity;
+
+  function reject(rec: Rec, what: string): void {
+    const at = ctx.locate(rec);
+    ctx.errors.reject(at.source, at.line, what, rawOf(rec) ?? stringifyRecord(rec), 'over');
+  }
+
+  function newKey(g: GroupState): KeyState {
+    const st: StepState[] = new Array(nSteps);
+    for (let i = 0; i < nSteps; i++) st[i] = steps[i]!();
+    return { frame: bounded ? (spec.numLayout !== null ? new NumFrame(spec.numLayout) : new Frame(plan, g)) : null, steps: st, lastT: -Infinity, seq: 0 };
+  }
+
+  /** Process one record; false when it was rejected. */
+  function one(rec: Rec): boolean {
+    let t = NaN;
+    if (getTime !== null) {
+      const v = getTime(rec);
+      const parsed = parseTime!(v);
+      if (parsed === null) {
+        reject(
+          rec,
+          v === undefined || v === null
+            ? `time field '${spec.timeName}' is missing`
+            : `cannot read time '${textOf(v)}' in field '${spec.timeName}' (--time-format ${spec.timeFormat})`,
+        );
+        return false;
+      }
+      t = parsed;
+    }
+    const g = plan.groupOf(groups, rec) as OverGroup;
+    let ks = g.over;
+    if (ks === undefined) ks = g.over = newKey(g);
+    if (isRange) {
+      if (t < ks.lastT) {
+        reject(
+          rec,
+          `time ${isoString(t)} is before ${isoString(ks.lastT)}, the time of the previous record of its key: over --range needs each key's records in time order (sort them first)`,
+        );
+        return false;
+      }
+      ks.lastT = t;
+    }
+    // Step functions see the record before it is changed.
+    for (let i = 0; i < nSteps; i++) stepVals[i] = ks.steps[i]!.step(rec, t);
+    const f = ks.frame;
+    if (f !== null) {
+      if (isRange) {
+        f.push(rec, t);
+        f.evictBefore(t - rangeMs);
+      } else {
+        f.push(rec, ks.seq++);
+        if (f.length > rowsN) f.evictOldest();
+      }
+      if (needsMerge === null) needsMerge = !g.accs.every(combinable);
+      f.prepare(needsMerge);
+    } else if (nAggs > 0) {
+      plan.add(g, rec);
+    }
+    for (let k = 0; k < no; k++) {
+      const o = order[k]!;
+      const v = o.kind === 's' ? stepVals[o.i] : f !== null ? f.result(o.i) : g.accs[o.i]!.result();
+      setField(rec, o.name, v);
+    }
+    markChanged(rec);
+    return true;
+  }
+
+  return {
+    push(batch: Batch): void {
+      let w = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const rec = batch[i]!;
+        if (one(rec)) batch[w++] = rec;
+      }
+      if (w === 0) return;
+      batch.length = w;
+      next.push(batch);
+    },
+    watermark(ms: number): void {
+      // No record below `ms` will come: a range frame whose newest record is
+      // older than ms - DUR is empty for every later record of its key. Keys
+      // without step functions (whose state runs over all records) are freed.
+      if (isRange && nSteps === 0 && ms - lastSweep >= rangeMs) {
+        lastSweep = ms;
+        for (const [k, g] of groups) {
+          const ks = (g as OverGroup).over;
+          if (ks !== undefined && ks.lastT < ms - rangeMs) groups.delete(k);
+        }
+      }
+      next.watermark(ms);
+    },
+    end(): void {
+      groups.clear();
+      next.end();
+    },
+  };
+}
