@@ -67,24 +67,32 @@ Options:
 
 Examples:
   $ sluice --csv over 'avg(price) as ma3' --rows 3 --by symbol \\
-      < test/fixtures/stocks.csv | head -5
+      < stocks.csv | sed -n '1,4p;252,256p'
   symbol,date,price,ma3
   AAPL,2024-01-02,185.64,185.64
   AAPL,2024-01-03,183.30,184.47
-  AAPL,2024-01-04,186.66,185.2
-  AAPL,2024-01-05,185.49,185.15
+  AAPL,2024-01-04,186.66,185.20000000000002
+  AAPL,2024-12-30,260.91,258.15333333333336
+  AAPL,2024-12-31,267.86,262.12333333333333
+  AMZN,2024-01-02,149.93,149.93
+  AMZN,2024-01-03,149.93,149.93
+  AMZN,2024-01-04,147.51,149.12333333333333
 
-  $ sluice --csv over 'row_number(), sum(price) as total, lag(price), delta(price)' \\
-      --rows all --by symbol < test/fixtures/stocks.csv | head -3
-  symbol,date,price,row_number,total,lag_price,delta_price
-  AAPL,2024-01-02,185.64,1,185.64,,
-  AAPL,2024-01-03,183.30,2,368.94,185.64,-2.3400000000000034
+  $ sluice --csv over 'row_number(), sum(price) as total, lag(price)' \\
+      --rows all --by symbol < stocks.csv | head -4
+  symbol,date,price,row_number,total,lag_price
+  AAPL,2024-01-02,185.64,1,185.64,
+  AAPL,2024-01-03,183.30,2,368.94,185.64
+  AAPL,2024-01-04,186.66,3,555.6,183.30
 
-  $ sluice --csv over 'count as last_hour, max(delay)' --range 1h --time time \\
-      --by origin < flights.csv | head -3
+  $ sluice --csv over 'count as last_hour, max(delay)' --range 1h \\
+      --time time --by origin < flights.csv | head -3
   time,delay,distance,origin,destination,last_hour,max_delay
   2001-01-01T00:01:00Z,33,2176,LAS,PHL,1,33
   2001-01-01T00:01:00Z,19,215,ATL,SAV,1,19
+
+  $ tail -f ticks.ndjson | sluice over 'delta(price), rate(price)' \\
+      --time ts --by symbol
 `;
 
 /** Make an agg-module message read as over's. */
