@@ -1,4 +1,9 @@
 #!/usr/bin/env node
 // Entry point: the compiled CLI lives in dist/ (built by `npm install` / `npm run build`).
-import { main } from '../dist/cli.js';
+// SIGINT/SIGTERM are caught before the rest of sluice loads (see src/engine/signals.ts).
+import { installSignalCatcher } from '../dist/engine/signals.js';
+installSignalCatcher();
+// Tests only: say when the catcher is in place, so a test can signal this early.
+if (process.env.SLUICE_TEST_SIGNAL_READY) process.stderr.write('sluice: signals ready\n');
+const { main } = await import('../dist/cli.js');
 main(process.argv.slice(2));

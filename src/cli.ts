@@ -8,7 +8,8 @@
  */
 import { createRequire } from 'node:module';
 import type YargsFactory from 'yargs';
-import { UsageError } from './engine/errors.js';
+import { UsageError, errnoText } from './engine/errors.js';
+import { signalStatus } from './engine/signals.js';
 import type { InputFormat, OnErrorMode, OutputFormat, VerbInstance } from './engine/types.js';
 import { run } from './engine/run.js';
 import { VERBS, findVerb } from './verbs/index.js';
@@ -75,6 +76,9 @@ Examples:
     then window tumbling 1m --time ts then agg 'count, p95(latency)' by path
 `;
 }
+
+/** Largest --max-line-bytes: a line is held as one string, and V8's strings stop at about 512 Mi characters. */
+const MAX_LINE_BYTES_LIMIT = 256 * 1024 * 1024;
 
 /** Main options and how many values each takes. */
 const MAIN_FLAGS: Record<string, { name: string; takesValue: boolean }> = {
@@ -323,7 +327,9 @@ function parseMainOptions(words: string[]): MainOptions {
     checkDelimiter(delimiter);
   }
   const mlb = a['max-line-bytes'] as number;
-  if (!Number.isFinite(mlb) || mlb <= 0) throw new UsageError('--max-line-bytes must be a positive number of bytes');
+  if (!Number.isInteger(mlb) || mlb < 1 || mlb > MAX_LINE_BYTES_LIMIT) {
+    throw new UsageError(`--max-line-bytes must be a whole number of bytes from 1 to ${MAX_LINE_BYTES_LIMIT} (256 MiB) (got ${a['max-line-bytes']})`);
+  }
   const colorWhen = (a.colour as string | undefined) ?? (a.color as string);
   if (!['auto', 'always', 'never'].includes(colorWhen)) throw new UsageError(`--color must be auto, always or never`);
   return {
@@ -371,8 +377,25 @@ function explain(o: NonNullable<Command['options']>): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Write what `--help`, `--version` or `--explain` print, then exit: 0, also
+ * when the reader went away (EPIPE); 1 with one line when the write fails
+ * (`sluice --help > /dev/full`).
+ */
+function printAndExit(text: string): void {
+  process.stdout.once('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`sluice: cannot write output: ${errnoText(e)}\n`);
+    process.exit(e.code === 'EPIPE' ? 0 : 1);
+  });
+  process.stdout.write(text, (err) => {
+    if (!err) process.exit(0);
+  });
+}
+
 /** Entry point for bin/sluice.js. Never prints a stack trace for user errors. */
 export async function main(argv: string[]): Promise<void> {
+  // stderr that went away (`sluice ... 2>&1 | head -1`) or fails: nothing to tell, and no trace.
+  process.stderr.on('error', () => {});
   let cmd: Command;
   try {
     cmd = parseCommand(argv);
@@ -386,18 +409,9 @@ export async function main(argv: string[]): Promise<void> {
     if (process.env.SLUICE_DEBUG) process.stderr.write(String((e as Error).stack) + '\n');
     process.exit(1);
   }
-  if (cmd.kind === 'version') {
-    process.stdout.write(`sluice ${VERSION}\n`);
-    return;
-  }
-  if (cmd.kind === 'help') {
-    process.stdout.write(cmd.helpText!.endsWith('\n') ? cmd.helpText! : cmd.helpText + '\n');
-    return;
-  }
-  if (cmd.kind === 'explain') {
-    process.stdout.write(cmd.explainText!);
-    return;
-  }
+  if (cmd.kind === 'version') return printAndExit(`sluice ${VERSION}\n`);
+  if (cmd.kind === 'help') return printAndExit(cmd.helpText!.endsWith('\n') ? cmd.helpText! : cmd.helpText + '\n');
+  if (cmd.kind === 'explain') return printAndExit(cmd.explainText!);
   const code = await run(cmd.options!);
-  process.exit(code);
+  process.exit(signalStatus(code));
 }

@@ -2,6 +2,7 @@
  * User-facing errors. Each becomes one line on stderr (`sluice: ...`) and an
  * exit status (SPEC §5); none prints a stack trace.
  */
+import util from 'node:util';
 
 /** A usage error: bad option, unknown verb, bad expression or duration. Exit status 2, before any input is read. */
 export class UsageError extends Error {
@@ -61,4 +62,54 @@ export class RuntimeError extends Error {
     super(message);
     this.name = 'RuntimeError';
   }
+}
+
+/**
+ * Escape the control characters of `text` for a message on a terminal
+ * (SPEC §5): C0 controls (NUL, BEL, ESC, CR, LF, TAB, ...), DEL and the C1
+ * controls U+0080–U+009F become visible escapes (`\n`, `\t`, `\r`, `\x1b`,
+ * `\x7f`, `\u009b`), so that text from input can neither repaint nor hijack
+ * the terminal. Everything else, printable Unicode included, is kept.
+ */
+export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x00-\x1f\x7f-\x9f]/.test(text)) return text;
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const n = c.charCodeAt(0);
+    return n < 0x80 ? '\\x' + n.toString(16).padStart(2, '0') : '\\u' + n.toString(16).padStart(4, '0');
+  });
+}
+
+/**
+ * A system error in words (SPEC §5: "no space left on device", not ENOSPC):
+ * the C library's text for the error's errno (`util.getSystemErrorMap`),
+ * lower-cased as `strerror` writes it, or the code when Node gives no errno.
+ */
+export function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'EISDIR') return 'is a directory'; // (libuv says "illegal operation on a directory")
+  if (typeof err?.errno === 'number') {
+    const m = systemErrors().get(err.errno);
+    if (m) return m[1];
+  }
+  if (err?.code) {
+    for (const [, [code, text]] of systemErrors()) if (code === err.code) return text;
+    return err.code;
+  }
+  return err instanceof Error ? err.message : String(e);
+}
+
+let errorMap: Map<number, [string, string]> | undefined;
+function systemErrors(): Map<number, [string, string]> {
+  errorMap ??= util.getSystemErrorMap();
+  return errorMap;
+}
+
+/** `cannot read flights.csv: permission denied`, `cannot write --errors file x: no space left on device`. */
+export function ioError(what: string, path: string, e: unknown): RuntimeError {
+  return new RuntimeError(`${what} ${path === '-' ? 'stdin' : path}: ${errnoText(e)}`);
 }

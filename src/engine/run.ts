@@ -14,7 +14,9 @@
  */
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { InputError, RuntimeError, UsageError, cut, where } from './errors.js';
+import { InputError, RuntimeError, UsageError, cut, errnoText, escapeControls, ioError, where } from './errors.js';
+import { checkFileUses, stdoutWasClosed, type FileUse } from './files.js';
+import { subscribeSignals } from './signals.js';
 import { lineOf, markChanged } from './values.js';
 import { CSV_HEADER } from '../formats/csv.js';
 import type {
@@ -61,6 +63,32 @@ export interface RunOptions {
   stderr?: Writable;
 }
 
+/** True when descriptor `fd` is a directory (`sluice < /tmp`). */
+function isDirectoryFd(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The files a run reads and writes, for checkFileUses (stdin and stdout only when they are the process's own). */
+function fileUses(opts: RunOptions): [FileUse[], FileUse[]] {
+  const inputs: FileUse[] = [];
+  for (const s of opts.sources) {
+    if (s !== '-') inputs.push({ what: 'input', file: s });
+    else if (opts.stdin === undefined) inputs.push({ what: 'input', file: 0 });
+  }
+  const outputs: FileUse[] = [];
+  if (opts.errorsFile !== undefined) outputs.push({ what: '--errors', file: opts.errorsFile });
+  for (const v of opts.verbs) {
+    for (const f of v.files?.inputs ?? []) inputs.push({ what: `${v.name} input`, file: f });
+    for (const f of v.files?.outputs ?? []) outputs.push({ what: `${v.name} output`, file: f });
+  }
+  if (opts.stdout === undefined) outputs.push({ what: 'output', file: 1 });
+  return [inputs, outputs];
+}
+
 /** Read chunk size of streams made for files that are not regular files (bytes); regular files: FILE_CHUNK_BYTES. */
 const CHUNK_BYTES = 64 * 1024;
 
@@ -79,7 +107,7 @@ class ErrorCollector implements ErrorSink {
       try {
         this.fd = fs.openSync(file, resumeLength !== undefined ? 'a' : 'w');
       } catch (e) {
-        throw new RuntimeError(`cannot open --errors file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw ioError('cannot open --errors file', file, e);
       }
       if (resumeLength !== undefined) CheckpointSession.truncate(`--errors file ${file}`, this.fd, resumeLength);
     }
@@ -89,18 +117,29 @@ class ErrorCollector implements ErrorSink {
     return this.fd;
   }
   reject(source: string, line: number, error: string, text: string, verb?: string): void {
+    // Under `fail` too, the record that stops the run is kept in --errors FILE.
+    if (this.fd !== undefined) {
+      const rec = { source: source === '-' ? 'stdin' : source, line, error: verb ? `${verb}: ${error}` : error, text };
+      try {
+        fs.writeSync(this.fd, JSON.stringify(rec) + '\n');
+      } catch (e) {
+        throw ioError('cannot write --errors file', this.file!, e);
+      }
+    }
     if (this.mode === 'fail') throw new InputError(error, source, line, text, verb);
     this.count++;
     if (this.mode === 'warn') {
-      this.stderr.write(`sluice: ${verb ? verb + ': ' : ''}${error} at ${where(source, line)}: ${cut(text)}\n`);
-    }
-    if (this.fd !== undefined) {
-      const rec = { source: source === '-' ? 'stdin' : source, line, error: verb ? `${verb}: ${error}` : error, text };
-      fs.writeSync(this.fd, JSON.stringify(rec) + '\n');
+      this.stderr.write(`sluice: ${escapeControls(`${verb ? verb + ': ' : ''}${error} at ${where(source, line)}: ${cut(text)}`)}\n`);
     }
   }
   close(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
+    if (this.fd !== undefined) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* nothing was buffered: writes are synchronous */
+      }
+    }
     this.fd = undefined;
   }
   summary(): string | undefined {
@@ -175,9 +214,25 @@ export function run(opts: RunOptions): Promise<number> {
   return new Promise<number>((resolve) => {
     let finished = false;
     let exitCode = 0;
+    let unsubscribe: () => void = () => {};
+    /** stdout failed (outputFailed): EPIPE, or another error (`outputFailure`). */
+    let outputGone = false;
+    let outputFailure = false;
     const cancels: Array<() => void> = [];
     const summaries: Array<() => string | undefined> = [];
     const openFiles: number[] = [];
+    try {
+      checkFileUses(...fileUses(opts));
+    } catch (e) {
+      stderr.write(`sluice: ${escapeControls((e as Error).message)}\n`);
+      resolve(2);
+      return;
+    }
+    if (opts.stdout === undefined && stdoutWasClosed()) {
+      stderr.write('sluice: cannot write output: stdout is closed\n');
+      resolve(1);
+      return;
+    }
     let errors: ErrorCollector;
     let cp: CheckpointSession | undefined;
     try {
@@ -190,7 +245,7 @@ export function run(opts: RunOptions): Promise<number> {
       errors = new ErrorCollector(opts.onError, opts.errorsFile, stderr, opts.errorsFile !== undefined ? cp?.outputLength(opts.errorsFile) : undefined);
       if (cp) errors.count = cp.malformedBefore;
     } catch (e) {
-      stderr.write(`sluice: ${(e as Error).message}\n`);
+      stderr.write(`sluice: ${escapeControls((e as Error).message)}\n`);
       resolve(e instanceof UsageError ? 2 : 1);
       return;
     }
@@ -233,7 +288,7 @@ export function run(opts: RunOptions): Promise<number> {
       },
       locate: (rec) => ({ source: sourceName, line: lineOf(rec) }),
       warn(message) {
-        stderr.write(`sluice: ${message}\n`);
+        stderr.write(`sluice: ${escapeControls(message)}\n`);
       },
       summary(fn) {
         summaries.push(fn);
@@ -244,14 +299,22 @@ export function run(opts: RunOptions): Promise<number> {
         try {
           fd = fs.openSync(path, resumeLength !== undefined ? 'a' : 'w');
         } catch (e) {
-          throw new RuntimeError(`cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+          throw ioError('cannot open', path, e);
         }
         openFiles.push(fd);
         if (cp) {
           if (resumeLength !== undefined) CheckpointSession.truncate(path, fd, resumeLength);
           cp.addOutput(path, fd);
         }
-        return { write: (text: string) => void fs.writeSync(fd, text) };
+        return {
+          write: (text: string) => {
+            try {
+              fs.writeSync(fd, text);
+            } catch (e) {
+              throw ioError('cannot write', path, e);
+            }
+          },
+        };
       },
     };
 
@@ -313,7 +376,7 @@ export function run(opts: RunOptions): Promise<number> {
     function fail(e: unknown): void {
       if (finished) return;
       if (e instanceof InputError || e instanceof RuntimeError || e instanceof UsageError) {
-        stderr.write(`sluice: ${e.message}\n`);
+        stderr.write(`sluice: ${escapeControls(e.message)}\n`);
         if (e instanceof UsageError && e.detail) stderr.write(e.detail + '\n');
         exitCode = e instanceof UsageError ? 2 : 1;
       } else {
@@ -321,7 +384,11 @@ export function run(opts: RunOptions): Promise<number> {
         const err = e as Error;
         if (err instanceof RangeError && /call stack/i.test(err.message)) {
           stderr.write(`sluice: a record is nested too deeply to process (${err.message})\n`);
-        } else stderr.write(`sluice: internal error: ${err?.message ?? String(e)}\n`);
+        } else if (typeof (err as NodeJS.ErrnoException)?.code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string') {
+          // A system error no caller turned into words: still in words, with the path when Node gives one.
+          const ee = err as NodeJS.ErrnoException;
+          stderr.write(`sluice: ${escapeControls(`${ee.path ? ee.path + ': ' : ''}${errnoText(ee)}`)}\n`);
+        } else stderr.write(`sluice: internal error: ${escapeControls(err?.message ?? String(e))}\n`);
         if (process.env.SLUICE_DEBUG) stderr.write(String(err?.stack) + '\n');
         exitCode = 1;
       }
@@ -378,31 +445,40 @@ export function run(opts: RunOptions): Promise<number> {
       if (ok) {
         for (const s of [() => errors.summary(), ...summaries]) {
           const line = s();
-          if (line) stderr.write(`sluice: ${line}\n`);
+          if (line) stderr.write(`sluice: ${escapeControls(line)}\n`);
         }
       }
-      // Wait until stdout has taken everything, then report.
-      stdout.write('', () => resolve(exitCode));
+      // Wait until stdout has taken everything, then report (a failed last write fails the run).
+      stdout.write('', (err) => {
+        if (err && !outputGone) outputFailed(err);
+        unsubscribe();
+        resolve(outputGone ? (outputFailure ? 1 : 0) : exitCode);
+      });
     }
 
-    stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') {
-        // The reader went away (`sluice ... | head -1`): stop quietly, status 0.
-        finished = true;
-        current?.stop();
-        resolve(0);
-        return;
+    /** stdout refused a write: EPIPE (the reader went away) is a quiet stop; anything else fails the run. */
+    function outputFailed(e: NodeJS.ErrnoException): void {
+      if (outputGone) return;
+      outputGone = true;
+      if (e.code !== 'EPIPE') {
+        outputFailure = true;
+        stderr.write(`sluice: cannot write output: ${errnoText(e)}\n`);
       }
       if (!finished) {
-        stderr.write(`sluice: cannot write output: ${e.code ?? e.message}\n`);
         finished = true;
-        resolve(1);
+        for (const c of cancels) c();
+        current?.stop();
+        errors.close();
       }
-    });
+      unsubscribe();
+      // (`sluice ... | head -1`: status 0, quietly; any other failed write: 1, whenever it happens.)
+      resolve(outputFailure ? 1 : 0);
+    }
+    stdout.on('error', outputFailed);
 
-    const onSignal = (sig: NodeJS.Signals) => {
+    unsubscribe = subscribeSignals((sig) => {
+      if (exitCode === 0) exitCode = sig === 'SIGINT' ? 130 : 143;
       if (finished) return;
-      exitCode = sig === 'SIGINT' ? 130 : 143;
       inputStopped = true;
       if (cp && !ended) {
         // With --checkpoint, open windows are not closed: the checkpoint keeps them for the next run.
@@ -411,9 +487,7 @@ export function run(opts: RunOptions): Promise<number> {
         return;
       }
       endPipeline();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    });
 
     /**
      * `--follow` / `--checkpoint`: the --from files as FileTails (sources/follow.ts),
@@ -431,9 +505,8 @@ export function run(opts: RunOptions): Promise<number> {
         try {
           t.open(cp?.startOf(i));
         } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
           for (const o of tails) o.stop();
-          fail(new RuntimeError(`cannot read ${name}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message)}`));
+          fail(ioError('cannot read', name, e));
           return;
         }
         tails.push(t);
@@ -543,13 +616,18 @@ export function run(opts: RunOptions): Promise<number> {
       const name = opts.sources[srcIndex++]!;
       let source: ChunkSource;
       if (name === '-') {
+        if (opts.stdin === undefined && isDirectoryFd(0)) {
+          fail(new RuntimeError('cannot read stdin: is a directory'));
+          return;
+        }
         // stdin redirected from a regular file is read like one (see formats/source.ts).
         source = opts.stdin === undefined && isRegularFileFd(0) ? new FileSource(0, false) : new StreamSource(stdin(), true);
       } else {
         try {
           fs.accessSync(name, fs.constants.R_OK);
+          if (fs.statSync(name).isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR', errno: -21 });
         } catch (e) {
-          fail(new RuntimeError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`));
+          fail(ioError('cannot read', name, e));
           return;
         }
         let fd = -1;
@@ -616,7 +694,7 @@ export function run(opts: RunOptions): Promise<number> {
           if (!ended && !finished) nextSource();
         },
         error(e: NodeJS.ErrnoException) {
-          fail(new RuntimeError(`cannot read ${name === '-' ? 'stdin' : name}: ${e.code ?? e.message}`));
+          fail(ioError('cannot read', name, e));
         },
       });
     };

@@ -212,6 +212,12 @@ export interface VerbInstance {
   /** True when the verb may reject records as malformed (e.g. `window --time`): readers then stamp line numbers. */
   readonly needsLineNumbers?: boolean;
   /**
+   * Files this verb reads and writes (`join FILE`, `--late-output FILE`): the
+   * runner refuses, before reading, an output that is also an input or
+   * another output (engine/files.ts).
+   */
+  readonly files?: { readonly inputs?: readonly string[]; readonly outputs?: readonly string[] };
+  /**
    * Build the stage.
    * @param next   the downstream stage
    * @param ctx    the pipeline context

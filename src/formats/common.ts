@@ -42,8 +42,15 @@ export function countNewlines(s: string, from = 0, to = s.length): number {
  */
 export function splitsPair(s: string, i: number): boolean {
   if (i <= 0 || i >= s.length) return false;
-  const hi = s.charCodeAt(i - 1);
-  const lo = s.charCodeAt(i);
+  return isPair(s.charCodeAt(i - 1), s.charCodeAt(i));
+}
+
+/**
+ * True when code units `hi` then `lo` form a surrogate pair. (For a text
+ * built by appending chunks: reading a character of the growing text itself
+ * would flatten it every time, which made long lines quadratic.)
+ */
+export function isPair(hi: number, lo: number): boolean {
   return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
 }
 

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { LINE, NumText, RAW, rawOf, setLine, setRaw, stringifyValue, typeCell, typeCellIn } from '../engine/values.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, splitsPair, countNewlines, longerThan, overlongMessage } from './common.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, countNewlines, longerThan, overlongMessage } from './common.js';
 
 /**
  * The header a CSV/TSV record was read under. Readers attach it to every
@@ -190,6 +190,8 @@ export class CsvReader implements Reader {
   private carryHasQuote = false;
   /** UTF-8 size of `carry` once it is long enough to be measured, else -1. */
   private carryBytes = -1;
+  /** The last code unit of `carry` (read from the chunk it came from: reading the grown string would flatten it). */
+  private lastCode = 0;
   /** Quote state at the end of `carry`. */
   private qstate = OUT;
   /** Char code before the end of `carry` (newline at a record start). */
@@ -387,11 +389,13 @@ export class CsvReader implements Reader {
    * once per chunk).
    */
   private checkCarry(added: string): void {
+    const hi = this.lastCode;
+    this.lastCode = added.charCodeAt(added.length - 1);
     const c = this.carry;
     // (Kept until it has OVERLONG_TEXT_CHARS characters, so the rejected text does not depend on chunk sizes.)
     if (c.length * 3 <= this.max || c.length < OVERLONG_TEXT_CHARS) return;
     if (this.carryBytes < 0) this.carryBytes = Buffer.byteLength(c, 'utf8');
-    else this.carryBytes += Buffer.byteLength(added, 'utf8') - (splitsPair(c, c.length - added.length) ? 2 : 0);
+    else this.carryBytes += Buffer.byteLength(added, 'utf8') - (isPair(hi, added.charCodeAt(0)) ? 2 : 0);
     if (this.carryBytes > this.max) {
       this.errors.reject(this.source, this.line + 1, 'malformed CSV: ' + overlongMessage('CSV record', this.max), c.slice(0, OVERLONG_TEXT_CHARS));
       // Skip the rest of the record (the quote state is kept, so its end is found as usual).

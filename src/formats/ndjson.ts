@@ -8,7 +8,7 @@
  */
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
 import { NumText, rawOf, setLine, setRaw, stringifyRecord } from '../engine/values.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, splitsPair, longerThan, overlongMessage } from './common.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, longerThan, overlongMessage } from './common.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
 
 /** Options of the NDJSON reader. */
@@ -121,10 +121,67 @@ function matchEnd(re: RegExp, s: string, from: number): number {
   return re.test(s) ? re.lastIndex - 1 : Infinity;
 }
 
-/** A short reason from a JSON.parse error (Node 20 quotes the whole text in it; drop that). */
-function reasonOf(e: unknown): string {
+/**
+ * A short reason from a JSON.parse error of `text`, with the column where it
+ * is (Node 20 quotes the whole text in it: dropped; a position becomes a
+ * 1-based column). When JSON.parse gives no position (`Unexpected token`),
+ * the reason comes from parseExact, which always gives one.
+ */
+function reasonOf(e: unknown, text: string): string {
   const m = e instanceof Error ? e.message : String(e);
-  return m.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position (\d+)/, (_, p: string) => ` at column ${+p + 1}`);
+  const r = m.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position (\d+)(?: \(line \d+ column \d+\))?/, (_, p: string) => ` at column ${+p + 1}`);
+  if (/column \d+|end of JSON/.test(r)) return r;
+  try {
+    parseExact(text);
+  } catch (e2) {
+    return (e2 as Error).message;
+  }
+  return r;
+}
+
+/**
+ * Deepest nesting of objects and arrays a record may have (levels). A deeper
+ * record is a malformed record in the reader (SPEC §5, one line, kept in
+ * --errors), instead of exhausting the stack in a later verb.
+ */
+export const MAX_NESTING = 1000;
+
+/** True when `v` nests objects/arrays more than `left` levels below it. Recursion is bounded by MAX_NESTING. */
+function deeperThan(v: object, left: number): boolean {
+  if (left === 0) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'object' && x !== null && deeperThan(x, left - 1)) return true;
+    }
+    return false;
+  }
+  for (const k in v) {
+    const x: unknown = (v as Record<string, unknown>)[k];
+    if (typeof x === 'object' && x !== null && deeperThan(x, left - 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Parse the text of one JSON value as the NDJSON reader does (exact numbers
+ * where JSON.parse would lose their text, see `howOf`), for other readers of
+ * JSON text (`-i json`).
+ * @throws Error with a short reason (`malformed ...` is for the caller to add), also for nesting deeper than MAX_NESTING
+ */
+export function parseJsonValue(text: string): unknown {
+  let v: unknown;
+  const how = howOf(text);
+  try {
+    v = how === EXACT ? parseExact(text) : JSON.parse(text);
+    if (how === WALK && v !== null && typeof v === 'object' && hasInexactInteger(v)) v = parseExact(text);
+  } catch (e) {
+    throw new Error(reasonOf(e, text));
+  }
+  if (text.length > MAX_NESTING && typeof v === 'object' && v !== null && deeperThan(v, MAX_NESTING)) {
+    throw new Error(`nested more than ${MAX_NESTING} levels deep`);
+  }
+  return v;
 }
 
 function kindOf(v: unknown): string {
@@ -168,6 +225,8 @@ export class NdjsonReader implements Reader {
   private skipping = false;
   /** UTF-8 size of `tail` once it is long enough to be measured, else -1. */
   private tailBytes = -1;
+  /** The last code unit of `tail` (read from the chunk it came from: reading the grown string would flatten it). */
+  private lastCode = 0;
 
   constructor(opts: NdjsonReaderOptions) {
     this.source = opts.source;
@@ -283,11 +342,13 @@ export class NdjsonReader implements Reader {
    * line is measured once, not once per chunk.
    */
   private checkTail(added: string): void {
+    const hi = this.lastCode;
+    this.lastCode = added.charCodeAt(added.length - 1);
     const t = this.tail;
     // (Kept until it has OVERLONG_TEXT_CHARS characters, so the rejected text does not depend on chunk sizes.)
     if (t.length * 3 <= this.max || t.length < OVERLONG_TEXT_CHARS) return;
     if (this.tailBytes < 0) this.tailBytes = Buffer.byteLength(t, 'utf8');
-    else this.tailBytes += Buffer.byteLength(added, 'utf8') - (splitsPair(t, t.length - added.length) ? 2 : 0);
+    else this.tailBytes += Buffer.byteLength(added, 'utf8') - (isPair(hi, added.charCodeAt(0)) ? 2 : 0);
     if (this.tailBytes > this.max) {
       const text = t.slice(0, OVERLONG_TEXT_CHARS);
       this.tail = '';
@@ -312,7 +373,12 @@ export class NdjsonReader implements Reader {
       if (how === WALK && v !== null && typeof v === 'object' && hasInexactInteger(v)) v = parseExact(text);
     } catch (e) {
       if (BLANK.test(text)) return; // a line of blanks only
-      this.errors.reject(this.source, lineNo, 'malformed NDJSON: ' + reasonOf(e), text);
+      this.errors.reject(this.source, lineNo, 'malformed NDJSON: ' + reasonOf(e, text), text);
+      return;
+    }
+    // Nesting deeper than MAX_NESTING takes more than MAX_NESTING characters.
+    if (text.length > MAX_NESTING && typeof v === 'object' && v !== null && deeperThan(v, MAX_NESTING)) {
+      this.errors.reject(this.source, lineNo, `malformed NDJSON: nested more than ${MAX_NESTING} levels deep`, text);
       return;
     }
     if (v === null || typeof v !== 'object' || Array.isArray(v) || !isPlain(v)) {

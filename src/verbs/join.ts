@@ -116,6 +116,7 @@ export const join: VerbDef = {
       explain: { file, format: table.format, rows: table.records.length, on: keys.map((k) => `${k.stream}=${k.table}`), type, prefix },
       needs: [...keys.map((k) => k.stream), '*'],
       recordWise: true,
+      files: { inputs: [file] },
       build(next, ctx) {
         for (const r of table.rejected) ctx.errors.reject(file, r.line, r.error, r.text);
         if (table.fatal) throw table.fatal;

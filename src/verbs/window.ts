@@ -250,6 +250,7 @@ export const window: VerbDef = {
       needs: [...(time !== undefined ? [time] : []), ...byNames],
       recordWise: false,
       needsLineNumbers: time !== undefined,
+      files: { outputs: lateOutput !== null ? [lateOutput] : [] },
       build(next: Stage, ctx: PipelineContext): Stage {
         return buildWindowStage(spec, instance.consumer, next, ctx);
       },

@@ -243,7 +243,7 @@ describe('bad input', () => {
   it('names the source and line of a record a verb rejects (window time)', () => {
     const csv = sluice(['--csv', 'window', 'tumbling', '1m', '--time', 't'], 't,v\n2024-01-01T00:00:00Z,1\n"two\nlines",2\nbad,3\n');
     expect(csv.code).toBe(1);
-    expect(csv.stderr).toMatch(/^sluice: window: cannot read time 'two\nlines' .* at stdin:3: /);
+    expect(csv.stderr).toMatch(/^sluice: window: cannot read time 'two\\nlines' .* at stdin:3: /);
     const nd = sluice(['--on-error', 'warn', 'window', 'tumbling', '1m', '--time', 't'], '{"t":"2024-01-01T00:00:00Z"}\n\n{"t":null}\n');
     expect(nd.code).toBe(0);
     expect(nd.stderr).toMatch(/window: time field 't' is missing at stdin:3: \{"t":null\}/);
@@ -258,7 +258,7 @@ describe('bad input', () => {
   it('reports an unreadable file in one line, exit 1', () => {
     const r = sluice(['--from', path.join(tmp, 'missing.csv')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^sluice: cannot read .*missing\.csv: no such file\n$/);
+    expect(r.stderr).toMatch(/^sluice: cannot read .*missing\.csv: no such file or directory\n$/);
   });
 
   it('treats a line longer than --max-line-bytes as malformed, not a crash', () => {

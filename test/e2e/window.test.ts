@@ -41,14 +41,18 @@ describe('processing-time windows', () => {
   });
 
   it('SIGINT closes the open window, writes it and exits 130', async () => {
-    const p = start(['window', 'tumbling', '1h', 'then', 'agg', 'count']);
-    p.child.stdin.write('{"a":1}\n{"a":2}\n');
-    await sleep(400);
+    // Ready = sluice has read both records: it reports the malformed third line
+    // on stderr. Only then the signal (no fixed sleep racing a busy machine).
+    const p = start(['--on-error', 'warn', 'window', 'tumbling', '1h', 'then', 'agg', 'count']);
+    p.child.stdin.write('{"a":1}\n{"a":2}\nready\n');
+    const t0 = Date.now();
+    while (!p.stderr.includes('stdin:3') && Date.now() - t0 < 10_000) await sleep(20);
+    expect(p.stderr).toContain('stdin:3');
     p.child.kill('SIGINT');
     const { code } = await p.exited;
     expect(code).toBe(130);
     expect(JSON.parse(p.stdout.trim())).toMatchObject({ count: 2 });
-  });
+  }, 15_000);
 });
 
 describe('event-time windows', () => {
