@@ -187,3 +187,23 @@ export function fieldPath(name: string): string[] {
   if (name.startsWith('`') && name.endsWith('`') && name.length >= 2) return [name.slice(1, -1)];
   return name.split('.');
 }
+
+/**
+ * Split a comma-separated list of field references like `splitFieldList`, but
+ * keep the backticks (`` `a.b` `` stays quoted), for `fieldRef`
+ * (src/reshape/paths.ts), which reads a dotted name as a path.
+ */
+export function splitFieldListRaw(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inTick = false;
+  for (const ch of text) {
+    if (ch === '`') inTick = !inTick;
+    if (ch === ',' && !inTick) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur.trim());
+  return out.filter((s) => s !== '' && s !== '``');
+}

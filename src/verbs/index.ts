@@ -13,9 +13,16 @@ import { window } from './window.js';
 import { agg } from './agg.js';
 import { join } from './join.js';
 import { over } from './over.js';
+import { explode } from './explode.js';
+import { flatten } from './flatten.js';
+import { unflatten } from './unflatten.js';
+import { fillDown } from './fill-down.js';
+import { fillEmpty } from './fill-empty.js';
+import { unsparsify } from './unsparsify.js';
+import { reorder } from './reorder.js';
 
 /** All verbs, in the order `sluice --help` lists them. */
-export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join, over];
+export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join, over, explode, flatten, unflatten, fillDown, fillEmpty, unsparsify, reorder];
 
 const byName = new Map(VERBS.map((v) => [v.name, v]));
 
