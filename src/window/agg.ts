@@ -22,10 +22,11 @@ import { RuntimeError } from '../engine/errors.js';
 import { EVENT_TIME } from '../engine/values.js';
 import { isoString } from '../time/parse.js';
 import { type WindowSpec, floorMod, gcd, lastWindowStart, nextWindowEnd } from './spec.js';
-import { type CountWindow, type Session, type WindowConsumer, type WindowSideChannel, sessionRoot } from './stage.js';
+import { type CountWindow, type Session, type WindowConsumer, type WindowSideChannel, sessionRoot } from './kind.js';
 import { WINDOW_TAG } from './tags.js';
 import { TwoStacks } from './twostacks.js';
 import { structuralClone } from './clone.js';
+import { decodeArray, decodeCount, decodeGroup, decodeObject, decodeString, decodeTime, encodeGroup, encodeTime, want } from './state.js';
 
 /** An AggPlan that may also deep-copy a group state (needed for pane sharing in sliding windows). */
 export type CloneableAggPlan = AggPlan & { clone?(g: GroupState): GroupState };
@@ -72,6 +73,53 @@ function tagOf<T>(rec: Rec, side: WindowSideChannel): T {
 interface Part {
   g: GroupState;
   seq: number;
+}
+
+/** `[[group key, first arrival, group state], ...]` of a map of parts, for a checkpoint. */
+function encodeParts(m: Map<string, Part>): unknown[] {
+  const out: unknown[] = [];
+  for (const [k, p] of m) out.push([k, p.seq, encodeGroup(p.g)]);
+  return out;
+}
+
+/** The inverse of `encodeParts`. @throws StateError */
+function decodeParts(plan: AggPlan, v: unknown): Map<string, Part> {
+  const m = new Map<string, Part>();
+  for (const e of decodeArray(v, 'groups')) {
+    const a = decodeArray(e, 'a group');
+    want(a.length === 3, 'a group is not [key, seq, state]');
+    m.set(decodeString(a[0], 'group key'), { g: decodeGroup(plan, a[2]), seq: decodeCount(a[1], 'group seq') });
+  }
+  return m;
+}
+
+/** `[[group key, group state], ...]` of a map of groups, for a checkpoint. */
+function encodeGroups(m: Map<string, GroupState>): unknown[] {
+  const out: unknown[] = [];
+  for (const [k, g] of m) out.push([k, encodeGroup(g)]);
+  return out;
+}
+
+/** The inverse of `encodeGroups`. @throws StateError */
+function decodeGroups(plan: AggPlan, v: unknown): Map<string, GroupState> {
+  const m = new Map<string, GroupState>();
+  for (const e of decodeArray(v, 'groups')) {
+    const a = decodeArray(e, 'a group');
+    want(a.length === 2, 'a group is not [key, state]');
+    m.set(decodeString(a[0], 'group key'), decodeGroup(plan, a[1]));
+  }
+  return m;
+}
+
+/** The version of the windowed aggregation's checkpoint state. */
+const STATE_VERSION = 1;
+
+/** Check the envelope `{v, s}` of a windowed aggregation state. @throws StateError */
+function envelope(state: unknown, strategy: string): Record<string, unknown> {
+  const o = decodeObject(state, 'the windowed agg');
+  want(o.v === STATE_VERSION, `windowed agg state version ${String(o.v)} (this sluice writes ${STATE_VERSION})`);
+  want(o.s === strategy, `windowed agg state of strategy ${String(o.s)}, not ${strategy}`);
+  return o;
 }
 
 function timeConsumer(): WindowConsumer {
@@ -182,6 +230,23 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
     end(): void {
       emit(Infinity);
       next.end();
+    },
+    snapshot(): unknown {
+      const windows = starts.map((st) => [st, encodeGroups(open.get(st)!.groups)]);
+      return { v: STATE_VERSION, s: 'windows', closedUpTo: encodeTime(closedUpTo), windows };
+    },
+    restore(state: unknown): void {
+      const o = envelope(state, 'windows');
+      closedUpTo = decodeTime(o.closedUpTo, 'closedUpTo');
+      open.clear();
+      starts = [];
+      lastWin = null;
+      for (const e of decodeArray(o.windows, 'windows')) {
+        const a = decodeArray(e, 'a window');
+        want(a.length === 2, 'a window is not [start, groups]');
+        const w = win(decodeTime(a[0], 'window start'));
+        for (const [k, g] of decodeGroups(plan, a[1])) w.groups.set(k, g);
+      }
     },
   };
 }
@@ -357,6 +422,51 @@ function paneAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): Windowe
       closeUpTo(Infinity);
       next.end();
     },
+    snapshot(): unknown {
+      const pend = pendingIdx.map((idx) => [idx, encodeParts(pendingPanes.get(idx)!)]);
+      const act: unknown[] = [];
+      for (const [k, q] of active) act.push([k, q.toState(encodeGroup)]);
+      const corr: unknown[] = [];
+      for (const [a, m] of corrections) corr.push([a, encodeParts(m)]);
+      return { v: STATE_VERSION, s: 'panes', closedUpTo: encodeTime(closedUpTo), frontier: encodeTime(frontier), seq, pending: pend, active: act, corrections: corr };
+    },
+    restore(state: unknown): void {
+      const o = envelope(state, 'panes');
+      closedUpTo = decodeTime(o.closedUpTo, 'closedUpTo');
+      frontier = decodeTime(o.frontier, 'frontier');
+      seq = decodeCount(o.seq, 'seq');
+      pendingPanes.clear();
+      pendingIdx = [];
+      lastPaneIdx = NaN;
+      lastPane = null;
+      for (const e of decodeArray(o.pending, 'panes')) {
+        const a = decodeArray(e, 'a pane');
+        want(a.length === 2 && typeof a[0] === 'number' && Number.isInteger(a[0]), 'a pane is not [index, groups]');
+        want(!pendingPanes.has(a[0] as number), 'a pane appears twice');
+        pendingPanes.set(a[0] as number, decodeParts(plan, a[1]));
+        pendingIdx.push(a[0] as number);
+      }
+      pendingIdx.sort((x, y) => x - y);
+      active.clear();
+      for (const e of decodeArray(o.active, 'queues')) {
+        const a = decodeArray(e, 'a queue');
+        want(a.length === 2, 'a queue is not [key, state]');
+        let q: TwoStacks;
+        try {
+          q = TwoStacks.fromState(monoid, a[1], (v) => decodeGroup(plan, v));
+        } catch (err) {
+          if (err instanceof Error && err.name === 'StateError') throw err;
+          want(false, (err as Error).message);
+        }
+        active.set(decodeString(a[0], 'queue key'), q!);
+      }
+      corrections.clear();
+      for (const e of decodeArray(o.corrections, 'corrections')) {
+        const a = decodeArray(e, 'a correction');
+        want(a.length === 2, 'a correction is not [start, groups]');
+        corrections.set(decodeTime(a[0], 'correction start'), decodeParts(plan, a[1]));
+      }
+    },
   };
 }
 
@@ -429,6 +539,21 @@ export function buildSessionAgg(plan: AggPlan, next: Stage): WindowedAggStage {
       emitSessions(windows as Session[], out);
       if (out.length > 0) next.push(out);
     },
+    windowState(w: Session | CountWindow): unknown {
+      const m = w.agg as Map<string, Part> | undefined;
+      return m === undefined ? undefined : encodeParts(m);
+    },
+    restoreWindow(w: Session | CountWindow, state: unknown): void {
+      w.agg = decodeParts(plan, state);
+      live.add(w as Session);
+    },
+    snapshot(): unknown {
+      // The groups hang on the sessions: the window stage's snapshot holds them (windowState).
+      return { v: STATE_VERSION, s: 'session', seq };
+    },
+    restore(state: unknown): void {
+      seq = decodeCount(envelope(state, 'session').seq, 'seq');
+    },
     watermark(ms: number): void {
       next.watermark(ms);
     },
@@ -486,6 +611,15 @@ export function buildCountAgg(plan: AggPlan, next: Stage): WindowedAggStage {
       const out: Rec[] = [];
       emit(windows as CountWindow[], out);
       if (out.length > 0) next.push(out);
+    },
+    // The groups hang on the count windows: the window stage's snapshot holds them.
+    windowState(w: Session | CountWindow): unknown {
+      const m = w.agg as Map<string, GroupState> | undefined;
+      return m === undefined ? undefined : encodeGroups(m);
+    },
+    restoreWindow(w: Session | CountWindow, state: unknown): void {
+      w.agg = decodeGroups(plan, state);
+      live.add(w as CountWindow);
     },
     watermark(ms: number): void {
       next.watermark(ms);

@@ -6,7 +6,7 @@
  */
 import type { VerbInstance } from '../engine/types.js';
 import type { WindowSpec } from './spec.js';
-import type { WindowConsumer } from './stage.js';
+import type { WindowConsumer } from './kind.js';
 
 /** A `window` verb instance. */
 export interface WindowVerbInstance extends VerbInstance {

@@ -127,4 +127,52 @@ export class TwoStacks {
     this.bAgg = null;
     this.bMin = Infinity;
   }
+
+  /**
+   * The queue's contents for a checkpoint, each group state written by `enc`:
+   * `{f: [[pane, agg, seq], ...], b: [[pane, value, seq], ...], bAgg, bMin}`
+   * (front oldest last, as held).
+   */
+  toState(enc: (g: GroupState) => unknown): unknown {
+    const f = this.fPane.map((p, i) => [p, enc(this.fAgg[i]!), this.fSeq[i]!]);
+    const b = this.bPane.map((p, i) => [p, enc(this.bVal[i]!), this.bSeq[i]!]);
+    return { f, b, bAgg: this.bAgg === null ? null : enc(this.bAgg), bMin: this.bMin === Infinity ? null : this.bMin };
+  }
+
+  /**
+   * The inverse of `toState`.
+   * @throws Error (from `dec`, or on a malformed state)
+   */
+  static fromState(m: Monoid, state: unknown, dec: (v: unknown) => GroupState): TwoStacks {
+    const bad = (): never => {
+      throw new Error('malformed Two-Stacks state');
+    };
+    if (state === null || typeof state !== 'object') bad();
+    const o = state as { f?: unknown; b?: unknown; bAgg?: unknown; bMin?: unknown };
+    if (!Array.isArray(o.f) || !Array.isArray(o.b)) bad();
+    const q = new TwoStacks(m);
+    const triple = (t: unknown): [number, GroupState, number] => {
+      if (!Array.isArray(t) || t.length !== 3 || typeof t[0] !== 'number' || typeof t[2] !== 'number') bad();
+      const a = t as unknown[];
+      return [a[0] as number, dec(a[1]), a[2] as number];
+    };
+    for (const t of o.f as unknown[]) {
+      const [p, g, s] = triple(t);
+      q.fPane.push(p);
+      q.fAgg.push(g);
+      q.fSeq.push(s);
+    }
+    for (const t of o.b as unknown[]) {
+      const [p, g, s] = triple(t);
+      q.bPane.push(p);
+      q.bVal.push(g);
+      q.bSeq.push(s);
+    }
+    if (q.bPane.length > 0) {
+      if (o.bAgg === null || typeof o.bMin !== 'number') bad();
+      q.bAgg = dec(o.bAgg);
+      q.bMin = o.bMin as number;
+    }
+    return q;
+  }
 }

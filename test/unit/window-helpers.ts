@@ -18,6 +18,13 @@ class Count implements Accumulator {
   result(): unknown {
     return this.n;
   }
+  toState(): unknown {
+    return this.n;
+  }
+  fromState(v: unknown): void {
+    if (typeof v !== 'number') throw new Error('bad count state');
+    this.n = v;
+  }
 }
 
 class Sum implements Accumulator {
@@ -31,6 +38,13 @@ class Sum implements Accumulator {
   }
   result(): unknown {
     return this.s;
+  }
+  toState(): unknown {
+    return this.s;
+  }
+  fromState(v: unknown): void {
+    if (typeof v !== 'number') throw new Error('bad sum state');
+    this.s = v;
   }
 }
 

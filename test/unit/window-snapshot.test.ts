@@ -1,0 +1,195 @@
+/**
+ * Checkpoint state of the window stage and the windowed aggregation: a run
+ * split in two, with snapshot → JSON text → restore into a freshly built
+ * pipeline in between, writes exactly what one uninterrupted run writes (the
+ * same records in the same order, the same late records and counts), for
+ * every window kind, alone and before agg, at any split point.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { AggPlan } from '../../src/agg/types.js';
+import type { Rec, Stage } from '../../src/engine/types.js';
+import { EVENT_TIME, NumText, noteNumText, stringifyRecord } from '../../src/engine/values.js';
+import { InputError } from '../../src/engine/errors.js';
+import { pipeline, testPlan } from './window-helpers.js';
+import { testCtx } from '../helpers/ctx.js';
+
+// As readers do when they make a NumText (writers then look for its placeholder).
+noteNumText();
+
+interface In {
+  t: number;
+  k: string;
+  v: number | NumText;
+}
+
+type Built = ReturnType<typeof pipeline>;
+
+/** Snapshot every stage that has state, through JSON text (as a checkpoint file would). */
+function snap(p: Built): string {
+  const s = p.stage as Stage;
+  const a = p.aggStage as Stage | null;
+  return JSON.stringify({ w: s.snapshot!(), a: a?.snapshot?.() ?? null });
+}
+
+function restore(p: Built, text: string): void {
+  const st = JSON.parse(text) as { w: unknown; a: unknown };
+  // Restore the aggregation first, then the window (either order must work).
+  if (p.aggStage && st.a !== null) (p.aggStage as Stage).restore!(st.a);
+  (p.stage as Stage).restore!(st.w);
+}
+
+function toRecs(xs: In[]): Rec[] {
+  return xs.map((x) => ({ t: x.t, k: x.k, v: x.v }));
+}
+
+/** What a run writes: records as text (symbols dropped), the late file, the late count. */
+function outcome(p: Built, extra: { out: string[] }) {
+  return {
+    out: [...extra.out, ...p.out.records.map((r) => stringifyRecord(r))],
+    late: p.ctx.outputs.get('late.ndjson') ?? '',
+  };
+}
+
+function runWhole(args: string[], plan: AggPlan | null, batches: Rec[][], panes?: boolean) {
+  const p = pipeline(args, { plan, ctx: testCtx(0), panes });
+  for (const b of batches) p.stage.push(b);
+  p.stage.end();
+  return { ...outcome(p, { out: [] }), lateCount: p.stage.stats.late };
+}
+
+function runSplit(args: string[], plan: () => AggPlan | null, batches: Rec[][], cut: number, panes?: boolean) {
+  const p1 = pipeline(args, { plan: plan(), ctx: testCtx(0), panes });
+  for (const b of batches.slice(0, cut)) p1.stage.push(b);
+  const text = snap(p1);
+  const first = outcome(p1, { out: [] });
+  // A new process: nothing shared with the first half but the JSON text.
+  const p2 = pipeline(args, { plan: plan(), ctx: testCtx(0), panes });
+  restore(p2, text);
+  for (const b of batches.slice(cut)) p2.stage.push(b);
+  p2.stage.end();
+  const second = outcome(p2, first);
+  return { out: second.out, late: first.late + second.late, lateCount: p2.stage.stats.late, text };
+}
+
+const streamArb = fc
+  .record({
+    base: fc.integer({ min: 0, max: 5000 }),
+    steps: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 0, maxLength: 80 }),
+    keys: fc.array(fc.constantFrom('a', 'b', 'c', '__proto__'), { minLength: 80, maxLength: 80 }),
+    swaps: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 6 })), { maxLength: 30 }),
+    cuts: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 10 }),
+    split: fc.nat(),
+  })
+  .map(({ base, steps, keys, swaps, cuts, split }) => {
+    let t = base;
+    const recs: In[] = steps.map((s, i) => {
+      t += s;
+      return { t, k: keys[i]!, v: i % 5 === 0 ? new NumText(1.5, '1.50') : (i % 7) + 1 };
+    });
+    for (const [i, d] of swaps) {
+      if (recs.length < 2) break;
+      const a = i % recs.length;
+      const b = Math.min(recs.length - 1, a + d);
+      [recs[a], recs[b]] = [recs[b]!, recs[a]!];
+    }
+    const bs: Rec[][] = [];
+    let i = 0;
+    let c = 0;
+    const rs = toRecs(recs);
+    while (i < rs.length) {
+      const n = cuts[c++ % cuts.length]!;
+      bs.push(rs.slice(i, i + n));
+      i += n;
+    }
+    return { batches: bs, split: bs.length === 0 ? 0 : split % (bs.length + 1) };
+  });
+
+const specArb = fc.oneof(
+  fc.record({ size: fc.integer({ min: 1, max: 40 }), lateness: fc.integer({ min: 0, max: 15 }) }).map(({ size, lateness }) => ({
+    args: ['tumbling', `${size}ms`, '--lateness', `${lateness}ms`],
+  })),
+  fc
+    .record({ size: fc.integer({ min: 2, max: 40 }), frac: fc.double({ min: 0.05, max: 1, noNaN: true }), lateness: fc.integer({ min: 0, max: 15 }) })
+    .map(({ size, frac, lateness }) => ({
+      args: ['sliding', `${size}ms`, '--every', `${Math.max(1, Math.round(size * frac))}ms`, '--lateness', `${lateness}ms`],
+    })),
+  fc.record({ gap: fc.integer({ min: 1, max: 20 }), lateness: fc.integer({ min: 0, max: 15 }), by: fc.boolean() }).map(({ gap, lateness, by }) => ({
+    args: ['session', `${gap}ms`, '--lateness', `${lateness}ms`, ...(by ? ['--by', 'k'] : [])],
+  })),
+);
+
+const TIME = ['--time', 't', '--time-format', 'epoch-ms', '--late-output', 'late.ndjson'];
+
+describe('window checkpoint state: snapshot, then restore in a new pipeline, equals one run', () => {
+  for (const mode of ['alone', 'agg', 'agg by k', 'agg per-window'] as const) {
+    it(`time and session windows, ${mode}`, () => {
+      fc.assert(
+        fc.property(streamArb, specArb, ({ batches, split }, { args }) => {
+          const plan = () => (mode === 'alone' ? null : testPlan({ by: mode === 'agg by k' ? 'k' : undefined, clone: true }));
+          const panes = mode === 'agg per-window' ? false : undefined;
+          const all = [...args, ...TIME];
+          const copy = () => batches.map((b) => b.map((r) => ({ ...r })));
+          const whole = runWhole(all, plan(), copy(), panes);
+          const parts = runSplit(all, plan, copy(), split, panes);
+          expect(parts.out).toEqual(whole.out);
+          expect(parts.late).toBe(whole.late);
+          expect(parts.lateCount).toBe(whole.lateCount);
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
+
+  it('count windows, alone and before agg, with and without --every and --by', () => {
+    fc.assert(
+      fc.property(
+        streamArb,
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.boolean(),
+        fc.constantFrom('alone', 'agg'),
+        ({ batches, split }, n, m0, by, mode) => {
+          const m = Math.min(n, m0);
+          const args = ['count', String(n), '--every', String(m), ...(by ? ['--by', 'k'] : [])];
+          const plan = () => (mode === 'alone' ? null : testPlan({ by: 'k', clone: true }));
+          const copy = () => batches.map((b) => b.map((r) => ({ ...r })));
+          const whole = runWhole(args, plan(), copy());
+          const parts = runSplit(args, plan, copy(), split);
+          expect(parts.out).toEqual(whole.out);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('held session records keep their exact numbers and event time across a restore', () => {
+    const args = ['session', '10ms', '--time', 't', '--time-format', 'epoch-ms'];
+    const p1 = pipeline(args, { plan: null });
+    p1.stage.push([{ t: 100, v: new NumText(1.5, '1.50'), big: new NumText(2 ** 60, '1152921504606846977') }]);
+    const text = snap(p1);
+    expect(p1.out.records).toEqual([]);
+    const p2 = pipeline(args, { plan: null });
+    restore(p2, text);
+    p2.stage.end();
+    expect(p2.out.records.map((r) => stringifyRecord(r))).toEqual([
+      '{"t":100,"v":1.50,"big":1152921504606846977,"window_start":"1970-01-01T00:00:00.100Z","window_end":"1970-01-01T00:00:00.110Z"}',
+    ]);
+    expect((p2.out.records[0] as { [EVENT_TIME]?: number })[EVENT_TIME]).toBe(100);
+  });
+
+  it('a state of another pipeline or a damaged one is an InputError, not a crash', () => {
+    const p1 = pipeline(['tumbling', '10ms', '--time', 't'], { plan: testPlan({ clone: true }) });
+    p1.stage.push([{ t: '1970-01-01T00:00:00.005Z' }]);
+    const good = JSON.parse(snap(p1)) as { w: unknown; a: unknown };
+    const session = pipeline(['session', '10ms', '--time', 't'], { plan: testPlan({ clone: true }) });
+    expect(() => (session.stage as Stage).restore!(good.w)).toThrow(InputError);
+    expect(() => (session.aggStage as Stage).restore!(good.a)).toThrow(/strategy/);
+    const p2 = pipeline(['tumbling', '10ms', '--time', 't'], { plan: testPlan({ clone: true }) });
+    for (const bad of [null, 7, 'x', { v: 99 }, { ...(good.w as object), wm: 'soon' }]) expect(() => (p2.stage as Stage).restore!(bad)).toThrow(InputError);
+    const a = good.a as { windows: unknown[] };
+    for (const bad of [{ ...a, windows: [[5]] }, { ...a, windows: [[0, [['', { k: '[]', a: ['x', 1] }]]]] }, { ...a, windows: [[0, [['', { k: '{', a: [1, 1] }]]]] }]) {
+      expect(() => (p2.aggStage as Stage).restore!(bad)).toThrow(InputError);
+    }
+  });
+});
