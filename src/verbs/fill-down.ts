@@ -56,7 +56,7 @@ export const fillDown: VerbDef = {
     return {
       name: 'fill-down',
       explain: all ? { all: true } : { fields: refs.map((r) => r.name), onlyIfBlank },
-      needs: all ? ['*'] : refs.map((r) => r.name),
+      needs: all ? ['*'] : [...refs.map((r) => r.name), '*'],
       recordWise: false,
       build: (next) => (all ? fillAllStage(next) : fillStage(refs, onlyIfBlank, next)),
     };

@@ -52,10 +52,9 @@ Cost: for count, sum, avg, min, max, first, last, stddev and var, O(1)
 amortised work per record whatever the frame (Two-Stacks sliding-window
 aggregation), and memory for one small state per record in the frame. For
 distinct, approx_distinct, median, pNN and collect each record costs time
-proportional to the size of its frame. Memory grows with the number of keys
-(each keeps its frame and step states until end of input; after a 'window'
-verb, whose watermark says no older record will come, a --range key whose
-frame has emptied is freed).
+proportional to the size of its frame. Memory also grows with the number
+of keys: each keeps its frame and step states until end of input, since
+its next record may come at any time.
 
 Options:
   --rows N|all        frame of N records, or all records so far

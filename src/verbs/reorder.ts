@@ -5,8 +5,7 @@ import { setField } from '../engine/values.js';
 import { carryWindowTags } from '../window/tags.js';
 import { parseVerbArgs, splitFieldList } from './args.js';
 
-const usage = `Usage: sluice reorder [-f] F[,F...]
-       sluice reorder -e F[,F...]
+const usage = `Usage: sluice reorder [-e] [-f] F[,F...]
 
 Move the named fields to the front of each record, in the order given;
 with -e, to the end, in the order given. Other fields keep their order;
@@ -14,8 +13,9 @@ a field a record lacks is skipped. Names are top-level fields (a name with
 dots is one field here: reorder moves fields, not paths).
 
 Options:
-  -f F,...   the fields to put first (also as the first argument)
-  -e F,...   the fields to put last
+  -f F,...   the fields (also as the first argument)
+  -e, --end  put them last instead of first (reorder -e -f a,b works too,
+             as in Miller)
 
 Examples:
   $ sluice --csv reorder origin,destination < flights.csv | head -2
@@ -34,13 +34,14 @@ export const reorder: VerbDef = {
   parse(args) {
     const { pos, opts } = parseVerbArgs('reorder', args, [
       { name: 'fields', alias: 'f', type: 'string' },
-      { name: 'end', alias: 'e', type: 'string' },
+      { name: 'end', alias: 'e', type: 'boolean' },
     ]);
-    const front = splitFieldList([...pos, ...(opts.fields !== undefined ? [String(opts.fields)] : [])].join(','));
-    const back = opts.end !== undefined ? splitFieldList(String(opts.end)) : [];
-    if (front.length === 0 && back.length === 0) throw new UsageError('reorder: name the fields (reorder a,b to put them first, reorder -e a,b to put them last)');
-    const both = front.find((f) => back.includes(f));
-    if (both !== undefined) throw new UsageError(`reorder: '${both}' cannot go both first and last`);
+    const fields = splitFieldList([...pos, ...(opts.fields !== undefined ? [String(opts.fields)] : [])].join(','));
+    if (fields.length === 0) throw new UsageError('reorder: name the fields (reorder a,b to put them first, reorder -e a,b to put them last)');
+    const dup = fields.find((f, i) => fields.indexOf(f) !== i);
+    if (dup !== undefined) throw new UsageError(`reorder: '${dup}' is named twice`);
+    const front = opts.end === true ? [] : fields;
+    const back = opts.end === true ? fields : [];
     return {
       name: 'reorder',
       explain: { first: front, last: back },

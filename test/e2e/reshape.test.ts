@@ -87,7 +87,8 @@ describe('unsparsify, reorder', () => {
   it('reorder to the front and with -e to the end', () => {
     expect(out(['reorder', 'c,a'], '{"a":1,"b":2,"c":3}\n')).toBe('{"c":3,"a":1,"b":2}\n');
     expect(out(['reorder', '-e', 'b,a'], '{"a":1,"b":2,"c":3,"d":4}\n')).toBe('{"c":3,"d":4,"b":2,"a":1}\n');
-    expect(out(['reorder', '-f', 'd', '-e', 'a', 'then', 'select', 'd,a'], '{"a":1,"b":2,"c":3,"d":4}\n')).toBe('{"d":4,"a":1}\n');
+    expect(out(['reorder', '-e', '-f', 'b,a'], '{"a":1,"b":2,"c":3,"d":4}\n')).toBe('{"c":3,"d":4,"b":2,"a":1}\n');
+    expect(out(['reorder', '-f', 'd,a'], '{"a":1,"b":2,"c":3,"d":4}\n')).toBe('{"d":4,"a":1,"b":2,"c":3}\n');
   });
   it('usage errors', () => {
     for (const [args, re] of [
@@ -95,7 +96,7 @@ describe('unsparsify, reorder', () => {
       [['fill-down'], /name the fields/],
       [['fill-down', 'a', '-a'], /not both/],
       [['reorder'], /name the fields/],
-      [['reorder', 'a', '-e', 'a'], /both first and last/],
+      [['reorder', 'a,a'], /named twice/],
       [['unsparsify', 'a'], /-f a,b,c/],
       [['flatten', '-s', ''], /must not be empty/],
     ] as Array<[string[], RegExp]>) {
