@@ -19,11 +19,30 @@
  * - Values kept (min, max, first, last, collect, distinct keys) are copied
  *   off the input chunk (see `detach`); NumText values are kept, so
  *   `first` of a CSV cell `1.50` is written `1.50`.
+ * - `first`, `last` and `collect` order values by their input position
+ *   (`pos`, given by the plan: see `POS_PART`), not by the order of merges,
+ *   so merging partials of any split in any order gives one pass's answer.
+ *
+ * Partial state (`toState`/`fromState`, format version 1, man page PARTIAL
+ * STATE; values and numbers encoded as in src/state/codec.ts):
+ *   count, count(f)     N
+ *   sum, avg, mean      {"n":N,"i":"EXACT INTEGER SUM","nf":N,"s":S,"c":C}
+ *                       (integers summed exactly; other numbers by Neumaier's
+ *                       compensated sum S + C)
+ *   var, stddev         {"n":N,"mean":M,"m2":M2} (Welford; Chan et al. to merge)
+ *   min, max            V (null when empty)
+ *   first, last         {"v":V,"p":POS} (null when empty)
+ *   distinct            ["TEXT", ...]
+ *   approx_distinct     see hll.ts
+ *   collect             {"v":[V,...],"p":[POS,...]}
+ *   median, pNN         see quantile.ts (null for the second and later
+ *                       percentiles of one field, which share the first's)
  */
 import type { Accumulator } from './types.js';
-import { NumText, detach, textOf } from '../engine/values.js';
+import { NumText, detach, noteNumText, textOf } from '../engine/values.js';
 import { HyperLogLog } from './hll.js';
 import { QuantileState } from './quantile.js';
+import { decodeCount, decodeNum, decodeValue, encodeNum, encodeValue, stateError } from '../state/codec.js';
 
 
 /** A value safe to keep beyond the batch: strings copied, NumText with a copied text. */
@@ -45,6 +64,12 @@ export class CountAll implements Accumulator {
   result(): number {
     return this.n;
   }
+  toState(): unknown {
+    return this.n;
+  }
+  fromState(s: unknown): void {
+    this.n = decodeCount(s);
+  }
 }
 
 /** `count(f)`: records where f is not null. */
@@ -59,35 +84,148 @@ export class CountField implements Accumulator {
   result(): number {
     return this.n;
   }
+  toState(): unknown {
+    return this.n;
+  }
+  fromState(s: unknown): void {
+    this.n = decodeCount(s);
+  }
 }
 
-/** `sum(f)`: the sum of the numbers; null when the group has none. */
+const INT_TEXT_RE = /^-?\d+$/;
+
+/**
+ * A number that JSON cannot hold, as the text sluice writes for it: a sum
+ * that overflowed is reported as the string "Infinity" or "-Infinity" (or
+ * "NaN" when both occurred), never as null (JSON has no infinity).
+ */
+export function reportNonFinite(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
+}
+
+/**
+ * `sum(f)`: the sum of the numbers; null when the group has none.
+ *
+ * Integers are summed exactly (a safe-integer running sum, spilling into a
+ * BigInt beyond 2^53; integers read as text beyond 2^53 by their text), so a
+ * sum of integers is exact whatever the order or split; it is written as an
+ * exact integer (with its full text beyond 2^53). Other numbers are summed
+ * with Neumaier's compensated summation (Neumaier 1974, an improved Kahan
+ * sum): S + C with the lost low-order bits in C, so a merge of partial sums
+ * agrees with one pass to about 1e-16 relative. A sum beyond the largest
+ * double is reported as "Infinity" / "-Infinity" (see `reportNonFinite`).
+ */
 export class Sum implements Accumulator {
+  /** Numbers added. */
   n = 0;
+  /** Non-integers added. */
+  nf = 0;
+  /** Exact integer sum: i + big. */
+  i = 0;
+  big = 0n;
   s = 0;
+  c = 0;
   add(v: unknown): void {
-    if (typeof v === 'number') {
-      this.n++;
-      this.s += v;
-    } else if (v instanceof NumText) {
-      this.n++;
-      this.s += v.value;
-    }
+    let x: number;
+    if (typeof v === 'number') x = v;
+    else if (v instanceof NumText) {
+      x = v.value;
+      if (!Number.isSafeInteger(x) && INT_TEXT_RE.test(v.text)) {
+        this.n++;
+        this.big += BigInt(v.text);
+        return;
+      }
+    } else return;
+    this.n++;
+    if (Number.isSafeInteger(x)) {
+      const t = this.i + x;
+      if (t <= Number.MAX_SAFE_INTEGER && t >= -Number.MAX_SAFE_INTEGER) this.i = t;
+      else {
+        this.big += BigInt(this.i) + BigInt(x);
+        this.i = 0;
+      }
+    } else this.addFloat(x);
+  }
+  private addFloat(x: number): void {
+    this.nf++;
+    const s = this.s;
+    const t = s + x;
+    if (Math.abs(s) >= Math.abs(x)) this.c += s - t + x;
+    else this.c += x - t + s;
+    this.s = t;
   }
   merge(o: Accumulator): void {
     const b = o as Sum;
     this.n += b.n;
-    this.s += b.s;
+    this.big += b.big;
+    const t = this.i + b.i;
+    if (t <= Number.MAX_SAFE_INTEGER && t >= -Number.MAX_SAFE_INTEGER) this.i = t;
+    else {
+      this.big += BigInt(this.i) + BigInt(b.i);
+      this.i = 0;
+    }
+    if (b.nf > 0) {
+      const nf = this.nf;
+      this.addFloat(b.s);
+      this.addFloat(b.c);
+      this.nf = nf + b.nf;
+    }
   }
-  result(): number | null {
-    return this.n === 0 ? null : this.s;
+  /** The exact integer part as a BigInt, or null when it fits `i`. */
+  private intBig(): bigint | null {
+    return this.big === 0n ? null : this.big + BigInt(this.i);
+  }
+  /** The sum as a double. */
+  total(): number {
+    const ib = this.intBig();
+    const ip = ib === null ? this.i : Number(ib);
+    if (this.nf === 0) return ip;
+    const f = this.s + this.c;
+    if (!Number.isFinite(this.s)) return this.s + ip;
+    return ip + f;
+  }
+  result(): unknown {
+    if (this.n === 0) return null;
+    if (this.nf === 0) {
+      const ib = this.intBig();
+      if (ib === null) return this.i;
+      const x = Number(ib);
+      if (!Number.isFinite(x)) return reportNonFinite(x);
+      const text = ib.toString();
+      if (String(x) === text) return x;
+      noteNumText();
+      return new NumText(x, text);
+    }
+    return reportNonFinite(this.total());
+  }
+  toState(): unknown {
+    const ib = this.intBig();
+    return { n: this.n, i: ib === null ? String(this.i) : ib.toString(), nf: this.nf, s: encodeNum(this.s), c: encodeNum(this.c) };
+  }
+  fromState(st: unknown): void {
+    if (st === null || typeof st !== 'object' || Array.isArray(st)) throw stateError('sum state is not an object');
+    const o = st as Record<string, unknown>;
+    this.n = decodeCount(o.n);
+    this.nf = decodeCount(o.nf);
+    if (typeof o.i !== 'string' || !INT_TEXT_RE.test(o.i) || o.i.length > 400) throw stateError('sum state: bad integer sum');
+    const ib = BigInt(o.i);
+    if (ib <= BigInt(Number.MAX_SAFE_INTEGER) && ib >= -BigInt(Number.MAX_SAFE_INTEGER)) {
+      this.i = Number(ib);
+      this.big = 0n;
+    } else {
+      this.i = 0;
+      this.big = ib;
+    }
+    this.s = decodeNum(o.s);
+    this.c = decodeNum(o.c);
+    if (this.nf > this.n) throw stateError('sum state: more non-integers than numbers');
   }
 }
 
-/** `avg(f)` / `mean(f)`: the sum over the count of numbers; null when none. */
+/** `avg(f)` / `mean(f)`: the (exact or compensated, see Sum) sum over the count of numbers; null when none. */
 export class Avg extends Sum {
-  override result(): number | null {
-    return this.n === 0 ? null : this.s / this.n;
+  override result(): unknown {
+    return this.n === 0 ? null : reportNonFinite(this.total() / this.n);
   }
 }
 
@@ -124,10 +262,20 @@ export class Variance implements Accumulator {
     this.mean += (d * b.n) / n;
     this.n = n;
   }
-  result(): number | null {
+  result(): number | string | null {
     if (this.n < 2) return null;
     const v = Math.max(0, this.m2 / (this.n - 1));
-    return this.sqrt ? Math.sqrt(v) : v;
+    return reportNonFinite(this.sqrt ? Math.sqrt(v) : v);
+  }
+  toState(): unknown {
+    return { n: this.n, mean: encodeNum(this.mean), m2: encodeNum(this.m2) };
+  }
+  fromState(st: unknown): void {
+    if (st === null || typeof st !== 'object' || Array.isArray(st)) throw stateError('var state is not an object');
+    const o = st as Record<string, unknown>;
+    this.n = decodeCount(o.n);
+    this.mean = decodeNum(o.mean);
+    this.m2 = decodeNum(o.m2);
   }
 }
 
@@ -174,45 +322,91 @@ export class MinMax implements Accumulator {
   result(): unknown {
     return this.value;
   }
+  toState(): unknown {
+    return this.has ? encodeValue(this.value) : null;
+  }
+  fromState(s: unknown): void {
+    this.has = false;
+    this.isNum = false;
+    this.value = null;
+    this.text = '';
+    const v = decodeValue(s);
+    if (v !== null) this.add(v);
+  }
 }
 
-/** `first(f)`: the first non-null value, as it was. */
+/** Read `{"v":V,"p":POS}` (first, last). */
+function readPositioned(s: unknown, what: string): { v: unknown; p: number } | null {
+  if (s === null) return null;
+  if (typeof s !== 'object' || Array.isArray(s)) throw stateError(`${what} state is not an object`);
+  const o = s as Record<string, unknown>;
+  const v = decodeValue(o.v);
+  if (v === null) throw stateError(`${what} state: null value`);
+  return { v, p: decodeCount(o.p) };
+}
+
+/** `first(f)`: the non-null value of the smallest input position, as it was. */
 export class First implements Accumulator {
   has = false;
   value: unknown = null;
-  add(v: unknown): void {
+  pos = 0;
+  add(v: unknown, pos = 0): void {
     if (this.has || v === null || v === undefined) return;
     this.has = true;
     this.value = keep(v);
+    this.pos = pos;
   }
   merge(o: Accumulator): void {
     const b = o as First;
-    if (!this.has && b.has) {
+    if (b.has && (!this.has || b.pos < this.pos)) {
       this.has = true;
       this.value = b.value;
+      this.pos = b.pos;
     }
   }
   result(): unknown {
     return this.value;
   }
+  toState(): unknown {
+    return this.has ? { v: encodeValue(this.value), p: this.pos } : null;
+  }
+  fromState(s: unknown): void {
+    const r = readPositioned(s, 'first');
+    this.has = r !== null;
+    this.value = r?.v ?? null;
+    this.pos = r?.p ?? 0;
+  }
 }
 
 /**
- * `last(f)`: the last non-null value, as it was. (Replaced on every record,
- * so strings go through the cheaper `detach`, not `keep`.)
+ * `last(f)`: the non-null value of the largest input position, as it was.
+ * (Replaced on every record, so strings go through the cheaper `detach`, not `keep`.)
  */
 export class Last implements Accumulator {
   value: unknown = null;
-  add(v: unknown): void {
+  pos = -1;
+  add(v: unknown, pos = 0): void {
     if (v === null || v === undefined) return;
     this.value = typeof v === 'string' ? detach(v) : v instanceof NumText ? keep(v) : v;
+    this.pos = pos;
   }
   merge(o: Accumulator): void {
     const b = o as Last;
-    if (b.value !== null) this.value = b.value;
+    if (b.value !== null && b.pos >= this.pos) {
+      this.value = b.value;
+      this.pos = b.pos;
+    }
   }
   result(): unknown {
     return this.value;
+  }
+  toState(): unknown {
+    return this.value !== null ? { v: encodeValue(this.value), p: this.pos } : null;
+  }
+  fromState(s: unknown): void {
+    const r = readPositioned(s, 'last');
+    this.value = r?.v ?? null;
+    this.pos = r?.p ?? -1;
   }
 }
 
@@ -230,6 +424,17 @@ export class Distinct implements Accumulator {
   result(): number {
     return this.set.size;
   }
+  toState(): unknown {
+    return [...this.set];
+  }
+  fromState(s: unknown): void {
+    if (!Array.isArray(s)) throw stateError('distinct state is not an array');
+    this.set = new Set();
+    for (const t of s) {
+      if (typeof t !== 'string') throw stateError('distinct state holds a non-string');
+      this.set.add(t);
+    }
+  }
 }
 
 /** `approx_distinct(f)`: HyperLogLog over the values' texts (see hll.ts). */
@@ -245,28 +450,75 @@ export class ApproxDistinct implements Accumulator {
   result(): number {
     return this.hll.estimate();
   }
+  toState(): unknown {
+    return this.hll.toState();
+  }
+  fromState(s: unknown): void {
+    this.hll = new HyperLogLog();
+    this.hll.fromState(s);
+  }
 }
 
-/** `collect(f)`: the non-null values in order, as an array. */
+/** `collect(f)`: the non-null values in order of input position, as an array. */
 export class Collect implements Accumulator {
   values: unknown[] = [];
-  add(v: unknown): void {
+  positions: number[] = [];
+  add(v: unknown, pos = 0): void {
     if (v === null || v === undefined) return;
     this.values.push(keep(v));
+    this.positions.push(pos);
   }
   merge(o: Accumulator): void {
-    const b = (o as Collect).values;
-    for (let i = 0; i < b.length; i++) this.values.push(b[i]);
+    const b = o as Collect;
+    const bv = b.values;
+    const bp = b.positions;
+    if (bv.length === 0) return;
+    const av = this.values;
+    const ap = this.positions;
+    if (av.length === 0 || ap[ap.length - 1]! <= bp[0]!) {
+      for (let i = 0; i < bv.length; i++) {
+        av.push(bv[i]);
+        ap.push(bp[i]!);
+      }
+      return;
+    }
+    // Interleaved positions (windows, shards merged out of order): merge the two sorted runs (stable: ties keep this side first).
+    const v: unknown[] = [];
+    const p: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < av.length || j < bv.length) {
+      if (j >= bv.length || (i < av.length && ap[i]! <= bp[j]!)) {
+        v.push(av[i]);
+        p.push(ap[i++]!);
+      } else {
+        v.push(bv[j]);
+        p.push(bp[j++]!);
+      }
+    }
+    this.values = v;
+    this.positions = p;
   }
   result(): unknown[] {
     return this.values.slice();
+  }
+  toState(): unknown {
+    return { v: this.values.map(encodeValue), p: this.positions.slice() };
+  }
+  fromState(s: unknown): void {
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) throw stateError('collect state is not an object');
+    const o = s as Record<string, unknown>;
+    if (!Array.isArray(o.v) || !Array.isArray(o.p) || o.v.length !== o.p.length) throw stateError('collect state: values and positions differ in length');
+    this.values = o.v.map(decodeValue);
+    this.positions = o.p.map(decodeCount);
+    for (let i = 1; i < this.positions.length; i++) if (this.positions[i]! < this.positions[i - 1]!) throw stateError('collect state: positions out of order');
   }
 }
 
 /**
  * `median(f)` / `pNN(f)`. Several percentiles of one field in one group share
- * one `QuantileState`: the first of them (`owner`) adds and merges, the others
- * only read it.
+ * one `QuantileState`: the first of them (`owner`) adds, merges and holds the
+ * partial state; the others only read it (their state is null).
  */
 export class Percentile implements Accumulator {
   constructor(
@@ -278,12 +530,19 @@ export class Percentile implements Accumulator {
   add(v: unknown): void {
     if (!this.owner) return;
     if (typeof v === 'number') this.state.add(v);
-    else if (v instanceof NumText) this.state.add(v.value);
+    else if (v instanceof NumText) this.state.add(v.value, v);
   }
   merge(o: Accumulator): void {
     if (this.owner) this.state.merge((o as Percentile).state);
   }
-  result(): number | null {
+  result(): unknown {
     return this.state.quantile(this.p);
+  }
+  toState(): unknown {
+    return this.owner ? this.state.toState() : null;
+  }
+  fromState(s: unknown): void {
+    if (this.owner) this.state.fromState(s);
+    else if (s !== null) throw stateError('percentile state: expected null for a percentile sharing an earlier one\'s values');
   }
 }

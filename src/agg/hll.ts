@@ -29,6 +29,7 @@
  * concatenated input, bit for bit.
  */
 import { murmur3 } from './hash.js';
+import { fromBase64, stateError, toBase64, u32FromBase64, u32ToBase64 } from '../state/codec.js';
 
 /** Register index bits. */
 export const HLL_P = 14;
@@ -40,7 +41,8 @@ const SPARSE_MAX = 2048;
 const ALPHA_INF = 1 / (2 * Math.LN2);
 
 /**
- * A HyperLogLog sketch with m = 2^14 registers (≤ 2 % error; 0.81 % standard error).
+ * A HyperLogLog sketch with m = 2^14 registers: standard error 1.04/√m ≈ 0.81 %
+ * (so about 1.6 % at two standard errors, 2.4 % at three); exact while sparse.
  */
 export class HyperLogLog {
   /** Sparse form: open-addressing set of hashes (0 = empty slot; hash 0 tracked by `zero`). */
@@ -125,6 +127,47 @@ export class HyperLogLog {
     const a = this.regs!;
     const b = other.regs;
     for (let i = 0; i < M; i++) if (b[i]! > a[i]!) a[i] = b[i]!;
+  }
+
+  /**
+   * The partial state: sparse `{"h":BASE64,"z":0|1}` (the distinct 32-bit
+   * hashes other than 0, little-endian, and whether hash 0 was seen), or dense
+   * `{"r":BASE64}` (the 16,384 one-byte registers).
+   */
+  toState(): unknown {
+    if (this.regs !== null) return { r: toBase64(this.regs) };
+    const hs: number[] = [];
+    const t = this.table!;
+    for (let j = 0; j < t.length; j++) if (t[j] !== 0) hs.push(t[j]!);
+    hs.sort((a, b) => a - b);
+    return { h: u32ToBase64(hs), z: this.zero ? 1 : 0 };
+  }
+
+  /** Load a state written by `toState` (replacing this sketch's contents). @throws StateError */
+  fromState(s: unknown): void {
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) throw stateError('approx_distinct state is not an object');
+    const o = s as Record<string, unknown>;
+    if (o.r !== undefined) {
+      const regs = fromBase64(o.r, M);
+      for (let i = 0; i < M; i++) if (regs[i]! > Q + 1) throw stateError('approx_distinct: register out of range');
+      this.table = null;
+      this.used = 0;
+      this.zero = false;
+      this.regs = new Uint8Array(regs);
+      return;
+    }
+    if (o.z !== 0 && o.z !== 1) throw stateError('approx_distinct: bad sparse state');
+    const hs = u32FromBase64(o.h);
+    if (hs.length > SPARSE_MAX) throw stateError('approx_distinct: sparse state too long');
+    this.regs = null;
+    this.table = new Uint32Array(16);
+    this.used = 0;
+    this.zero = false;
+    for (const h of hs) {
+      if (h === 0) throw stateError('approx_distinct: bad sparse hash');
+      this.addHash(h);
+    }
+    if (o.z === 1) this.addHash(0);
   }
 
   /** The estimated number of distinct values (exact while sparse), rounded to an integer. */

@@ -23,6 +23,7 @@ import {
   Variance,
 } from './accumulators.js';
 import { QuantileState } from './quantile.js';
+import { StateError, stateError } from '../state/codec.js';
 
 /** An AggPlan with the optional members always present. */
 export interface CompiledAggPlan extends AggPlan {
@@ -32,7 +33,35 @@ export interface CompiledAggPlan extends AggPlan {
   clone(g: GroupState): GroupState;
   /** True when there are no keys (one group for everything). */
   readonly global: boolean;
+  /**
+   * The input position the next added record gets (see POS_PART); each
+   * `add` takes it and moves it on by one. Set it to `part · POS_PART` before
+   * the records of input part `part` (`agg --part`, `-j` workers).
+   */
+  position: number;
+  /** The aggregates in canonical form (`count,avg(delay) as mean`): what partials must agree on. */
+  readonly signature: string;
+  /** The accumulators' partial states of a group (see accumulators.ts), one per aggregate. */
+  stateOf(g: GroupState): unknown[];
+  /**
+   * A group rebuilt from partial states.
+   * @param keyValues the key values (as the output writes them)
+   * @param states    one state per aggregate, as `stateOf` wrote them
+   * @param first     the group's first input position
+   * @throws StateError on a malformed state (message names the aggregate)
+   */
+  fromStates(keyValues: unknown[], states: unknown[], first: number): GroupState;
 }
+
+/**
+ * Input positions: part · POS_PART + record number within the part. A part is
+ * one producer of partials (`agg --part N`, N < 2^17) or one chunk of a `-j`
+ * run; within a part up to 2^36 records are numbered. Positions order
+ * `first`, `last`, `collect` and the groups of `merge`'s output.
+ */
+export const POS_PART = 2 ** 36;
+/** The largest part number (positions stay below 2^53). */
+export const MAX_PART = 2 ** 17 - 1;
 
 /** The group-key text of a null (or missing) key value. */
 const NULL_PART = '\u0002';
@@ -88,6 +117,7 @@ class Group implements GroupState {
   constructor(
     public keyValues: unknown[],
     public accs: Accumulator[],
+    public first: number,
   ) {}
 }
 
@@ -100,6 +130,7 @@ class OneKeyGroup implements GroupState {
   constructor(
     public key: unknown,
     public accs: Accumulator[],
+    public first: number,
   ) {}
   get keyValues(): unknown[] {
     return [this.key];
@@ -176,26 +207,50 @@ export function compileAggPlan(aggs: readonly AggSpec[], keys: readonly KeySpec[
     if (nk === 1) {
       const v = keyGetters[0]!(rec);
       const kv = v === undefined ? null : keptKey !== undefined && v === keptKey ? keptKey : keep(v);
-      return new OneKeyGroup(kv, newAccs());
+      return new OneKeyGroup(kv, newAccs(), self.position);
     }
     const keyValues = new Array<unknown>(nk);
     for (let i = 0; i < nk; i++) {
       const v = keyGetters[i]!(rec);
       keyValues[i] = v === undefined ? null : keep(v);
     }
-    return new Group(keyValues, newAccs());
+    return new Group(keyValues, newAccs(), self.position);
   };
   const newGroup = (rec: Rec): GroupState => makeGroup(rec, undefined);
 
   const add = (g: GroupState, rec: Rec): void => {
     const accs = g.accs;
-    for (let j = 0; j < nAdd; j++) accs[addIdx[j]!]!.add(addGetters[j]!(rec));
+    const pos = self.position++;
+    for (let j = 0; j < nAdd; j++) accs[addIdx[j]!]!.add(addGetters[j]!(rec), pos);
   };
+  const signature = aggs.map((a) => canonicalAgg(a)).join(', ');
+  const makeEmpty = (keyValues: unknown[], first: number): GroupState =>
+    nk === 1 ? new OneKeyGroup(keyValues[0], newAccs(), first) : new Group(keyValues, newAccs(), first);
 
-  return {
+  const self: CompiledAggPlan = {
     keyNames,
     outputNames,
     global: nk === 0,
+    position: 0,
+    signature,
+    stateOf(g) {
+      const out = new Array<unknown>(na);
+      for (let i = 0; i < na; i++) out[i] = g.accs[i]!.toState!();
+      return out;
+    },
+    fromStates(keyValues, states, first) {
+      if (states.length !== na) throw stateError(`${states.length} aggregate states for ${na} aggregates`);
+      const g = makeEmpty(keyValues, first);
+      for (let i = 0; i < na; i++) {
+        try {
+          g.accs[i]!.fromState!(states[i]);
+        } catch (e) {
+          if (e instanceof StateError) throw stateError(`${aggs[i]!.text}: ${e.message}`);
+          throw e;
+        }
+      }
+      return g;
+    },
     groupKey: (rec) => detach(rawKey(rec)),
     groupOf(groups, rec) {
       const k = rawKey(rec);
@@ -209,17 +264,22 @@ export function compileAggPlan(aggs: readonly AggSpec[], keys: readonly KeySpec[
     },
     newGroup,
     add,
-    emptyLike: (g) => (nk === 1 ? new OneKeyGroup(g.keyValues[0], newAccs()) : new Group(g.keyValues, newAccs())),
+    emptyLike: (g) => makeEmpty(g.keyValues, g.first ?? 0),
     merge(into, from) {
       const a = into.accs;
       const b = from.accs;
       for (let i = 0; i < na; i++) a[i]!.merge(b[i]!);
+      if (from.first !== undefined && (into.first === undefined || from.first < into.first)) {
+        into.first = from.first;
+        // The key value as first seen: the earlier group's.
+        into.keyValues = from.keyValues;
+      }
     },
     clone(g) {
       // Every accumulator's merge copies what it takes from `other` (none keeps
       // a reference to another's mutable state), so merging into an empty
       // state is an exact, independent copy.
-      const c = nk === 1 ? new OneKeyGroup(g.keyValues[0], newAccs()) : new Group(g.keyValues, newAccs());
+      const c = makeEmpty(g.keyValues, g.first ?? 0);
       const a = c.accs;
       const b = g.accs;
       for (let i = 0; i < na; i++) a[i]!.merge(b[i]!);
@@ -234,4 +294,18 @@ export function compileAggPlan(aggs: readonly AggSpec[], keys: readonly KeySpec[
       return out;
     },
   };
+  return self;
+}
+
+/**
+ * An aggregate in canonical form, `fn(field) as NAME` (`count as count`,
+ * `p95(delay) as p95_delay`), which `parseAggList` reads back: the aggregate
+ * lists of partials are compared (and `merge` compiles its plan) in this form.
+ */
+export function canonicalAgg(a: AggSpec): string {
+  const fn = a.fn === 'percentile' ? `p${+(a.p * 100).toPrecision(12)}` : a.fn;
+  const quote = (s: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? s : '`' + s + '`');
+  const f = a.path === null ? fn : `${fn}(${a.path.map(quote).join('.')})`;
+  const name = /^[A-Za-z_][A-Za-z0-9_.]*$/.test(a.name) ? a.name : '`' + a.name + '`';
+  return `${f} as ${name}`;
 }

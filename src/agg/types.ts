@@ -13,14 +13,18 @@ import type { Rec } from '../engine/types.js';
  * (exactly for exact aggregates, within the stated error for sketches).
  */
 export interface Accumulator {
-  /** Add one field value (`undefined`/null are skipped by all but `count`). */
-  add(v: unknown): void;
+  /**
+   * Add one field value (`undefined`/null are skipped by all but `count`).
+   * `pos` is the record's input position (see `AggPlan.position`): `first`,
+   * `last` and `collect` order by it, so merges in any order agree with one pass.
+   */
+  add(v: unknown, pos?: number): void;
   /** Fold another accumulator of the same aggregate into this one (`other` is left unusable). */
   merge(other: Accumulator): void;
   /** The aggregate's value now (may be called repeatedly, e.g. for `--every` snapshots). */
   result(): unknown;
   /**
-   * Planned for partial aggregates (`agg --partial`, `merge`, `-j`, checkpoints):
+   * For partial aggregates (`agg --partial`, `merge`, `-j`, checkpoints):
    * this accumulator's state as a JSON-serialisable value in the versioned
    * partial state format (src/state/, man page PARTIAL STATE). A fresh
    * accumulator of the same aggregate loaded with `fromState(toState())`
@@ -35,6 +39,8 @@ export interface Accumulator {
 export interface GroupState {
   keyValues: unknown[];
   accs: Accumulator[];
+  /** The input position of the group's first record (merges keep the smallest). */
+  first?: number;
 }
 
 /**
