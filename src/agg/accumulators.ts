@@ -198,6 +198,26 @@ export class Sum implements Accumulator {
     }
     return reportNonFinite(this.total());
   }
+  /**
+   * What `merge(other)` then `result()` would give, leaving both unchanged
+   * (for frames that combine two states per record, e.g. `over`).
+   */
+  mergedResult(other: Sum): unknown {
+    const n = this.n + other.n;
+    if (n === 0) return null;
+    const avg = this instanceof Avg;
+    if (this.big === 0n && other.big === 0n && this.nf === 0 && other.nf === 0) {
+      const t = this.i + other.i;
+      if (Number.isSafeInteger(t)) return avg ? t / n : t;
+    } else if (this.big === 0n && other.big === 0n) {
+      const t = this.total() + other.total();
+      if (Number.isFinite(t)) return avg ? t / n : t;
+    }
+    const c = avg ? new Avg() : new Sum();
+    c.merge(this);
+    c.merge(other);
+    return c.result();
+  }
   toState(): unknown {
     const ib = this.intBig();
     return { n: this.n, i: ib === null ? String(this.i) : ib.toString(), nf: this.nf, s: encodeNum(this.s), c: encodeNum(this.c) };

@@ -166,12 +166,7 @@ export function combinable(a: Accumulator): boolean {
  * (`a` holds the older records). Only for accumulators that are `combinable`.
  */
 export function combinedResult(a: Accumulator, b: Accumulator): unknown {
-  if (a instanceof Sum) {
-    const y = b as Sum;
-    const n = a.n + y.n;
-    if (n === 0) return null;
-    return a instanceof Avg ? (a.s + y.s) / n : a.s + y.s;
-  }
+  if (a instanceof Sum) return a.mergedResult(b as Sum);
   if (a instanceof CountAll || a instanceof CountField) return a.n + (b as CountAll).n;
   if (a instanceof MinMax) {
     const y = b as MinMax;
