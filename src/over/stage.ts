@@ -12,6 +12,7 @@ import type { GroupState } from '../agg/types.js';
 import type { CompiledAggPlan } from '../agg/plan.js';
 import { markChanged, pathGetter, rawOf, setField, stringifyRecord, textOf } from '../engine/values.js';
 import { compileTimeParser, isoString } from '../time/parse.js';
+import { formatDuration } from '../time/duration.js';
 import { combinable, Frame } from './frame.js';
 import { NumFrame, type NumLayout } from './numframe.js';
 import type { StepMaker, StepState } from './steps.js';
@@ -36,6 +37,13 @@ export interface OverSpec {
   timePath: string[] | null;
   timeName: string | null;
   timeFormat: string;
+  /**
+   * `--lateness DUR` (range frames): records of any key arrive at most this
+   * far behind the largest time seen; a record further behind is late
+   * (rejected), and keys whose frame can no longer hold anything are freed.
+   * Null: no such promise, keys are kept until end of input.
+   */
+  lateness: number | null;
   /** Set when every aggregate is count, sum, avg, var or stddev: frames in typed arrays. */
   numLayout: NumLayout | null;
 }
@@ -52,7 +60,7 @@ interface KeyState {
 type OverGroup = GroupState & { over?: KeyState };
 
 /** Build the stage. */
-export function buildOverStage(spec: OverSpec, next: Stage, ctx: PipelineContext): Stage {
+export function buildOverStage(spec: OverSpec, next: Stage, ctx: PipelineContext): Stage & { readonly keys: number } {
   const { plan, frame, steps } = spec;
   const groups = new Map<string, GroupState>();
   const getTime = spec.timePath !== null ? pathGetter(spec.timePath) : null;
@@ -68,6 +76,21 @@ export function buildOverStage(spec: OverSpec, next: Stage, ctx: PipelineContext
   const bounded = frame.kind === 'rows' || frame.kind === 'range';
   const stepVals = new Array<unknown>(nSteps);
   let lastSweep = -Infinity;
+  const lateness = spec.lateness;
+  let maxT = -Infinity;
+  /** Sweep for empty keys each time event time has advanced this far (amortised O(1) per record). */
+  const sweepEvery = Math.max(rangeMs, 1000);
+  /**
+   * No record below `ms` will come: a range frame whose newest record is
+   * older than ms - DUR is empty for every later record of its key. Keys
+   * without step functions (whose states run over all records) are freed.
+   */
+  function free(ms: number): void {
+    for (const [k, g] of groups) {
+      const ks = (g as OverGroup).over;
+      if (ks !== undefined && ks.lastT < ms - rangeMs) groups.delete(k);
+    }
+  }
 
   function reject(rec: Rec, what: string): void {
     const at = ctx.locate(rec);
@@ -96,6 +119,19 @@ export function buildOverStage(spec: OverSpec, next: Stage, ctx: PipelineContext
         return false;
       }
       t = parsed;
+      // Before the key is looked up: a sweep may free keys.
+      if (lateness !== null) {
+        if (t > maxT) {
+          maxT = t;
+          if (nSteps === 0 && maxT - lastSweep >= sweepEvery) {
+            lastSweep = maxT;
+            free(maxT - lateness);
+          }
+        } else if (t < maxT - lateness) {
+          reject(rec, `time ${isoString(t)} is more than --lateness ${formatDuration(lateness)} behind the latest time, ${isoString(maxT)}: late`);
+          return false;
+        }
+      }
     }
     const g = plan.groupOf(groups, rec) as OverGroup;
     let ks = g.over;
@@ -136,6 +172,10 @@ export function buildOverStage(spec: OverSpec, next: Stage, ctx: PipelineContext
   }
 
   return {
+    /** For tests: how many keys are held. */
+    get keys(): number {
+      return groups.size;
+    },
     push(batch: Batch): void {
       let w = 0;
       for (let i = 0; i < batch.length; i++) {
@@ -147,15 +187,9 @@ export function buildOverStage(spec: OverSpec, next: Stage, ctx: PipelineContext
       next.push(batch);
     },
     watermark(ms: number): void {
-      // No record below `ms` will come: a range frame whose newest record is
-      // older than ms - DUR is empty for every later record of its key. Keys
-      // without step functions (whose state runs over all records) are freed.
-      if (isRange && nSteps === 0 && ms - lastSweep >= rangeMs) {
+      if (isRange && nSteps === 0 && ms - lastSweep >= sweepEvery) {
         lastSweep = ms;
-        for (const [k, g] of groups) {
-          const ks = (g as OverGroup).over;
-          if (ks !== undefined && ks.lastT < ms - rangeMs) groups.delete(k);
-        }
+        free(ms);
       }
       next.watermark(ms);
     },

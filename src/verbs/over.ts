@@ -54,7 +54,9 @@ aggregation), and memory for one small state per record in the frame. For
 distinct, approx_distinct, median, pNN and collect each record costs time
 proportional to the size of its frame. Memory also grows with the number
 of keys: each keeps its frame and step states until end of input, since
-its next record may come at any time.
+its next record may come at any time. On an endless stream in time order
+(tail -f) with many keys, give --range frames --lateness: then a key whose
+frame has emptied is freed (unless step functions need its history).
 
 Options:
   --rows N|all        frame of N records, or all records so far
@@ -63,6 +65,11 @@ Options:
                       unreadable times are malformed records
   --time-format F     as for 'window' (default: auto)
   --by KEYS           one series per key (comma-separated, a.b paths)
+  --lateness DUR      --range: promise that every record is at most DUR
+                      behind the largest time seen so far (0 for input in
+                      time order), so empty keys can be freed; a record
+                      further behind is late, a malformed record (see
+                      --on-error; --on-error warn reports and skips it)
 
 Examples:
   $ sluice --csv over 'avg(price) as ma3' --rows 3 --by symbol \\
@@ -112,6 +119,7 @@ export const over: VerbDef = {
       { name: 'time', type: 'string' },
       { name: 'time-format', type: 'string' },
       { name: 'by', type: 'string' },
+      { name: 'lateness', type: 'string' },
     ]);
     const text = pos.join(' ').trim();
     if (text === '') throw new UsageError("over: no aggregates given (e.g. over 'avg(price) as ma3' --rows 3 --by symbol)");
@@ -172,6 +180,8 @@ export const over: VerbDef = {
     } else if (aggs.length > 0) {
       throw new UsageError(`over: aggregates need a frame: --rows N (the last N records), --rows all (running) or --range DUR --time FIELD`);
     } else frame = { kind: 'none' };
+    const lateness = opts.lateness !== undefined ? parseDuration(String(opts.lateness), 'over: --lateness') : null;
+    if (lateness !== null && frame.kind !== 'range') throw new UsageError('over: --lateness goes with --range (a --rows frame does not end with time)');
     if (time !== undefined && time === '') throw new UsageError('over: --time needs a field name');
     if (time === undefined && opts['time-format'] !== undefined) throw new UsageError('over: --time-format needs --time FIELD');
     const rate = stepSpecs.find((s) => s.fn === 'rate');
@@ -202,6 +212,7 @@ export const over: VerbDef = {
         frame: frameText,
         by: keys.map((k) => k.name),
         ...(time !== undefined ? { time, timeFormat } : {}),
+        ...(lateness !== null ? { lateness: formatDuration(lateness) } : {}),
       },
       needs,
       recordWise: false,
@@ -218,6 +229,7 @@ export const over: VerbDef = {
           timeName: time ?? null,
           timeFormat,
           numLayout: numLayout(aggs),
+          lateness,
         };
         return buildOverStage(spec, next, ctx);
       },

@@ -98,6 +98,7 @@ describe('over', () => {
       [['over', 'ewma(x)'], /ewma takes a field and alpha/],
       [['over', 'sum(x), sum(x)', '--rows', '2'], /two output fields named 'sum_x'/],
       [['over'], /no aggregates given/],
+      [['over', 'count', '--rows', '3', '--lateness', '1s'], /--lateness goes with --range/],
     ];
     for (const [args, re] of cases) {
       const r = sluice(args, '{"x":1}\n');

@@ -63,6 +63,7 @@ function run(text: string, frame: FrameSpec, recs: Rec[], seed: number): Rec[] {
       timeName: 't',
       timeFormat: 'epoch-ms',
       numLayout: text === AGGS.numeric ? numLayout(aggs) : null,
+      lateness: null,
     },
     c,
     testCtx(),
@@ -124,4 +125,51 @@ describe('over frames against brute force', () => {
       });
     }
   }
+});
+
+describe('over --range --lateness frees keys whose frame has emptied', () => {
+  function build(lateness: number | null, ctx = testCtx()) {
+    const aggs = parseAggList('count, avg(x)');
+    const c = collector();
+    const stage = buildOverStage(
+      {
+        frame: { kind: 'range', ms: 1000 },
+        plan: compileAggPlan(aggs, parseKeyList('k')),
+        aggNames: aggs.map((a) => a.name),
+        steps: [],
+        stepNames: [],
+        order: aggs.map((a, i) => ({ kind: 'a' as const, i, name: a.name })),
+        timePath: ['t'],
+        timeName: 't',
+        timeFormat: 'epoch-ms',
+        numLayout: numLayout(aggs),
+        lateness,
+      },
+      c,
+      ctx,
+    );
+    return { stage, c };
+  }
+  it('keys stay few on an endless stream of new keys, and outputs are those of a run that keeps every key', () => {
+    const kept = build(null);
+    const freed = build(0);
+    let maxKeys = 0;
+    for (let i = 0; i < 50_000; i += 100) {
+      const batch = (): Rec[] => Array.from({ length: 100 }, (_, j) => ({ k: `ip${(i + j) % 20_000}`, t: (i + j) * 10, x: j }));
+      kept.stage.push(batch());
+      freed.stage.push(batch());
+      maxKeys = Math.max(maxKeys, freed.stage.keys);
+    }
+    expect(kept.stage.keys).toBe(20_000);
+    // 1 s of frame at 100 records/s of event time, plus one sweep period: a few hundred keys.
+    expect(maxKeys).toBeLessThan(500);
+    expect(freed.c.records).toEqual(kept.c.records);
+  });
+  it('a record more than --lateness behind the latest time is late: rejected, not counted', () => {
+    const ctx = testCtx();
+    const { stage, c } = build(500, ctx);
+    stage.push([{ k: 'a', t: 10_000, x: 1 }, { k: 'b', t: 9_600, x: 2 }, { k: 'c', t: 9_400, x: 3 }, { k: 'a', t: 10_100, x: 4 }]);
+    expect(c.records.map((r) => [r.k, r.count])).toEqual([['a', 1], ['b', 1], ['a', 2]]);
+    expect(ctx.errorsSink.rejected.map((r) => r.error)).toEqual([expect.stringMatching(/more than --lateness 500ms behind the latest time.*late/)]);
+  });
 });
