@@ -43,13 +43,18 @@ Verbs:
 ${VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n')}
 
 Options:
-  -i, --input FMT        ndjson, csv, tsv or auto (default: auto: by the
-                         --from file's extension, else by the first byte)
-  -o, --output FMT       ndjson, csv, tsv or table (default: the input format)
+  -i, --input FMT        ndjson, json, csv, csvlite, tsv or auto (default:
+                         auto: by the --from file's extension, else by the
+                         first byte: { ndjson, [ json, a tab in line 1 tsv)
+  -o, --output FMT       ndjson, json, csv, tsv, table or markdown
+                         (default: the input format)
       --csv, --tsv, --ndjson
                          set input and output format at once
   -d, --delimiter C      CSV field delimiter (one character; 'tab' or \\t for tab)
       --no-header        CSV/TSV input has no header row; fields are 1, 2, ...
+      --strict-csv       strict RFC 4180: a quote inside an unquoted CSV field
+                         is malformed (default: a literal character)
+      --encoding ENC     utf-8 (default) or latin1 (bytes come back unchanged)
       --from FILE        read FILE instead of stdin (repeatable; - is stdin)
       --on-error MODE    malformed input records: fail (default), skip, warn
       --errors FILE      write each rejected input record to FILE as NDJSON
@@ -92,6 +97,8 @@ const MAIN_FLAGS: Record<string, { name: string; takesValue: boolean }> = {
   '-d': { name: 'delimiter', takesValue: true },
   '--delimiter': { name: 'delimiter', takesValue: true },
   '--no-header': { name: 'no-header', takesValue: false },
+  '--strict-csv': { name: 'strict-csv', takesValue: false },
+  '--encoding': { name: 'encoding', takesValue: true },
   '--from': { name: 'from', takesValue: true },
   '--on-error': { name: 'on-error', takesValue: true },
   '--errors': { name: 'errors', takesValue: true },
@@ -185,6 +192,8 @@ export function parseCommand(argv: string[]): Command {
     errorsFile: main.errors,
     color: main.color,
     maxLineBytes: main.maxLineBytes,
+    encoding: main.encoding,
+    strictCsv: main.strictCsv,
     verbs,
     ...checkCheckpointOptions(main, main.from.length > 0 ? main.from : ['-'], verbs),
   };
@@ -210,6 +219,8 @@ interface MainOptions {
   onError: OnErrorMode;
   errors?: string;
   maxLineBytes: number;
+  encoding: 'utf-8' | 'latin1';
+  strictCsv: boolean;
   color: boolean;
   explain: boolean;
   help: boolean;
@@ -222,8 +233,10 @@ interface MainOptions {
 /** The main options for yargs, a fresh object per call (`sluice --help` describes them in mainUsage). */
 const mainOptions = () =>
   ({
-  input: { alias: 'i', type: 'string', choices: ['ndjson', 'csv', 'tsv', 'auto', 'jsonl', 'json'], default: 'auto' },
-  output: { alias: 'o', type: 'string', choices: ['ndjson', 'csv', 'tsv', 'table', 'jsonl', 'json'] },
+  input: { alias: 'i', type: 'string', choices: ['ndjson', 'json', 'csv', 'csvlite', 'tsv', 'auto', 'jsonl'], default: 'auto' },
+  output: { alias: 'o', type: 'string', choices: ['ndjson', 'json', 'csv', 'tsv', 'table', 'markdown', 'jsonl'] },
+  'strict-csv': { type: 'boolean' },
+  encoding: { type: 'string', choices: ['utf-8', 'latin1', 'utf8', 'latin-1', 'iso-8859-1'], default: 'utf-8' },
   csv: { type: 'boolean' },
   tsv: { type: 'boolean' },
   ndjson: { type: 'boolean' },
@@ -246,7 +259,7 @@ const mainOptions = () =>
 /**
  * Check the values of main options that take one of a list (`--output xml`)
  * before yargs does, for a one-line message in sluice's words. The aliases
- * `jsonl` and `json` (for ndjson) are accepted but not listed.
+ * aliases `jsonl` (for ndjson), `utf8`, `latin-1` and `iso-8859-1` are accepted but not listed.
  * @throws UsageError naming the option, the choices and the value given
  */
 function checkMainChoices(words: string[]): void {
@@ -258,7 +271,7 @@ function checkMainChoices(words: string[]): void {
     const choices = specs[name]?.choices;
     const value = w.slice(eq + 1);
     if (choices && !choices.includes(value)) {
-      const shown = choices.filter((c) => c !== 'jsonl' && c !== 'json');
+      const shown = choices.filter((c) => !['jsonl', 'utf8', 'latin-1', 'iso-8859-1'].includes(c));
       throw new UsageError(`--${name} must be one of ${shown.join(', ')} (got '${value}')`);
     }
   }
@@ -270,6 +283,7 @@ const FLAG_WORDS: Record<string, string> = {
   '--tsv': 'tsv',
   '--ndjson': 'ndjson',
   '--no-header': 'no-header',
+  '--strict-csv': 'strict-csv',
   '--explain': 'explain',
   '--follow': 'follow',
   '-F': 'follow',
@@ -312,7 +326,7 @@ function parseMainOptions(words: string[]): MainOptions {
       throw new UsageError((e as Error).message);
     }
   }
-  const norm = (f: string | undefined) => (f === 'jsonl' || f === 'json' ? 'ndjson' : f);
+  const norm = (f: string | undefined) => (f === 'jsonl' ? 'ndjson' : f);
   let input = norm(a.input as string) as InputFormat | 'auto';
   let output = norm(a.output as string | undefined) as OutputFormat | undefined;
   const both = a.csv ? 'csv' : a.tsv ? 'tsv' : a.ndjson ? 'ndjson' : undefined;
@@ -341,6 +355,8 @@ function parseMainOptions(words: string[]): MainOptions {
     onError: a['on-error'] as OnErrorMode,
     errors: a.errors as string | undefined,
     maxLineBytes: mlb,
+    encoding: /^(latin-?1|iso-8859-1)$/.test(a.encoding as string) ? 'latin1' : 'utf-8',
+    strictCsv: Boolean(a['strict-csv']),
     color: resolveColor(colorWhen),
     explain: Boolean(a.explain),
     help: Boolean(a.help),

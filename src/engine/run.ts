@@ -52,6 +52,10 @@ export interface RunOptions {
   color: boolean;
   /** `--max-line-bytes` (bytes). */
   maxLineBytes: number;
+  /** `--encoding`: input decoding, and with latin1 output encoding too (default utf-8). */
+  encoding?: 'utf-8' | 'latin1';
+  /** `--strict-csv`: strict RFC 4180 quotes. */
+  strictCsv?: boolean;
   verbs: VerbInstance[];
   /** `--follow`: keep reading the --from files as they grow, across rotation and truncation (sources/follow.ts). */
   follow?: boolean;
@@ -321,7 +325,7 @@ export function run(opts: RunOptions): Promise<number> {
     const delimiterFor = (f: InputFormat | OutputFormat) => opts.delimiter ?? (f === 'tsv' ? '\t' : ',');
     const sink = new Sink(stdout, () => {
       const inFmt = firstFormat ?? 'ndjson';
-      const outFmt: OutputFormat = opts.outputFormat ?? inFmt;
+      const outFmt: OutputFormat = opts.outputFormat ?? (inFmt === 'csvlite' ? 'csv' : inFmt);
       return createWriter(outFmt, {
         delimiter: delimiterFor(outFmt),
         color: opts.color,
@@ -524,6 +528,7 @@ export function run(opts: RunOptions): Promise<number> {
           delimiter: opts.delimiter ?? (fmt === 'tsv' ? '\t' : ','),
           noHeader: opts.noHeader,
           maxLineBytes: opts.maxLineBytes,
+          strictCsv: opts.strictCsv,
           lineNumbers,
         });
         if (cp) cp.checkReader(name, fmt, r);
@@ -654,6 +659,7 @@ export function run(opts: RunOptions): Promise<number> {
           delimiter: opts.delimiter ?? (fmt === 'tsv' ? '\t' : ','),
           noHeader: opts.noHeader,
           maxLineBytes: opts.maxLineBytes,
+          strictCsv: opts.strictCsv,
           lineNumbers,
         });
         // The writer copies RAW text only for records of the first source's format.

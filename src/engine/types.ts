@@ -66,8 +66,8 @@ export interface Stage {
 }
 
 /** Input/output formats. `table` is output only. */
-export type InputFormat = 'ndjson' | 'csv' | 'tsv';
-export type OutputFormat = 'ndjson' | 'csv' | 'tsv' | 'table';
+export type InputFormat = 'ndjson' | 'json' | 'csv' | 'csvlite' | 'tsv';
+export type OutputFormat = 'ndjson' | 'json' | 'csv' | 'tsv' | 'table' | 'markdown';
 
 /** What a malformed input record does (SPEC §1, `--on-error`). */
 export type OnErrorMode = 'fail' | 'skip' | 'warn';
@@ -127,6 +127,8 @@ export interface ReaderOptions {
   maxLineBytes?: number;
   /** Stamp each record with its line number (symbol `LINE`), for verbs that reject records later. */
   lineNumbers?: boolean;
+  /** CSV: strict RFC 4180 (`--strict-csv`): a quote inside an unquoted field is malformed. Default: a literal character. */
+  strictCsv?: boolean;
 }
 
 /**

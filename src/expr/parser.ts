@@ -142,32 +142,38 @@ class Parser {
   }
 
   coalesce(): Node {
-    let l = this.or();
+    const terms = [this.or()];
+    const ops: number[] = [];
     for (;;) {
       const t = this.peek();
-      if (!this.isOp(t, '??')) return l;
+      if (!this.isOp(t, '??')) return balanced('??', terms, ops);
       this.next();
-      l = { k: 'bin', op: '??', l, r: this.or(), pos: t.pos };
+      ops.push(t.pos);
+      terms.push(this.or());
     }
   }
 
   or(): Node {
-    let l = this.and();
+    const terms = [this.and()];
+    const ops: number[] = [];
     for (;;) {
       const t = this.peek();
-      if (!this.isOp(t, '||') && !this.isKw(t, 'or')) return l;
+      if (!this.isOp(t, '||') && !this.isKw(t, 'or')) return balanced('||', terms, ops);
       this.next();
-      l = { k: 'bin', op: '||', l, r: this.and(), pos: t.pos };
+      ops.push(t.pos);
+      terms.push(this.and());
     }
   }
 
   and(): Node {
-    let l = this.not();
+    const terms = [this.not()];
+    const ops: number[] = [];
     for (;;) {
       const t = this.peek();
-      if (!this.isOp(t, '&&') && !this.isKw(t, 'and')) return l;
+      if (!this.isOp(t, '&&') && !this.isKw(t, 'and')) return balanced('&&', terms, ops);
       this.next();
-      l = { k: 'bin', op: '&&', l, r: this.not(), pos: t.pos };
+      ops.push(t.pos);
+      terms.push(this.not());
     }
   }
 
@@ -373,6 +379,20 @@ export function parseExpr(text: string, verb: string): Node {
   p.expectEnd();
   checkDepth(e, text, verb);
   return e;
+}
+
+/**
+ * A chain `t0 op t1 op ... op tn` of an associative operator (`||`, `&&`,
+ * `??`: with short-circuit evaluation, `(a || b) || (c || d)` gives the same
+ * value as `((a || b) || c) || d` and evaluates the same terms in the same
+ * order) as a balanced tree: a flat chain of 600 terms is then 10 levels
+ * deep, not 600, so it is not "nested too deeply". `opPos[i]` is the column
+ * of the operator before `terms[i + 1]`.
+ */
+function balanced(op: '||' | '&&' | '??', terms: Node[], opPos: number[], from = 0, to = terms.length): Node {
+  if (to - from === 1) return terms[from]!;
+  const mid = (from + to) >> 1;
+  return { k: 'bin', op, l: balanced(op, terms, opPos, from, mid), r: balanced(op, terms, opPos, mid, to), pos: opPos[mid - 1]! };
 }
 
 /** Reject trees deeper than MAX_DEPTH (a long chain `a + b + c + ...` is as deep as it is long). */

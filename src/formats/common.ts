@@ -24,7 +24,7 @@ export function longerThan(s: string, max: number): boolean {
 }
 
 /** The message for an overlong line or record. */
-export function overlongMessage(what: 'NDJSON line' | 'CSV record', max: number): string {
+export function overlongMessage(what: string, max: number): string {
   return `${what} longer than ${max} bytes (--max-line-bytes); only its first ${OVERLONG_TEXT_CHARS} characters are kept`;
 }
 

@@ -108,6 +108,14 @@ export interface CsvReaderOptions {
   maxLineBytes?: number;
   /** Tests only: never take the no-quote fast path (for the differential test). */
   forceCsvParse?: boolean;
+  /**
+   * `tsv`: TSV's own rules (no quoting; `\t`, `\n`, `\r`, `\\` escapes in
+   * cells; messages say TSV). `csvlite`: CSV where a blank line followed by a
+   * new header starts a new block (Miller's CSV-lite). Default `csv`.
+   */
+  dialect?: 'csv' | 'tsv' | 'csvlite';
+  /** Strict RFC 4180: a quote inside an unquoted field is an error (default: a literal character). */
+  strictQuotes?: boolean;
   /** Stamp records with their line number (symbol LINE). */
   lineNumbers?: boolean;
 }
@@ -183,7 +191,13 @@ export class CsvReader implements Reader {
   private readonly noHeader: boolean;
   private readonly max: number;
   private readonly forceCsvParse: boolean;
-  private readonly parseOpts: { delimiter: string; relax_column_count: true; record_delimiter: string[] };
+  private readonly parseOpts: { delimiter: string; relax_column_count: true; record_delimiter: string[]; relax_quotes: boolean };
+  /** TSV rules: no quoting, backslash escapes. */
+  private readonly tsv: boolean;
+  /** CSV-lite: a blank line starts a new block with its own header. */
+  private readonly lite: boolean;
+  /** `CSV` or `TSV`, for messages. */
+  private readonly kind: string;
 
   /** The unfinished record carried from earlier chunks (starts at a record start). */
   private carry = '';
@@ -221,7 +235,11 @@ export class CsvReader implements Reader {
     this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.forceCsvParse = opts.forceCsvParse ?? false;
     this.lineNumbers = opts.lineNumbers ?? false;
-    this.parseOpts = { delimiter: opts.delimiter, relax_column_count: true, record_delimiter: ['\r\n', '\n'] };
+    this.parseOpts = { delimiter: opts.delimiter, relax_column_count: true, record_delimiter: ['\r\n', '\n'], relax_quotes: !(opts.strictQuotes ?? false) };
+    const dialect = opts.dialect ?? 'csv';
+    this.tsv = dialect === 'tsv';
+    this.lite = dialect === 'csvlite';
+    this.kind = this.tsv ? 'TSV' : 'CSV';
   }
 
   /** The field names of the current header (after the header row was read), else undefined. */
@@ -257,7 +275,7 @@ export class CsvReader implements Reader {
       from = end + 1;
     }
     if (from >= chunk.length) return;
-    const q0 = chunk.indexOf('"', from);
+    const q0 = this.tsv ? -1 : chunk.indexOf('"', from);
     let last: number;
     if (q0 < 0 && this.qstate === OUT) {
       last = chunk.lastIndexOf('\n');
@@ -314,7 +332,7 @@ export class CsvReader implements Reader {
       // An unterminated quote: reject the record's first line, read on from the next.
       const nl = text.indexOf('\n');
       const first = nl < 0 ? text : text.slice(0, nl > 0 && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl);
-      this.errors.reject(this.source, this.line + 1, 'malformed CSV: unterminated quoted field', first);
+      this.errors.reject(this.source, this.line + 1, `malformed ${this.kind}: unterminated quoted field`, first);
       if (nl < 0) break;
       this.line++;
       this.feedInto(text.slice(nl + 1), out);
@@ -397,7 +415,7 @@ export class CsvReader implements Reader {
     if (this.carryBytes < 0) this.carryBytes = Buffer.byteLength(c, 'utf8');
     else this.carryBytes += Buffer.byteLength(added, 'utf8') - (isPair(hi, added.charCodeAt(0)) ? 2 : 0);
     if (this.carryBytes > this.max) {
-      this.errors.reject(this.source, this.line + 1, 'malformed CSV: ' + overlongMessage('CSV record', this.max), c.slice(0, OVERLONG_TEXT_CHARS));
+      this.errors.reject(this.source, this.line + 1, `malformed ${this.kind}: ` + overlongMessage(this.tsv ? 'TSV record' : 'CSV record', this.max), c.slice(0, OVERLONG_TEXT_CHARS));
       // Skip the rest of the record (the quote state is kept, so its end is found as usual).
       this.line += countNewlines(c);
       this.carry = '';
@@ -469,6 +487,10 @@ export class CsvReader implements Reader {
       const text = block.slice(p, end);
       const line = ++this.line;
       p = e + 1;
+      if (this.tsv && text.indexOf('\\') >= 0) {
+        this.row(text.split(d).map(unescapeTsv), text, line, out);
+        continue;
+      }
       if (!this.needHeader && this.header !== undefined && text.length * 3 <= this.max) {
         const build = this.build;
         if (build !== undefined) {
@@ -584,11 +606,11 @@ export class CsvReader implements Reader {
         try {
           one = csvParse(text, this.parseOpts) as string[][];
         } catch (err) {
-          this.errors.reject(this.source, lineAt(start), 'malformed CSV: ' + csvReason(err), text);
+          this.errors.reject(this.source, lineAt(start), `malformed ${this.kind}: ` + csvReason(err), text);
         }
         if (one) {
           if (one.length === 1) this.row(one[0]!, text, start, out, lineAt);
-          else this.errors.reject(this.source, lineAt(start), 'malformed CSV: not one record', text);
+          else this.errors.reject(this.source, lineAt(start), `malformed ${this.kind}: not one record`, text);
         }
       }
       start = e + 1;
@@ -601,11 +623,12 @@ export class CsvReader implements Reader {
    */
   private row(cells: string[] | null, text: string, at: number, out: Rec[], lineAt?: (off: number) => number): void {
     if (cells === null) {
-      if (!this.noHeader) this.needHeader = true;
+      // A blank line is skipped; in CSV-lite it ends a block (the next row is a new header).
+      if (this.lite && !this.noHeader) this.needHeader = true;
       return;
     }
     if (text.length * 3 > this.max && longerThan(text, this.max)) {
-      this.errors.reject(this.source, lineAt ? lineAt(at) : at, 'malformed CSV: ' + overlongMessage('CSV record', this.max), text.slice(0, OVERLONG_TEXT_CHARS));
+      this.errors.reject(this.source, lineAt ? lineAt(at) : at, `malformed ${this.kind}: ` + overlongMessage(this.tsv ? 'TSV record' : 'CSV record', this.max), text.slice(0, OVERLONG_TEXT_CHARS));
       return;
     }
     if (this.needHeader) {
@@ -628,7 +651,7 @@ export class CsvReader implements Reader {
       this.errors.reject(
         this.source,
         lineAt ? lineAt(at) : at,
-        `malformed CSV: ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${n}`,
+        `malformed ${this.kind}: ${cells.length} field${cells.length === 1 ? '' : 's'}, the ${this.noHeader ? 'first row' : 'header'} has ${n}`,
         text,
       );
       return;
@@ -661,13 +684,28 @@ export class CsvReader implements Reader {
   }
 }
 
+/** A TSV cell as read: `\t` tab, `\n` LF, `\r` CR, `\\` backslash; any other backslash is kept as it is. */
+export function unescapeTsv(cell: string): string {
+  if (cell.indexOf('\\') < 0) return cell;
+  return cell.replace(/\\([tnr\\])/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : '\\'));
+}
+
+/** A TSV cell as written: backslash, tab, LF and CR escaped (the inverse of unescapeTsv). */
+export function escapeTsv(cell: string): string {
+  return /[\\\t\n\r]/.test(cell) ? cell.replace(/[\\\t\n\r]/g, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\\\')) : cell;
+}
+
 /**
  * CSV/TSV writer (SPEC §2).
  *
- * - The header comes from the first record's fields; when a record's field
- *   names differ (as a set or in order), a blank line and a new header start a
- *   schema change block. No field is ever dropped. A record with no fields is
- *   not written (it has no cell).
+ * - The header comes from the first record's fields. A later record whose
+ *   fields are the header's, in any order or a subset of them, is written
+ *   under it (missing cells empty); a record with a field the header lacks
+ *   starts a schema change block (a blank line and a new header: read it
+ *   back with `-i csvlite`). No field is ever dropped. A record with no
+ *   fields is not written (it has no cell).
+ * - TSV (format `tsv`) is never quoted: backslash, tab, LF and CR in a cell
+ *   are written `\\`, `\t`, `\n`, `\r` (escapeTsv).
  * - Cells: null → empty; strings as they are; numbers as read (NumText) or
  *   JavaScript's shortest form; booleans `true`/`false`; objects and arrays as
  *   JSON text. A cell is quoted (RFC 4180, `"` doubled) only when it holds the
@@ -688,14 +726,22 @@ export class CsvWriter implements Writer {
   private keyOrder: readonly string[] = [];
   /** The input header whose rows can be written as their RAW text in the current block. */
   private curHeader: CsvHeader | undefined;
+  /** The current columns as a set (a record whose fields are all in it goes under the current header). */
+  private colSet: Set<string> = new Set();
+  /** Per column: its name is also an Object.prototype property (`constructor`, `__proto__`): read it as an own field only. */
+  private inherited: boolean[] = [];
+  private readonly tsv: boolean;
 
   constructor(format: 'csv' | 'tsv', opts: WriterOptions) {
     const d = opts.delimiter ?? (format === 'tsv' ? '\t' : ',');
     checkDelimiter(d);
     this.delim = d;
-    this.needsQuote = new RegExp(`[${d === ']' || d === '\\' || d === '^' || d === '-' ? '\\' + d : d}"\\r\\n]`);
-    const inDelim = opts.inputDelimiter ?? (opts.inputFormat === 'tsv' ? '\t' : ',');
-    this.rawOk = (opts.inputFormat === 'csv' || opts.inputFormat === 'tsv') && inDelim === d;
+    this.tsv = format === 'tsv';
+    // (TSV: never quoted; the delimiter in a cell can only be escaped when it is the tab.)
+    this.needsQuote = this.tsv ? /[\\\t\n\r]/ : new RegExp(`[${d === ']' || d === '\\' || d === '^' || d === '-' ? '\\' + d : d}"\\r\\n]`);
+    const inFmt = opts.inputFormat === 'csvlite' ? 'csv' : opts.inputFormat;
+    const inDelim = opts.inputDelimiter ?? (inFmt === 'tsv' ? '\t' : ',');
+    this.rawOk = inFmt === format && inDelim === d;
   }
 
   write(batch: Batch): string {
@@ -731,18 +777,33 @@ export class CsvWriter implements Writer {
     if (cols === null) return false;
     if (h !== undefined) {
       const n = h.names;
-      if (n.length !== cols.length) return false;
-      for (let i = 0; i < n.length; i++) if (n[i] !== cols[i]) return false;
-      this.curHeader = h;
-      return true;
+      let same = n.length === cols.length;
+      for (let i = 0; same && i < n.length; i++) if (n[i] !== cols[i]) same = false;
+      if (same) {
+        this.curHeader = h;
+        return true;
+      }
+    } else {
+      const ko = this.keyOrder;
+      let i = 0;
+      let same = true;
+      for (const k in rec) {
+        if (k !== ko[i]) {
+          same = false;
+          break;
+        }
+        i++;
+      }
+      if (same && i === ko.length) return true;
     }
-    const ko = this.keyOrder;
-    let i = 0;
+    // The header's fields in another order, or some of them: written under it.
+    const set = this.colSet;
+    let n = 0;
     for (const k in rec) {
-      if (k !== ko[i]) return false;
-      i++;
+      if (!set.has(k)) return false;
+      n++;
     }
-    return i === ko.length;
+    return n > 0;
   }
 
   /**
@@ -766,6 +827,9 @@ export class CsvWriter implements Writer {
       this.curHeader = undefined;
     }
     const cols = this.cols;
+    this.colSet = new Set(cols);
+    // A missing field named like an Object.prototype property must not read the inherited one.
+    this.inherited = cols.map((c) => c in Object.prototype);
     let line = '';
     for (let j = 0; j < cols.length; j++) line += (j > 0 ? this.delim : '') + this.quote(cols[j]!);
     if (line === '') line = '""';
@@ -773,7 +837,8 @@ export class CsvWriter implements Writer {
   }
 
   private quote(s: string): string {
-    return this.needsQuote.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    if (!this.needsQuote.test(s)) return s;
+    return this.tsv ? escapeTsv(s) : '"' + s.replace(/"/g, '""') + '"';
   }
 
   /** One row in column order. */
@@ -782,9 +847,9 @@ export class CsvWriter implements Writer {
     const d = this.delim;
     let line = '';
     for (let j = 0; j < cols.length; j++) {
-      const v = rec[cols[j]!];
+      const v = this.inherited[j] ? (Object.hasOwn(rec, cols[j]!) ? rec[cols[j]!] : undefined) : rec[cols[j]!];
       let c: string;
-      if (typeof v === 'string') c = this.needsQuote.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+      if (typeof v === 'string') c = this.needsQuote.test(v) ? this.quote(v) : v;
       else if (typeof v === 'number') c = String(v);
       else if (v === null || v === undefined) c = '';
       else if (v instanceof NumText) c = v.text;
@@ -792,7 +857,7 @@ export class CsvWriter implements Writer {
       else c = this.quote(stringifyValue(v) ?? '');
       line = j === 0 ? c : line + d + c;
     }
-    return line === '' && cols.length === 1 ? '""' : line;
+    return line === '' && cols.length === 1 && !this.tsv ? '""' : line;
   }
 }
 

@@ -6,6 +6,9 @@ import type { InputFormat, OutputFormat, Reader, ReaderOptions, Writer, WriterOp
 import { CsvReader, CsvWriter } from './csv.js';
 import { NdjsonReader, NdjsonWriter } from './ndjson.js';
 import { TableWriter } from './table.js';
+import { JsonReader, JsonWriter } from './json.js';
+import { MarkdownWriter } from './markdown.js';
+import { acceptCrLineEnds } from './lineends.js';
 
 export { CSV_HEADER, CsvReader, CsvWriter, checkDelimiter, type CsvHeader } from './csv.js';
 export { NdjsonReader, NdjsonWriter } from './ndjson.js';
@@ -15,26 +18,32 @@ export { DEFAULT_MAX_LINE_BYTES } from './common.js';
 
 /**
  * A reader for one source.
- * @param format `ndjson`, `csv` or `tsv`
+ * @param format `ndjson`, `json`, `csv`, `csvlite` or `tsv`
  * @param opts   source name, error sink, delimiter (default `,` for csv, tab
  *               for tsv), `noHeader`, `maxLineBytes` (default 64 MiB)
  * @throws UsageError for a delimiter that is not one character other than `"`, CR, LF
  */
 export function createReader(format: InputFormat, opts: ReaderOptions): Reader {
-  if (format === 'ndjson') return new NdjsonReader(opts);
-  return new CsvReader({
-    source: opts.source,
-    errors: opts.errors,
-    delimiter: opts.delimiter ?? (format === 'tsv' ? '\t' : ','),
-    noHeader: opts.noHeader,
-    maxLineBytes: opts.maxLineBytes,
-    lineNumbers: opts.lineNumbers,
-  });
+  if (format === 'json') return new JsonReader(opts);
+  // (NDJSON and CSV/TSV accept CR-only line ends: formats/lineends.ts.)
+  if (format === 'ndjson') return acceptCrLineEnds(new NdjsonReader(opts));
+  return acceptCrLineEnds(
+    new CsvReader({
+      source: opts.source,
+      errors: opts.errors,
+      delimiter: opts.delimiter ?? (format === 'tsv' ? '\t' : ','),
+      noHeader: opts.noHeader,
+      maxLineBytes: opts.maxLineBytes,
+      lineNumbers: opts.lineNumbers,
+      dialect: format,
+      strictQuotes: opts.strictCsv,
+    }),
+  );
 }
 
 /**
  * A writer for the output.
- * @param format `ndjson`, `csv`, `tsv` or `table`
+ * @param format `ndjson`, `json`, `csv`, `tsv`, `table` or `markdown`
  * @param opts   delimiter (default `,` for csv, tab for tsv), colour (table),
  *               and the input format and delimiter (records still carrying
  *               their RAW text are written as it when the formats match)
@@ -49,22 +58,34 @@ export function createWriter(format: OutputFormat, opts: WriterOptions): Writer 
       return new CsvWriter(format, opts);
     case 'table':
       return new TableWriter(opts);
+    case 'json':
+      return new JsonWriter(opts);
+    case 'markdown':
+      return new MarkdownWriter();
   }
 }
 
 /**
  * Guess the input format from the start of the input (SPEC §1): the first
  * character that is not blank (space, tab, CR, LF) or a UTF-8 BOM is `{` →
- * `ndjson`; anything else (and empty input) → `csv`.
+ * `ndjson`, `[` → `json`; else a tab in the first line → `tsv`; anything
+ * else (and empty input) → `csv`.
  */
 export function sniffFormat(firstChunk: string): InputFormat {
   const m = /[^\s\ufeff]/.exec(firstChunk);
-  return m && m[0] === '{' ? 'ndjson' : 'csv';
+  if (m && m[0] === '{') return 'ndjson';
+  if (m && m[0] === '[') return 'json';
+  // A tab in the first line (after any leading line ends): TSV.
+  const start = /[^\r\n\ufeff]/.exec(firstChunk)?.index ?? 0;
+  const nl = firstChunk.indexOf('\n', start);
+  const tab = firstChunk.indexOf('\t', start);
+  return tab >= 0 && (nl < 0 || tab < nl) ? 'tsv' : 'csv';
 }
 
 /**
- * The input format a file name implies (case-insensitive): `.ndjson`, `.jsonl`,
- * `.json` → ndjson; `.csv` → csv; `.tsv`, `.tab` → tsv; otherwise undefined.
+ * The input format a file name implies (case-insensitive): `.ndjson`,
+ * `.jsonl` → ndjson; `.json` → json (an array or concatenated values, which
+ * NDJSON also is); `.csv` → csv; `.tsv`, `.tab` → tsv; otherwise undefined.
  */
 export function formatFromPath(path: string): InputFormat | undefined {
   const m = /\.([A-Za-z]+)$/.exec(path);
@@ -72,8 +93,9 @@ export function formatFromPath(path: string): InputFormat | undefined {
   switch (m[1]!.toLowerCase()) {
     case 'ndjson':
     case 'jsonl':
-    case 'json':
       return 'ndjson';
+    case 'json':
+      return 'json';
     case 'csv':
       return 'csv';
     case 'tsv':

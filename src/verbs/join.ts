@@ -3,7 +3,7 @@ import type { Batch, ErrorSink, InputFormat, Rec, Stage, VerbDef } from '../engi
 import { recordStage } from '../engine/stage.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { detach, fieldGetter, markChanged, pathGetter, setField, textOf } from '../engine/values.js';
-import { CsvReader, NdjsonReader, formatFromPath, sniffFormat } from '../formats/index.js';
+import { CsvReader, createReader, formatFromPath, sniffFormat } from '../formats/index.js';
 import { carryWindowTags } from '../window/tags.js';
 import { fieldPath, parseVerbArgs } from './args.js';
 
@@ -91,7 +91,7 @@ export const join: VerbDef = {
       { name: 'on', type: 'string' },
       { name: 'type', type: 'string', choices: [...TYPES], default: 'inner' },
       { name: 'prefix', type: 'string', default: 'right_' },
-      { name: 'format', type: 'string', choices: ['ndjson', 'csv', 'tsv'] },
+      { name: 'format', type: 'string', choices: ['ndjson', 'json', 'csv', 'csvlite', 'tsv'] },
     ]);
     if (pos.length === 0) throw new UsageError('join: name the table file (join FILE --on KEY)');
     if (pos.length > 1) throw new UsageError(`join: expected one table file, got '${pos.join(' ')}'`);
@@ -193,13 +193,13 @@ function loadTable(file: string, format: InputFormat | undefined): LoadedTable {
   const records: Rec[] = [];
   let fatal: Error | undefined;
   let fields: readonly string[] | undefined;
-  if (fmt === 'ndjson') {
-    const r = new NdjsonReader({ source: file, errors: sink });
+  if (fmt === 'ndjson' || fmt === 'json') {
+    const r = createReader(fmt, { source: file, errors: sink });
     for (const rec of r.feed(text)) records.push(rec);
     for (const rec of r.end()) records.push(rec);
     if (records.length > 0) fields = Object.keys(records[0]!);
   } else {
-    const r = new CsvReader({ source: file, errors: sink, delimiter: fmt === 'tsv' ? '\t' : ',' });
+    const r = new CsvReader({ source: file, errors: sink, delimiter: fmt === 'tsv' ? '\t' : ',', dialect: fmt });
     try {
       for (const rec of r.feed(text)) records.push(rec);
       for (const rec of r.end()) records.push(rec);

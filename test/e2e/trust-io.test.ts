@@ -242,3 +242,54 @@ describe('item 22: messages in words', () => {
     expect(r.stderr).toBe('sluice: malformed NDJSON: unexpected "}" at column 6 at stdin:1: {"a":}\n');
   });
 });
+
+describe('item 4: CSV output of a record with the header fields in another order or a subset', () => {
+  it('goes under the current header; a new block only for a field the header lacks', () => {
+    const r = sluice(['-o', 'csv'], '{"a":1,"b":2}\n{"b":3,"a":4}\n{"a":5}\n{"constructor":6}\n');
+    expect(r.stdout).toBe('a,b\n1,2\n4,3\n5,\n\nconstructor\n6\n');
+    // left join output whose unmatched rows lack the table's fields keeps one header
+    const s = sluice(['-o', 'csv', 'select', 'a,b'], '{"a":1,"b":2}\n{"a":3}\n{"b":4}\n');
+    expect(s.stdout).toBe('a,b\n1,2\n3,\n,4\n');
+  });
+});
+
+describe('item 6: blank lines inside CSV/TSV input are skipped; -i csvlite reads schema-change blocks', () => {
+  it('no row is lost to a blank line', () => {
+    const r = sluice(['agg', 'count, sum(a)'], 'a,b\n1,2\n\n3,4\n5,6\n');
+    expect(r.stdout).toBe('count,sum_a\n3,9\n');
+    const t = sluice(['-i', 'tsv', '-o', 'ndjson'], 'a\tb\n1\t2\n\n\n3\t4\n');
+    expect(t.stdout).toBe('{"a":1,"b":2}\n{"a":3,"b":4}\n');
+  });
+  it('-i csvlite: a blank line and a new header start a new block (sluice reads its own CSV blocks back)', () => {
+    const csv = sluice(['-o', 'csv'], '{"a":1}\n{"b":2}\n').stdout;
+    expect(csv).toBe('a\n1\n\nb\n2\n');
+    const back = sluice(['-i', 'csvlite', '-o', 'ndjson'], csv);
+    expect(back.stdout).toBe('{"a":1}\n{"b":2}\n');
+  });
+});
+
+describe('item 7: CR-only line ends are read', () => {
+  it('CSV and NDJSON', () => {
+    expect(sluice(['agg', 'count'], 'a,b\r1,2\r3,4\r').stdout).toBe('count\n2\n');
+    expect(sluice(['-o', 'ndjson'], 'a,b\r1,"x\ry"\r3,4').stdout).toBe('{"a":1,"b":"x\\ny"}\n{"a":3,"b":4}\n');
+    expect(sluice([], '{"a":1}\r{"a":2}\r').stdout).toBe('{"a":1}\n{"a":2}\n');
+    // CRLF stays CRLF (a CR inside quotes is kept)
+    expect(sluice(['-o', 'ndjson'], 'a,b\r\n1,"x\ry"\r\n').stdout).toBe('{"a":1,"b":"x\\ry"}\n');
+  });
+});
+
+describe('item 22: TSV messages say TSV; --no-header never mentions a header; a flat chain of 600 || terms', () => {
+  it('TSV and --no-header wording', () => {
+    const t = sluice(['-i', 'tsv'], 'a\tb\n1\t2\t3\n');
+    expect(t.stderr).toBe('sluice: malformed TSV: 3 fields, the header has 2 at stdin:2: 1\\t2\\t3\n');
+    const n = sluice(['--no-header', '-i', 'csv'], '1,2\n3\n');
+    expect(n.stderr).toBe('sluice: malformed CSV: 1 field, the first row has 2 at stdin:2: 3\n');
+    expect(n.stderr).not.toContain('header');
+  });
+  it('600 || terms and 600 and terms parse and evaluate', () => {
+    const or = Array.from({ length: 600 }, (_, i) => `a == ${i}`).join(' || ');
+    expect(sluice(['filter', or], '{"a":599}\n{"a":600}\n').stdout).toBe('{"a":599}\n');
+    const and = Array.from({ length: 600 }, (_, i) => `a != ${i}`).join(' and ');
+    expect(sluice(['filter', and], '{"a":599}\n{"a":600}\n').stdout).toBe('{"a":600}\n');
+  });
+});

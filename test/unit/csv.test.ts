@@ -13,6 +13,8 @@ interface ReadOpts {
   maxLineBytes?: number;
   forceCsvParse?: boolean;
   lineNumbers?: boolean;
+  dialect?: 'csv' | 'tsv' | 'csvlite';
+  strictQuotes?: boolean;
 }
 
 /** Feed `text` split at the given offsets; returns records and rejections. */
@@ -94,7 +96,7 @@ describe('CsvReader', () => {
 
   it('isolates a record with a malformed quote and reads on', () => {
     const text = 'a,b\n1,"ok"\n"bad"x,2\n3,"multi\nline"\nab"c,4\n5,"fine"\n';
-    const { recs, rejected } = readCsv(text);
+    const { recs, rejected } = readCsv(text, [], { strictQuotes: true });
     expect(fieldsOf(recs)).toEqual([
       { a: 1, b: 'ok' },
       { a: 3, b: 'multi\nline' },
@@ -104,6 +106,16 @@ describe('CsvReader', () => {
       [3, '"bad"x,2', 'malformed CSV: text after a closing quote'],
       [6, 'ab"c,4', 'malformed CSV: quote inside an unquoted field'],
     ]);
+    // By default (relaxed, as Python's csv, xsv and csv-parse relax_quotes) a quote inside an unquoted field is a character.
+    const relaxed = readCsv(text);
+    expect(fieldsOf(relaxed.recs)).toEqual([
+      { a: 1, b: 'ok' },
+      { a: '"bad"x', b: 2 }, // (csv-parse relax_quotes keeps such text as it is)
+      { a: 3, b: 'multi\nline' },
+      { a: 'ab"c', b: 4 },
+      { a: 5, b: 'fine' },
+    ]);
+    expect(relaxed.rejected.map((r) => r.line)).toEqual([]);
   });
 
   it('an unterminated quote at end of input rejects its first line and reads the rest', () => {
@@ -178,9 +190,13 @@ describe('CsvReader', () => {
   });
 
   it('a blank line starts a new block whose first row is its header (schema change)', () => {
-    const { recs, rejected } = readCsv('a,b\n1,2\n\nc\n3\n\n\nd,e,f\n4,5,6\n');
+    const { recs, rejected } = readCsv('a,b\n1,2\n\nc\n3\n\n\nd,e,f\n4,5,6\n', [], { dialect: 'csvlite' });
     expect(rejected).toEqual([]);
     expect(fieldsOf(recs)).toEqual([{ a: 1, b: 2 }, { c: 3 }, { d: 4, e: 5, f: 6 }]);
+    // In plain CSV (the default) blank lines are skipped: no row is taken for a header.
+    const plainCsv = readCsv('a,b\n1,2\n\n3,4\n5,6\n');
+    expect(plainCsv.rejected).toEqual([]);
+    expect(fieldsOf(plainCsv.recs)).toEqual([{ a: 1, b: 2 }, { a: 3, b: 4 }, { a: 5, b: 6 }]);
   });
 
   it('fast path and csv-parse give the same records on random CSV (differential property)', () => {
@@ -222,7 +238,7 @@ describe('CsvReader', () => {
     }
     // plain, quoted over two lines, ragged plain, malformed quote, plain, blank line + new header, quoted, plain
     const text = ['a,b', '1,x', '2,"y', 'z"', '3', '"bad"q,4', '5,w', '', 'c', '"q"', '6', ''].join('\n');
-    const { recs, rejected } = readCsv(text, [], { lineNumbers: true });
+    const { recs, rejected } = readCsv(text, [], { lineNumbers: true, dialect: 'csvlite', strictQuotes: true });
     expect(recs.map((r) => [lineOf(r), rawOf(r)])).toEqual([
       [2, '1,x'],
       [3, '2,"y\nz"'],
@@ -253,8 +269,8 @@ describe('CsvReader', () => {
       fc.property(fc.uniqueArray(name, { minLength: 1, maxLength: 6 }), fc.array(fc.array(fc.constantFrom('1', 'x', '', '2.50', '-0'), { minLength: 1, maxLength: 7 }), { maxLength: 5 }), (names, rows) => {
         const q = (s: string) => (/[",\n\r]/.test(s) || s === '' ? '"' + s.replace(/"/g, '""') + '"' : s);
         const text = [names.map(q).join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
-        const fast = tryReadCsv(text, [], { lineNumbers: true });
-        const slow = tryReadCsv(text, [], { forceCsvParse: true, lineNumbers: true });
+        const fast = tryReadCsv(text, [], { lineNumbers: true, dialect: 'csvlite' });
+        const slow = tryReadCsv(text, [], { forceCsvParse: true, lineNumbers: true, dialect: 'csvlite' });
         expect(plain(fast.recs)).toEqual(plain(slow.recs));
         expect(fast.rejected).toEqual(slow.rejected);
         // Every record read under the generated header has exactly its names as own keys (in
@@ -274,7 +290,7 @@ describe('CsvReader', () => {
       { numRuns: 300 },
     );
     // The seed QA found flaky (an empty one-field row, i.e. a blank line, after a one-name header) and a fixed case.
-    const blankRow = readCsv('__proto__\n1\n\n1,2.50\n1,1\n', [], { lineNumbers: true });
+    const blankRow = readCsv('__proto__\n1\n\n1,2.50\n1,1\n', [], { lineNumbers: true, dialect: 'csvlite' });
     expect(blankRow.recs.map((r) => Object.keys(r))).toEqual([['__proto__'], ['1', '2.50']]);
     const odd = ['a"b', 'c\\d', '*/', '${e}', '`f`', 'g\u2028h', 'i\u2029j', 'k\nl', '__proto__'];
     const oddRecs = readCsv(odd.map((s) => '"' + s.replace(/"/g, '""') + '"').join(',') + '\n' + odd.map((_, i) => i).join(',') + '\n').recs;
@@ -397,10 +413,18 @@ describe('CsvWriter', () => {
   });
 
   it('starts a schema change block (blank line, new header) when the fields change, never dropping one', () => {
-    const out = write([{ a: 1, b: 2 }, { a: 3, b: 4 }, { b: 5, a: 6 }, { a: 7 }, { a: 8, b: 9, c: 10 }]);
-    expect(out).toBe('a,b\n1,2\n3,4\n\nb,a\n5,6\n\na\n7\n\na,b,c\n8,9,10\n');
-    // and the reader reads the blocks back
-    expect(fieldsOf(readCsv(out).recs)).toEqual([{ a: 1, b: 2 }, { a: 3, b: 4 }, { b: 5, a: 6 }, { a: 7 }, { a: 8, b: 9, c: 10 }]);
+    // Another order or a subset of the header's fields: under the header (issue 10 item 4); a new field: a new block.
+    const out = write([{ a: 1, b: 2 }, { a: 3, b: 4 }, { b: 5, a: 6 }, { a: 7 }, { a: 8, b: 9, c: 10 }, { c: 11 }]);
+    expect(out).toBe('a,b\n1,2\n3,4\n6,5\n7,\n\na,b,c\n8,9,10\n,,11\n');
+    // and the reader reads the blocks back (-i csvlite)
+    expect(fieldsOf(readCsv(out, [], { dialect: 'csvlite' }).recs)).toEqual([
+      { a: 1, b: 2 },
+      { a: 3, b: 4 },
+      { a: 6, b: 5 },
+      { a: 7, b: null },
+      { a: 8, b: 9, c: 10 },
+      { a: null, b: null, c: 11 },
+    ]);
   });
 
   it('keeps its state across batches and skips records without fields', () => {
@@ -447,7 +471,10 @@ describe('CsvWriter', () => {
   });
 
   it('writes TSV with tabs', () => {
-    expect(write([{ a: 'x\ty', b: 1 }], {}, 'tsv')).toBe('a\tb\n"x\ty"\t1\n');
+    // TSV's own rules: never quoted; tab, line ends and backslash escaped.
+    expect(write([{ a: 'x\ty', b: 1, 'c\\': '5" screen\n\\' }], {}, 'tsv')).toBe('a\tb\tc\\\\\nx\\ty\t1\t5" screen\\n\\\\\n');
+    const back = readCsv('a\tb\tc\\\\\nx\\ty\t1\t5" screen\\n\\\\\n', [], { delimiter: '\t', dialect: 'tsv' });
+    expect(fieldsOf(back.recs)).toEqual([{ a: 'x\ty', b: 1, 'c\\': '5" screen\n\\' }]);
   });
 
   it('round-trips random records through writer and reader (property)', () => {
@@ -472,10 +499,18 @@ describe('CsvWriter', () => {
     fc.assert(
       fc.property(fc.array(record, { maxLength: 8 }), fc.constantFrom(',', ';', '\t'), (recs, delimiter) => {
         const out = write(recs, { delimiter });
-        const back = readCsv(out, [], { delimiter });
+        const back = readCsv(out, [], { delimiter, dialect: 'csvlite' });
         expect(back.rejected).toEqual([]);
-        const norm = (rs: Rec[]) => rs.map((r) => Object.entries(r).map(([k, v]) => [k, v instanceof NumText ? { num: v.text } : v]));
-        expect(norm(back.recs)).toEqual(norm(recs));
+        // A record written under a header with more fields reads back with those as null; field order is the header's.
+        const norm = (rs: Rec[], like: Rec[]) =>
+          rs.map((r, i) =>
+            Object.entries(r)
+              .filter(([k, v]) => !(v === null && !Object.hasOwn(like[i]!, k)))
+              .map(([k, v]) => [k, v instanceof NumText ? { num: v.text } : v])
+              .sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)),
+          );
+        const written = recs.filter((r) => Object.keys(r).length > 0);
+        expect(norm(back.recs, written)).toEqual(norm(written, written));
       }),
       { numRuns: 400 },
     );

@@ -95,7 +95,7 @@ describe('format choice', () => {
   it('maps file extensions to formats', () => {
     expect(formatFromPath('x/data.ndjson')).toBe('ndjson');
     expect(formatFromPath('data.JSONL')).toBe('ndjson');
-    expect(formatFromPath('data.json')).toBe('ndjson');
+    expect(formatFromPath('data.json')).toBe('json');
     expect(formatFromPath('data.csv')).toBe('csv');
     expect(formatFromPath('data.tsv')).toBe('tsv');
     expect(formatFromPath('data.tab')).toBe('tsv');
