@@ -180,8 +180,23 @@ function norm(v: unknown): unknown {
 }
 
 /** A syntax tree without positions (to compare two parses). */
+/** The terms of a chain of one associative operator (`||`, `&&`, `??`), however the parser grouped it. */
+function chain(n: unknown, op: string, out: unknown[]): unknown[] {
+  const b = n as { k?: string; op?: string; l?: unknown; r?: unknown };
+  if (b && b.k === 'bin' && b.op === op) {
+    chain(b.l, op, out);
+    chain(b.r, op, out);
+  } else out.push(n);
+  return out;
+}
+
 function shape(n: unknown): unknown {
   if (n instanceof NumText) return { numText: n.text };
+  // The parser balances chains of associative operators (same value, same order of evaluation): compare them flat.
+  const b = n as { k?: string; op?: string };
+  if (b && typeof b === 'object' && b.k === 'bin' && (b.op === '||' || b.op === '&&' || b.op === '??')) {
+    return { chain: b.op, terms: chain(n, b.op, []).map(shape) };
+  }
   if (Array.isArray(n)) return n.map(shape);
   if (n !== null && typeof n === 'object') {
     const o: Record<string, unknown> = {};
