@@ -11,6 +11,7 @@
  * Sources (formats/source.ts): regular files, including stdin redirected
  * from one, are read with synchronous 64 KiB reads that yield to the event
  * loop every few chunks; pipes, terminals and injected streams as streams.
+ * gzip input (by its magic bytes) is decompressed on the way (sources/gzip.ts).
  */
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -32,9 +33,10 @@ import type {
   Writer,
 } from './types.js';
 import { createReader, createWriter, formatFromPath, sniffFormat } from '../formats/index.js';
-import { FileSource, StreamSource, isRegularFile, isRegularFileFd, type ChunkSource } from '../formats/source.js';
+import { isRegularFile, isRegularFileFd, type ChunkSource } from '../formats/source.js';
 import { FileTail, TailGroup } from '../sources/follow.js';
 import { CheckpointSession, type CheckpointOptions } from '../checkpoint/session.js';
+import { fileSource, streamSource } from '../sources/gzip.js';
 
 /** Everything the command line decided, ready to run. */
 export interface RunOptions {
@@ -626,7 +628,7 @@ export function run(opts: RunOptions): Promise<number> {
           return;
         }
         // stdin redirected from a regular file is read like one (see formats/source.ts).
-        source = opts.stdin === undefined && isRegularFileFd(0) ? new FileSource(0, false) : new StreamSource(stdin(), true);
+        source = opts.stdin === undefined && isRegularFileFd(0) ? fileSource(0, false) : streamSource(stdin(), true);
       } else {
         try {
           fs.accessSync(name, fs.constants.R_OK);
@@ -643,7 +645,7 @@ export function run(opts: RunOptions): Promise<number> {
             fd = -1; // let the stream report it
           }
         }
-        source = fd >= 0 ? new FileSource(fd, true) : new StreamSource(fs.createReadStream(name, { highWaterMark: CHUNK_BYTES }), false);
+        source = fd >= 0 ? fileSource(fd, true) : streamSource(fs.createReadStream(name, { highWaterMark: CHUNK_BYTES }), false);
       }
       current = source;
       sourceName = name;

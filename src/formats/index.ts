@@ -86,9 +86,10 @@ export function sniffFormat(firstChunk: string): InputFormat {
  * The input format a file name implies (case-insensitive): `.ndjson`,
  * `.jsonl` → ndjson; `.json` → json (an array or concatenated values, which
  * NDJSON also is); `.csv` → csv; `.tsv`, `.tab` → tsv; otherwise undefined.
+ * A `.gz` suffix is looked through (`app.ndjson.gz` is NDJSON).
  */
 export function formatFromPath(path: string): InputFormat | undefined {
-  const m = /\.([A-Za-z]+)$/.exec(path);
+  const m = /\.([A-Za-z]+)(?:\.gz)?$/i.exec(path);
   if (!m) return undefined;
   switch (m[1]!.toLowerCase()) {
     case 'ndjson':
