@@ -21,9 +21,14 @@
  * runner): `cannot read a.gz: truncated gzip data (unexpected end of file)`.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import type zlibModule from 'node:zlib';
 import { FileSource, StreamSource, type ChunkSource, type SourceHandlers } from '../formats/source.js';
+
+const require = createRequire(import.meta.url);
+/** node:zlib, loaded on first use: most runs read no gzip, and start-up time counts. */
+let zlib: typeof zlibModule | undefined;
 
 /** Output chunk size of the gunzip stream (bytes). */
 const GUNZIP_CHUNK_BYTES = 64 * 1024;
@@ -61,7 +66,7 @@ function gzipError(e: NodeJS.ErrnoException): NodeJS.ErrnoException {
  * unpiped and paused.
  */
 export class GunzipSource implements ChunkSource {
-  private readonly gz = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  private readonly gz = (zlib ??= require('node:zlib') as typeof zlibModule).createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   private readonly inner = new StreamSource(this.gz, false);
   constructor(
     private readonly input: Readable,
