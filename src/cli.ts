@@ -182,8 +182,11 @@ export function parseCommand(argv: string[]): Command {
     verbs.push(def.parse(args));
   }
 
+  // merge reads its partials itself (all at once): it takes the --from files.
+  const takes = verbs[0] as { takeSources?: (s: string[]) => void } | undefined;
+  if (takes?.takeSources && main.from.length > 0) takes.takeSources(main.from);
   const options = {
-    sources: main.from.length > 0 ? main.from : ['-'],
+    sources: main.from.length > 0 && !takes?.takeSources ? main.from : ['-'],
     inputFormat: main.input,
     outputFormat: main.output,
     delimiter: main.delimiter,

@@ -28,6 +28,12 @@ export function setLine(rec: Rec, line: number): void {
   (rec as { [LINE]?: number })[LINE] = line;
 }
 
+/**
+ * Text the NDJSON writer puts before a record's line (`agg --partial
+ * --shuffle-key`: the key and a tab, as Hadoop Streaming reads lines).
+ */
+export const LINE_PREFIX: unique symbol = Symbol('sluice.linePrefix');
+
 /** Event time of a record in epoch milliseconds, set by `window` (processing time: arrival time). */
 export const EVENT_TIME: unique symbol = Symbol('sluice.eventTime');
 

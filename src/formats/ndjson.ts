@@ -7,7 +7,7 @@
  * unchanged record is written back byte for byte.
  */
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
-import { NumText, rawOf, setLine, setRaw, stringifyRecord } from '../engine/values.js';
+import { LINE_PREFIX, NumText, rawOf, setLine, setRaw, stringifyRecord } from '../engine/values.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, longerThan, overlongMessage } from './common.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
 
@@ -413,10 +413,18 @@ export class NdjsonWriter implements Writer {
       for (let i = 0; i < batch.length; i++) {
         const r = batch[i]!;
         const raw = rawOf(r);
-        s += (raw !== undefined ? raw : stringifyRecord(r)) + '\n';
+        if (raw !== undefined) s += raw + '\n';
+        else {
+          const pre = (r as { [LINE_PREFIX]?: string })[LINE_PREFIX];
+          s += (pre !== undefined ? pre : '') + stringifyRecord(r) + '\n';
+        }
       }
     } else {
-      for (let i = 0; i < batch.length; i++) s += stringifyRecord(batch[i]!) + '\n';
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i]!;
+        const pre = (r as { [LINE_PREFIX]?: string })[LINE_PREFIX];
+        s += (pre !== undefined ? pre : '') + stringifyRecord(r) + '\n';
+      }
     }
     return s;
   }

@@ -8,11 +8,16 @@ import { UsageError } from '../engine/errors.js';
 import { parseVerbArgs } from './args.js';
 import { formatDuration, parseDuration } from '../time/duration.js';
 import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
-import { compileAggPlan } from '../agg/plan.js';
+import { MAX_PART, POS_PART, compileAggPlan } from '../agg/plan.js';
+import { PARTIAL_FIELD, endRecord, partialPlan, watermarkRecord } from '../state/partial.js';
+import type { WindowVerbInstance } from '../window/instance.js';
+import type { Stage } from '../engine/types.js';
 import { buildAggStage } from '../agg/stage.js';
 import { buildWindowedAgg, findUpstreamWindow } from '../window/link.js';
 
 const usage = `Usage: sluice agg 'AGG[, AGG...]' [by KEY[, KEY...]] [--every DUR]
+       sluice agg 'AGG[, AGG...]' [by KEY[, KEY...]] --partial [--part N]
+                  [--shuffle-key]
 
 Aggregate records per group: one output record per group, with the keys
 first, then the aggregates. Groups come out in order of first appearance,
@@ -67,6 +72,21 @@ Options:
   --every DUR   also write a snapshot of every group each DUR of wall-clock
                 time (e.g. 5s), for 'tail -f'; default: only at the end.
                 Not allowed after 'window'.
+  --partial     write mergeable partial state instead of results: one
+                record per group (per window and group after 'window'),
+                keys as fields, the state in the field _partial (man
+                page: PARTIAL STATE); 'sluice merge' turns partials from
+                any number of producers into the results one agg over all
+                their input would write. After 'window', the producer's
+                watermark follows as control records. Not after count
+                windows; after session windows the keys must include the
+                window's --by keys.
+  --part N      this producer's part number, in input order (0 to 131071;
+                default 0): merge orders groups, first, last and collect
+                by it (GNU parallel: --part {#})
+  --shuffle-key lead each line with the key (a JSON array of the key
+                texts) and a tab, as Hadoop Streaming and sort-based
+                shuffles group lines; merge reads such lines
 
 Examples:
   $ sluice --csv agg 'count, avg(delay), p95(delay)' by origin < flights.csv
@@ -84,6 +104,10 @@ Examples:
   {"s":null,"count":1,"collect_s":[]}
 
   $ tail -f access.ndjson | sluice agg count by status --every 5s
+
+  $ parallel --pipepart -a flights.ndjson --block 32M \\
+      sluice agg --partial --part {#} "'count, p95(delay)'" by origin \\
+      | sluice merge
 `;
 
 export const agg: VerbDef = {
@@ -91,13 +115,29 @@ export const agg: VerbDef = {
   summary: 'count, sum, avg, min, max, percentiles, distinct ... per group',
   usage,
   parse(words: string[]): VerbInstance {
-    const { pos, opts } = parseVerbArgs('agg', words, [{ name: 'every', type: 'string' }]);
+    const { pos, opts } = parseVerbArgs('agg', words, [
+      { name: 'every', type: 'string' },
+      { name: 'partial', type: 'boolean' },
+      { name: 'part', type: 'string' },
+      { name: 'shuffle-key', type: 'boolean' },
+    ]);
+    const partial = Boolean(opts.partial);
+    let part = 0;
+    if (opts.part !== undefined) {
+      part = Number(opts.part);
+      if (!Number.isInteger(part) || part < 0 || part > MAX_PART) throw new UsageError(`agg: --part must be a whole number from 0 to ${MAX_PART}, not '${opts.part}'`);
+    }
+    if (!partial && (opts.part !== undefined || opts['shuffle-key'])) throw new UsageError('agg: --part and --shuffle-key go with --partial');
     const { aggs: aggText, keys: keyText } = splitAggWords(pos);
     const aggs = parseAggList(aggText);
     const keys = keyText === null ? [] : parseKeyList(keyText);
     checkNames(keys, aggs);
     const everyMs = opts.every !== undefined ? parseDuration(String(opts.every), 'agg: --every') : undefined;
     if (everyMs !== undefined && !(everyMs > 0)) throw new UsageError('agg: --every must be more than 0');
+    if (partial && everyMs !== undefined) throw new UsageError('agg: --every cannot be used with --partial');
+    for (const n of [...keys.map((k) => k.name), ...aggs.map((a) => a.name)]) {
+      if (partial && n === PARTIAL_FIELD) throw new UsageError(`agg: '${PARTIAL_FIELD}' is the field of the partial state: rename the key or aggregate`);
+    }
     const needs = [...new Set([...keys.map((k) => k.name), ...aggs.filter((a) => a.field !== null).map((a) => a.field!)])];
     return {
       name: 'agg',
@@ -105,12 +145,27 @@ export const agg: VerbDef = {
         aggregates: aggs.map((a) => (a.text === a.name ? a.text : `${a.text.replace(/\s+as\s+.*$/is, '')} as ${a.name}`)),
         by: keys.map((k) => k.name),
         ...(everyMs !== undefined ? { every: formatDuration(everyMs) } : {}),
+        ...(partial ? { partial: true, part, shuffleKey: Boolean(opts['shuffle-key']) } : {}),
       },
       needs,
       recordWise: false,
       build(next, ctx, plan) {
         const aggPlan = compileAggPlan(aggs, keys);
         const win = findUpstreamWindow(plan);
+        if (partial) {
+          aggPlan.position = part * POS_PART;
+          const shuffle = Boolean(opts['shuffle-key']);
+          if (win === undefined) return buildAggStage(partialPlan(aggPlan, null, part, null, shuffle), next, ctx);
+          const spec = (win as WindowVerbInstance).windowSpec;
+          if (spec.kind === 'count') throw new UsageError('agg: --partial does not work after count windows (their records cannot be split across producers)');
+          let sk: number[] | null = null;
+          if (spec.kind === 'session') {
+            sk = spec.byNames.map((b) => keys.findIndex((k) => k.name === b));
+            if (sk.some((i) => i < 0)) throw new UsageError(`agg: with --partial after session windows, agg's keys must include the window's --by keys (${spec.byNames.join(', ')})`);
+          }
+          const pp = partialPlan(aggPlan, spec.kind, part, sk, shuffle);
+          return buildWindowedAgg(pp, win, shuffle ? next : controlStage(next, part), ctx);
+        }
         if (win !== undefined) {
           if (everyMs !== undefined) throw new UsageError("agg: --every cannot be used after 'window' (windows emit when they close)");
           return buildWindowedAgg(aggPlan, win, next, ctx);
@@ -120,3 +175,22 @@ export const agg: VerbDef = {
     };
   },
 };
+
+/** After a windowed `agg --partial`: the watermark and the end of input as control records (src/state/partial.ts). */
+function controlStage(next: Stage, part: number): Stage {
+  let last = -Infinity;
+  return {
+    push: (b) => next.push(b),
+    watermark(ms) {
+      if (ms > last && Number.isFinite(ms)) {
+        last = ms;
+        next.push([watermarkRecord(part, ms)]);
+      }
+      next.watermark(ms);
+    },
+    end() {
+      next.push([endRecord(part)]);
+      next.end();
+    },
+  };
+}

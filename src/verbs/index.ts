@@ -20,9 +20,11 @@ import { fillDown } from './fill-down.js';
 import { fillEmpty } from './fill-empty.js';
 import { unsparsify } from './unsparsify.js';
 import { reorder } from './reorder.js';
+import { merge } from './merge.js';
+import { partition } from './partition.js';
 
 /** All verbs, in the order `sluice --help` lists them. */
-export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join, over, explode, flatten, unflatten, fillDown, fillEmpty, unsparsify, reorder];
+export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join, over, explode, flatten, unflatten, fillDown, fillEmpty, unsparsify, reorder, merge, partition];
 
 const byName = new Map(VERBS.map((v) => [v.name, v]));
 
