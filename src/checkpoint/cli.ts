@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { UsageError } from '../engine/errors.js';
 import type { VerbInstance } from '../engine/types.js';
-import { formatDuration, parseDuration } from '../time/duration.js';
+import { parseDuration } from '../time/duration.js';
 import { formatFromPath } from '../formats/index.js';
 import { isoString } from '../time/parse.js';
 import { parseCheckpoint } from './file.js';
@@ -90,28 +90,51 @@ function bytes(n: number): string {
 }
 
 function when(ms: unknown): string {
-  return typeof ms === 'number' && Number.isFinite(ms) ? isoString(ms) : String(ms);
+  if (typeof ms === 'number' && Number.isFinite(ms)) return isoString(ms);
+  return ms === '-inf' || ms === -Infinity ? '(none yet)' : String(ms);
 }
 
-/** Words about one stage's state (the shapes written by the stages of this version; anything else by its keys). */
+/**
+ * Words about one stage's state: the shapes the stages of this version write
+ * (window stage `{kind, wm, late, state}`, windowed agg `{s: 'windows' |
+ * 'panes', windows | pending}`, agg `{groups | global}`, head `{seen |
+ * groups}`); anything else by its keys.
+ */
 function describeState(state: unknown): string[] {
   if (state === null || typeof state !== 'object') return [];
   const s = state as Record<string, unknown>;
   const lines: string[] = [];
   if (typeof s.kind === 'string') lines.push(`kind: ${s.kind}`);
-  if (typeof s.watermark === 'number') lines.push(`watermark: ${when(s.watermark)}`);
-  if (Array.isArray(s.windows)) {
-    const ws = s.windows as Array<{ start?: number; end?: number; groups?: unknown[] }>;
-    const groups = ws.reduce((n, w) => n + (Array.isArray(w.groups) ? w.groups.length : 0), 0);
-    lines.push(`open windows: ${ws.length}, groups in them: ${groups}`);
-    for (const w of ws.slice(0, 10)) {
-      lines.push(`  [${when(w.start)}, ${when(w.end)})  ${Array.isArray(w.groups) ? w.groups.length : 0} groups`);
+  if (s.wm !== undefined) lines.push(`watermark: ${when(s.wm)}${s.maxTs !== undefined ? `, largest event time: ${when(s.maxTs)}` : ''}`);
+  if (typeof s.late === 'number') lines.push(`late records so far: ${s.late}`);
+  const inner = s.state as Record<string, unknown> | undefined;
+  if (inner !== null && typeof inner === 'object') {
+    if (Array.isArray(inner.sessions)) lines.push(`open sessions: ${inner.sessions.length}`);
+    if (Array.isArray(inner.keys)) {
+      const open = (inner.keys as Array<{ open?: unknown[] }>).reduce((n, k) => n + (Array.isArray(k.open) ? k.open.length : 0), 0);
+      lines.push(`keys: ${inner.keys.length}, open count windows: ${open}`);
     }
+  }
+  if (Array.isArray(s.windows)) {
+    const ws = s.windows as unknown[];
+    const startOf = (w: unknown) => (Array.isArray(w) ? w[0] : (w as { start?: unknown }).start);
+    const groupsOf = (w: unknown) => {
+      const g = Array.isArray(w) ? w[1] : (w as { groups?: unknown }).groups;
+      return Array.isArray(g) ? g.length : 0;
+    };
+    const groups = ws.reduce<number>((n, w) => n + groupsOf(w), 0);
+    lines.push(`open windows: ${ws.length}, groups in them: ${groups}`);
+    for (const w of ws.slice(0, 10)) lines.push(`  starting ${when(startOf(w))}: ${groupsOf(w)} groups`);
     if (ws.length > 10) lines.push(`  ... ${ws.length - 10} more`);
   }
+  if (s.s === 'panes') {
+    const pending = Array.isArray(s.pending) ? (s.pending as unknown[]) : [];
+    const active = Array.isArray(s.active) ? s.active.length : 0;
+    lines.push(`panes not yet in windows: ${pending.length}; groups with open panes: ${active}`);
+  }
   if (Array.isArray(s.groups)) lines.push(`groups: ${s.groups.length}`);
+  if (s.global !== undefined) lines.push(s.global === null ? 'no record yet' : 'one group (no keys)');
   if (typeof s.seen === 'number') lines.push(`records kept so far: ${s.seen}`);
-  if (typeof s.late === 'number') lines.push(`late records: ${s.late}`);
   if (lines.length === 0) lines.push(`fields: ${Object.keys(s).join(', ')}`);
   return lines;
 }
@@ -147,4 +170,3 @@ export function showCheckpoint(file: string, text: string): string {
   return out.join('\n') + '\n';
 }
 
-export { formatDuration };
