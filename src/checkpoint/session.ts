@@ -238,7 +238,7 @@ export class CheckpointSession {
   final(finished: boolean): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    if (!this.tryWrite(finished) && !finished) {
+    if (!this.tryWrite(finished) && this.sources !== undefined) {
       this.note(`--checkpoint: a reader was inside an overlong line; ${this.o.file} keeps the previous checkpoint`);
     }
   }
@@ -266,13 +266,13 @@ export class CheckpointSession {
   collect(finished: boolean): CheckpointData | null {
     const sources: SourcePosition[] = [];
     const access = this.sources;
-    if (access !== undefined) {
-      for (let i = 0; i < access.count; i++) {
-        const p = access.position(i);
-        if (p === null) return null;
-        const id = p.tail.fileIdentity();
-        sources.push({ path: p.tail.path, ...id, offset: p.tail.delivered() - p.pendingBytes, line: p.line, done: this.done[i] === true });
-      }
+    // (A signal before the sources were opened: nothing was read, the previous checkpoint stands.)
+    if (access === undefined) return null;
+    for (let i = 0; i < access.count; i++) {
+      const p = access.position(i);
+      if (p === null) return null;
+      const id = p.tail.fileIdentity();
+      sources.push({ path: p.tail.path, ...id, offset: p.tail.delivered() - p.pendingBytes, line: p.line, done: this.done[i] === true });
     }
     const outputs: Record<string, number> = Object.create(null) as Record<string, number>;
     if (this.stdoutFd !== undefined) outputs[STDOUT_KEY] = fs.fstatSync(this.stdoutFd).size;
