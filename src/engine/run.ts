@@ -281,6 +281,7 @@ export function run(opts: RunOptions): Promise<number> {
         return cancel;
       },
       now: () => Date.now(),
+      followSources: opts.follow === true ? opts.sources : undefined,
       outputBlocked: () => sink.blocked,
       whenDrained(fn) {
         if (!sink.blocked) {

@@ -193,6 +193,12 @@ export interface PipelineContext {
    * `needsLineNumbers`).
    */
   locate(rec: Rec): { source: string; line: number };
+  /**
+   * With `--follow` and several `--from` files: their names (records of each
+   * arrive interleaved; `locate(rec).source` says whose a batch is). Event-time
+   * windows then follow the slowest source that is not idle.
+   */
+  readonly followSources?: readonly string[];
   /** Files opened by stages (`--late-output`): closed and flushed at exit. */
   openOutput(path: string): { write(text: string): void };
 }

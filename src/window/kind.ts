@@ -54,6 +54,12 @@ export interface WindowClock {
   wm: number;
   /** The largest event time seen. */
   maxTs: number;
+  /**
+   * Note event time `ts` of a record (updates maxTs); returns the event time
+   * the watermark may follow: `ts`, or with several followed sources the
+   * smallest of their largest times (sources.ts).
+   */
+  observe(ts: number): number;
 }
 
 /** What the stage gives its kind. */

@@ -174,8 +174,7 @@ export function sessionKind(env: WindowEnv): WindowKindOps {
         s.recs!.push(rec);
         s.seqs!.push(arrival++);
       }
-      if (ts > clock.maxTs) clock.maxTs = ts;
-      advance(ts - lateness);
+      advance(clock.observe(ts) - lateness);
     },
     nextClose(): number {
       // The heap's smallest key may be stale (a session that grew): pop and re-push until it is real.

@@ -35,6 +35,7 @@ import { sessionKind } from './session.js';
 import type { WindowSpec } from './spec.js';
 import { decodeCount, decodeObject, decodeTime, encodeTime, want } from './state.js';
 import { timeKind } from './time-kind.js';
+import { SourceClocks } from './sources.js';
 
 export type { CountWindow, Session, WindowConsumer, WindowSideChannel } from './kind.js';
 export { sessionRoot } from './kind.js';
@@ -98,7 +99,16 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
   }
 
   // ---- watermark and wall clock -----------------------------------------
-  const clock: WindowClock = { wm: -Infinity, maxTs: -Infinity };
+  // Several files followed at once: the watermark follows the slowest source that is not idle (sources.ts).
+  const sources = ctx.followSources !== undefined && ctx.followSources.length > 1 && !processing ? new SourceClocks(ctx.followSources, idle, ctx.now()) : null;
+  const clock: WindowClock = {
+    wm: -Infinity,
+    maxTs: -Infinity,
+    observe(ts: number): number {
+      if (ts > clock.maxTs) clock.maxTs = ts;
+      return sources === null ? ts : sources.observe(ts);
+    },
+  };
   let lastArrival = ctx.now();
   let lastNow = -Infinity;
 
@@ -182,6 +192,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
         kind.advance(t);
         for (let i = 0; i < batch.length; i++) kind.add(batch[i]!, t);
       } else {
+        if (sources !== null && batch.length > 0) sources.begin(ctx.locate(batch[0]!).source, now);
         for (let i = 0; i < batch.length; i++) {
           const rec = batch[i]!;
           const v = getTime!(rec);
@@ -219,6 +230,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
         lastNow: encodeTime(lastNow),
         late: stats.late,
         state: kind.snapshot(),
+        ...(sources !== null ? { sources: sources.snapshot() } : {}),
       };
     },
     restore(state: unknown): void {
@@ -231,6 +243,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
       stats.late = decodeCount(o.late, 'late count');
       kind.restore(o.state);
       lastArrival = ctx.now();
+      if (sources !== null && o.sources !== undefined) sources.restore(o.sources, lastArrival);
       schedule();
     },
   };

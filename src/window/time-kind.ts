@@ -103,8 +103,7 @@ export function timeKind(env: WindowEnv): WindowKindOps {
         env.emit(rec);
       }
       if (lastEnd > lastDataEnd) lastDataEnd = lastEnd;
-      if (ts > clock.maxTs) clock.maxTs = ts;
-      advance(ts - lateness);
+      advance(clock.observe(ts) - lateness);
     },
     nextClose(): number {
       if (clock.wm >= lastDataEnd) return Infinity;

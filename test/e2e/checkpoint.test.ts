@@ -87,6 +87,30 @@ describe('--checkpoint', () => {
     expect(show.stdout).toMatch(/records kept so far: 400/);
   }, 30_000);
 
+  it('a source rotated since the checkpoint is read on from its old file (found by inode), then the new one', async () => {
+    const d = dirFor('rot');
+    const inp = path.join(d, 'app.ndjson');
+    const ck = path.join(d, 'c.ckpt');
+    const out = path.join(d, 'out.ndjson');
+    fs.writeFileSync(inp, recs(0, 100));
+    fs.writeFileSync(out, '');
+    const p = start(['-F', '--from', inp, '--checkpoint', ck, 'filter', 'true']);
+    await p.waitFor('"i":99');
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(143);
+    fs.writeFileSync(out, p.stdout);
+    // Rotated while sluice was down: the old file got more lines before the new one started.
+    fs.appendFileSync(inp, recs(100, 120));
+    fs.renameSync(inp, inp + '.1');
+    fs.appendFileSync(inp + '.1', recs(120, 130));
+    fs.writeFileSync(inp, recs(1000, 1010));
+    const r = shell(`sluice --from ${inp} --checkpoint ${ck} filter true >> ${out}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/app\.ndjson: rotated since the checkpoint; reading the rest of .*app\.ndjson\.1, then the new/);
+    const ids = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).i);
+    expect(ids).toEqual([...Array.from({ length: 130 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 1000 + i)]);
+  }, 30_000);
+
   it('a damaged or truncated checkpoint is exit 2 with a clear message, and the file is left as it was', () => {
     const d = dirFor('bad');
     const inp = path.join(d, 'in.ndjson');

@@ -100,6 +100,31 @@ describe('--follow', () => {
     expect(p.stdout.split('\n').filter(Boolean)).toHaveLength(5);
   }, 20_000);
 
+  it('with several files, event-time windows follow the slowest source: a fast file does not make a slow one late', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'wm-'));
+    const a = path.join(dir, 'a.ndjson');
+    const b = path.join(dir, 'b.ndjson');
+    const gen = (f: string, from: number, to: number, step: number) => {
+      let t = '';
+      for (let i = from; i < to; i++) t += JSON.stringify({ f, ts: 1_700_000_000_000 + i * step }) + '\n';
+      return t;
+    };
+    // a (one read: under 64 KiB) is an hour ahead before b has sent anything.
+    fs.writeFileSync(a, gen('a', 0, 1200, 3000));
+    fs.writeFileSync(b, '');
+    const p = start(['-F', '--from', a, '--from', b, 'window', 'tumbling', '10m', '--time', 'ts', 'then', 'agg', 'count', 'by', 'f']);
+    await sleep(500);
+    fs.appendFileSync(b, gen('b', 0, 1200, 1000));
+    // b's first windows close once b has passed them (a, read whole by then, is ahead).
+    await p.waitFor(/"f":"b","count":600/, 10_000);
+    p.child.kill('SIGINT');
+    expect((await p.exited).code).toBe(130);
+    expect(p.stderr).not.toMatch(/late/);
+    const rows = p.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { f: string; count: number });
+    expect(rows.filter((r) => r.f === 'b').reduce((n, r) => n + r.count, 0)).toBe(1200);
+    expect(rows.filter((r) => r.f === 'a').reduce((n, r) => n + r.count, 0)).toBe(1200);
+  }, 30_000);
+
   it('is a usage error with stdin', () => {
     const r = sluice(['-F']);
     expect(r.code).toBe(2);
