@@ -111,6 +111,50 @@ describe('--checkpoint', () => {
     expect(ids).toEqual([...Array.from({ length: 130 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 1000 + i)]);
   }, 30_000);
 
+  it('open windows and groups survive SIGINT with --checkpoint: a follow stopped, then finished without -F, equals one run', async () => {
+    for (const verbs of [
+      ['window', 'tumbling', '1m', '--time', 'ts', 'then', 'agg', 'count, avg(x), p95(x), approx_distinct(u)', 'by', 'k'],
+      ['agg', 'count, sum(x), first(u), collect(u)', 'by', 'k'],
+    ]) {
+      const d = dirFor('win');
+      const inp = path.join(d, 'in.ndjson');
+      const ck = path.join(d, 'c.ckpt');
+      const out = path.join(d, 'out.ndjson');
+      const gen = (from: number, to: number) => {
+        let t = '';
+        for (let i = from; i < to; i++) t += JSON.stringify({ ts: 1_700_000_000_000 + i * 1000, k: 'k' + (i % 3), x: i * 1.5, u: 'u' + (i % 7) }) + '\n';
+        return t;
+      };
+      fs.writeFileSync(inp, gen(0, 150));
+      fs.writeFileSync(out, '');
+      const { spawn } = await import('node:child_process');
+      const { BIN, ROOT } = await import('../helpers/run.js');
+      const fd = fs.openSync(out, 'a');
+      const child = spawn(process.execPath, [BIN, '-F', '--from', inp, '--checkpoint', ck, '--checkpoint-every', '100ms', ...verbs], { cwd: ROOT, stdio: ['ignore', fd, 'pipe'] });
+      fs.closeSync(fd);
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      // Ready once its first checkpoint exists (the quiet-time timer writes it within a second).
+      const t0 = Date.now();
+      while (!fs.existsSync(ck)) {
+        if (Date.now() - t0 > 15_000) throw new Error('no checkpoint: ' + stderr);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const code = await new Promise<number | null>((resolve) => {
+        child.on('close', (c) => resolve(c));
+        child.kill('SIGINT');
+      });
+      expect(code, stderr).toBe(130);
+      const show = sluice(['checkpoint', 'show', ck]);
+      expect(show.stdout).toMatch(verbs[0] === 'window' ? /open windows: 1, groups in them: 3/ : /groups: 3/);
+      fs.appendFileSync(inp, gen(150, 400));
+      const r = shell(`sluice --from ${inp} --checkpoint ${ck} ${verbs.map((v) => `'${v}'`).join(' ')} >> ${out}`);
+      expect(r.code, r.stderr).toBe(0);
+      const once = sluice(['--from', inp, ...verbs]);
+      expect(fs.readFileSync(out, 'utf8')).toBe(once.stdout);
+    }
+  }, 60_000);
+
   it('a damaged or truncated checkpoint is exit 2 with a clear message, and the file is left as it was', () => {
     const d = dirFor('bad');
     const inp = path.join(d, 'in.ndjson');
