@@ -22,6 +22,8 @@ import { generateLog } from './kill-test.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.BENCH_SLUICE ?? path.join(ROOT, 'bin/sluice.js');
+/** Output goes to /dev/null (a closed stdout is an error to sluice). */
+const DEVNULL = fs.openSync('/dev/null', 'w');
 
 function median(a) {
   const s = [...a].sort((x, y) => x - y);
@@ -32,7 +34,7 @@ function median(a) {
 function timed(args, env = {}, onSpawn) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', DEVNULL, 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     child.stderr.on('data', (b) => (stderr += b));
     child.on('error', reject);
@@ -54,7 +56,7 @@ async function cpuOf(args) {
   }
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', out, process.execPath, BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', out, process.execPath, BIN, ...args], { stdio: ['ignore', DEVNULL, 'ignore'] });
     child.on('error', reject);
     child.on('exit', (code) => {
       const wall = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -516,6 +516,12 @@ export function run(opts: RunOptions): Promise<number> {
           fail(ioError('cannot read', name, e));
           return;
         }
+        if (t.isGzip()) {
+          t.stop();
+          for (const o of tails) o.stop();
+          fail(new UsageError(`${opts.follow ? '--follow' : '--checkpoint'}: ${name} is gzip-compressed: it cannot be ${opts.follow ? 'followed' : 'resumed at an offset'} (read it with zcat ... | sluice)`));
+          return;
+        }
         tails.push(t);
         readers.push(undefined);
         sniffed.push('');

@@ -160,6 +160,12 @@ export class FileTail {
     }
   }
 
+  /** True when the file in hand starts with the gzip magic bytes (its offsets would be in the compressed stream). */
+  isGzip(): boolean {
+    const b = Buffer.alloc(2);
+    return fs.readSync(this.fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  }
+
   private openFile(name: string, offset: number): void {
     this.fd = fs.openSync(name, 'r');
     const st = fs.fstatSync(this.fd);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { shell, sluice, start } from '../helpers/run.js';
 
@@ -227,5 +228,11 @@ describe('--checkpoint', () => {
     const r = sluice(['--checkpoint', path.join(tmp, 'x.ckpt'), '--from', 'test/fixtures/flights-20k.csv']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/csv input .* cannot be checkpointed yet/);
+    // gzip: offsets would be in the compressed stream.
+    const gz = path.join(tmp, 'in.ndjson.gz');
+    fs.writeFileSync(gz, zlib.gzipSync('{"a":1}\n'));
+    const g = sluice(['--checkpoint', path.join(tmp, 'gz.ckpt'), '--from', gz]);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toMatch(/is gzip-compressed: it cannot be resumed at an offset/);
   });
 });
