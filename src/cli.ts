@@ -12,6 +12,7 @@ import { UsageError, errnoText } from './engine/errors.js';
 import { signalStatus } from './engine/signals.js';
 import type { InputFormat, OnErrorMode, OutputFormat, VerbInstance } from './engine/types.js';
 import { run } from './engine/run.js';
+import { explainParallel, runParallel } from './parallel/run.js';
 import { VERBS, findVerb } from './verbs/index.js';
 import { closest } from './verbs/args.js';
 import { checkDelimiter } from './formats/csv.js';
@@ -55,6 +56,10 @@ Options:
       --strict-csv       strict RFC 4180: a quote inside an unquoted CSV field
                          is malformed (default: a literal character)
       --encoding ENC     utf-8 (default) or latin1 (bytes come back unchanged)
+  -j, --parallel N       worker threads (default 1; 0 = every core): leading
+                         record-wise verbs and a plain agg run on N threads
+                         over ranges of regular files; output is identical
+                         to -j 1 (--explain shows the split)
       --from FILE        read FILE instead of stdin (repeatable; - is stdin)
       --on-error MODE    malformed input records: fail (default), skip, warn
       --errors FILE      write each rejected input record to FILE as NDJSON
@@ -99,6 +104,8 @@ const MAIN_FLAGS: Record<string, { name: string; takesValue: boolean }> = {
   '--no-header': { name: 'no-header', takesValue: false },
   '--strict-csv': { name: 'strict-csv', takesValue: false },
   '--encoding': { name: 'encoding', takesValue: true },
+  '-j': { name: 'parallel', takesValue: true },
+  '--parallel': { name: 'parallel', takesValue: true },
   '--from': { name: 'from', takesValue: true },
   '--on-error': { name: 'on-error', takesValue: true },
   '--errors': { name: 'errors', takesValue: true },
@@ -121,6 +128,16 @@ export interface Command {
   helpText?: string;
   options?: Parameters<typeof run>[0];
   explainText?: string;
+  /** `-j N` (1 = one thread) and each verb's words, for the workers. */
+  parallel?: number;
+  verbWords?: string[][];
+}
+
+/** `-j N`: a whole number ≥ 0 (0 = every core). @throws UsageError */
+function parseParallel(v: unknown): number {
+  const n = Number(v ?? 1);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new UsageError(`-j/--parallel must be a whole number from 0 (every core) to 256, not '${String(v)}'`);
+  return n;
 }
 
 /**
@@ -200,8 +217,11 @@ export function parseCommand(argv: string[]): Command {
     verbs,
     ...checkCheckpointOptions(main, main.from.length > 0 ? main.from : ['-'], verbs),
   };
-  if (main.explain) return { kind: 'explain', explainText: explain(options) };
-  return { kind: 'run', options };
+  if (main.explain) {
+    const par = main.parallel !== 1 ? explainParallel(options as Parameters<typeof run>[0], segments, main.parallel) + '\n' : '';
+    return { kind: 'explain', explainText: explain(options) + par };
+  }
+  return { kind: 'run', options, parallel: main.parallel, verbWords: segments };
 }
 
 function verbDef(name: string) {
@@ -231,6 +251,8 @@ interface MainOptions {
   follow: boolean;
   checkpoint?: string;
   checkpointEvery?: string;
+  /** `-j N`: worker threads (0 = every core). */
+  parallel: number;
 }
 
 /** The main options for yargs, a fresh object per call (`sluice --help` describes them in mainUsage). */
@@ -239,6 +261,7 @@ const mainOptions = () =>
   input: { alias: 'i', type: 'string', choices: ['ndjson', 'json', 'csv', 'csvlite', 'tsv', 'auto', 'jsonl'], default: 'auto' },
   output: { alias: 'o', type: 'string', choices: ['ndjson', 'json', 'csv', 'tsv', 'table', 'markdown', 'jsonl'] },
   'strict-csv': { type: 'boolean' },
+  parallel: { alias: 'j', type: 'string', default: '1' },
   encoding: { type: 'string', choices: ['utf-8', 'latin1', 'utf8', 'latin-1', 'iso-8859-1'], default: 'utf-8' },
   csv: { type: 'boolean' },
   tsv: { type: 'boolean' },
@@ -367,6 +390,7 @@ function parseMainOptions(words: string[]): MainOptions {
     follow: Boolean(a.follow),
     checkpoint: a.checkpoint as string | undefined,
     checkpointEvery: a['checkpoint-every'] as string | undefined,
+    parallel: parseParallel(a.parallel),
   };
 }
 
@@ -431,6 +455,8 @@ export async function main(argv: string[]): Promise<void> {
   if (cmd.kind === 'version') return printAndExit(`sluice ${VERSION}\n`);
   if (cmd.kind === 'help') return printAndExit(cmd.helpText!.endsWith('\n') ? cmd.helpText! : cmd.helpText + '\n');
   if (cmd.kind === 'explain') return printAndExit(cmd.explainText!);
-  const code = await run(cmd.options!);
+  let code: number | null = null;
+  if (cmd.parallel !== undefined && cmd.parallel !== 1) code = await runParallel(cmd.options!, cmd.verbWords!, cmd.parallel);
+  code ??= await run(cmd.options!);
   process.exit(signalStatus(code));
 }

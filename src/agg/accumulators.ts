@@ -29,7 +29,8 @@
  *   sum, avg, mean      {"n":N,"i":"EXACT INTEGER SUM","nf":N,"s":S,"c":C}
  *                       (integers summed exactly; other numbers by Neumaier's
  *                       compensated sum S + C)
- *   var, stddev         {"n":N,"mean":M,"m2":M2} (Welford; Chan et al. to merge)
+ *   var, stddev         {"n":N,"mean":M,"m2":M2} (Welford; Chan et al. to merge),
+ *                       plus "i1":"ΣX","i2":"ΣX²" (exact) while all are integers
  *   min, max            V (null when empty)
  *   first, last         {"v":V,"p":POS} (null when empty)
  *   distinct            ["TEXT", ...]
@@ -253,11 +254,23 @@ export class Avg extends Sum {
  * `var(f)` / `stddev(f)`: sample variance (n − 1) and its square root, by
  * Welford's online algorithm (1962) and Chan, Golub & LeVeque's pairwise
  * update for merging (1979). Null below two numbers.
+ *
+ * While every number is an integer (the common case: counts, delays,
+ * milliseconds), the exact sums Σx and Σx² are kept too (BigInt beyond
+ * 2^53) and the variance is (n·Σx² − (Σx)²) / (n·(n − 1)) from them: exact
+ * up to one rounding, and the same for any split of the input (so `-j N`
+ * and `merge` write the digits one pass writes).
  */
 export class Variance implements Accumulator {
   n = 0;
   mean = 0;
   m2 = 0;
+  /** All numbers so far are safe integers: s1 + b1 = Σx, s2 + b2 = Σx² exactly. */
+  allInt = true;
+  s1 = 0;
+  s2 = 0;
+  b1 = 0n;
+  b2 = 0n;
   constructor(readonly sqrt: boolean) {}
   add(v: unknown): void {
     const x = typeof v === 'number' ? v : v instanceof NumText ? v.value : NaN;
@@ -266,10 +279,36 @@ export class Variance implements Accumulator {
     const d = x - this.mean;
     this.mean += d / n;
     this.m2 += d * (x - this.mean);
+    if (this.allInt) {
+      if (!Number.isSafeInteger(x)) this.allInt = false;
+      else {
+        const t1 = this.s1 + x;
+        const t2 = this.s2 + x * x;
+        if (Number.isSafeInteger(t1) && Number.isSafeInteger(t2)) {
+          this.s1 = t1;
+          this.s2 = t2;
+        } else {
+          const bx = BigInt(x);
+          this.b1 += BigInt(this.s1) + bx;
+          this.b2 += BigInt(this.s2) + bx * bx;
+          this.s1 = 0;
+          this.s2 = 0;
+        }
+      }
+    }
   }
   merge(o: Accumulator): void {
     const b = o as Variance;
     if (b.n === 0) return;
+    if (this.allInt) {
+      if (!b.allInt) this.allInt = false;
+      else {
+        this.b1 += BigInt(this.s1) + BigInt(b.s1) + b.b1;
+        this.b2 += BigInt(this.s2) + BigInt(b.s2) + b.b2;
+        this.s1 = 0;
+        this.s2 = 0;
+      }
+    }
     if (this.n === 0) {
       this.n = b.n;
       this.mean = b.mean;
@@ -284,11 +323,39 @@ export class Variance implements Accumulator {
   }
   result(): number | string | null {
     if (this.n < 2) return null;
-    const v = Math.max(0, this.m2 / (this.n - 1));
+    let v: number;
+    if (this.allInt) {
+      const n = BigInt(this.n);
+      const s1 = this.b1 + BigInt(this.s1);
+      const s2 = this.b2 + BigInt(this.s2);
+      v = Number(n * s2 - s1 * s1) / (this.n * (this.n - 1));
+    } else v = Math.max(0, this.m2 / (this.n - 1));
     return reportNonFinite(this.sqrt ? Math.sqrt(v) : v);
   }
+  /** What `merge(other)` then `result()` would give, leaving both unchanged (for `over` frames). */
+  mergedResult(other: Variance): unknown {
+    const n = this.n + other.n;
+    if (n < 2) return null;
+    if (this.allInt && other.allInt && this.b1 === 0n && other.b1 === 0n && this.b2 === 0n && other.b2 === 0n) {
+      const s1 = this.s1 + other.s1;
+      const s2 = this.s2 + other.s2;
+      if (Number.isSafeInteger(s1 * s1) && Number.isSafeInteger(n * s2)) {
+        const v = (n * s2 - s1 * s1) / (n * (n - 1));
+        return reportNonFinite(this.sqrt ? Math.sqrt(v) : v);
+      }
+    }
+    const c = new Variance(this.sqrt);
+    c.merge(this);
+    c.merge(other);
+    return c.result();
+  }
   toState(): unknown {
-    return { n: this.n, mean: encodeNum(this.mean), m2: encodeNum(this.m2) };
+    const st: Record<string, unknown> = { n: this.n, mean: encodeNum(this.mean), m2: encodeNum(this.m2) };
+    if (this.allInt) {
+      st.i1 = (this.b1 + BigInt(this.s1)).toString();
+      st.i2 = (this.b2 + BigInt(this.s2)).toString();
+    }
+    return st;
   }
   fromState(st: unknown): void {
     if (st === null || typeof st !== 'object' || Array.isArray(st)) throw stateError('var state is not an object');
@@ -296,6 +363,21 @@ export class Variance implements Accumulator {
     this.n = decodeCount(o.n);
     this.mean = decodeNum(o.mean);
     this.m2 = decodeNum(o.m2);
+    this.s1 = 0;
+    this.s2 = 0;
+    if (o.i1 !== undefined || o.i2 !== undefined) {
+      for (const k of ['i1', 'i2'] as const) {
+        const t = o[k];
+        if (typeof t !== 'string' || !INT_TEXT_RE.test(t) || t.length > 800) throw stateError('var state: bad exact sum');
+      }
+      this.allInt = true;
+      this.b1 = BigInt(o.i1 as string);
+      this.b2 = BigInt(o.i2 as string);
+    } else {
+      this.allInt = false;
+      this.b1 = 0n;
+      this.b2 = 0n;
+    }
   }
 }
 

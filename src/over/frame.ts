@@ -184,19 +184,6 @@ export function combinedResult(a: Accumulator, b: Accumulator): unknown {
     const y = b as Last;
     return y.value !== null ? y.value : a.value;
   }
-  if (a instanceof Variance) {
-    const y = b as Variance;
-    const n = a.n + y.n;
-    if (n < 2) return null;
-    let m2: number;
-    if (a.n === 0) m2 = y.m2;
-    else if (y.n === 0) m2 = a.m2;
-    else {
-      const d = y.mean - a.mean;
-      m2 = a.m2 + y.m2 + (d * d * a.n * y.n) / n;
-    }
-    const v = Math.max(0, m2 / (n - 1));
-    return a.sqrt ? Math.sqrt(v) : v;
-  }
+  if (a instanceof Variance) return a.mergedResult(b as Variance);
   throw new Error('combinedResult: not a combinable accumulator');
 }

@@ -1,0 +1,303 @@
+/**
+ * `-j N` / `--parallel N` (issue 14 item 5): the pipeline on N worker
+ * threads, with output identical to `-j 1`, order included.
+ *
+ * Input: regular files (NDJSON; CSV/TSV without any double quote, so that no
+ * quoted field can span a line) are cut into ranges of about 4 MiB at line
+ * ends; each range is a job, numbered in input order, handed to the next idle
+ * worker (worker.ts). Records leave the workers as NDJSON text per job and
+ * are put back in job order; a plain `agg` runs in the workers as partial
+ * state per job (positions = job number · 2^36 + record number), merged in
+ * the main thread by first position, which is -j 1's order of first
+ * appearance. The records then go through the verbs that run in the main
+ * thread (plan.ts) and the writer, by the ordinary runner. When the run
+ * cannot be split (stdin from a pipe, gzip, quoted CSV, --on-error skip, ...)
+ * `runParallel` returns null and the caller runs it with one thread.
+ *
+ * A malformed record stops the run as with -j 1: the output of every job
+ * before it (and of its own records before it) is written, then the
+ * message, with the record's line in its file, and exit status 1.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { RunOptions } from '../engine/run.js';
+import { run } from '../engine/run.js';
+import { InputError } from '../engine/errors.js';
+import type { GroupState } from '../agg/types.js';
+import type { InputFormat } from '../engine/types.js';
+import { compileAggPlan } from '../agg/plan.js';
+import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
+import { decodeValue } from '../state/codec.js';
+import { stringifyRecord } from '../engine/values.js';
+import { formatFromPath, sniffFormat } from '../formats/index.js';
+import { type ParallelPlan, planParallel } from './plan.js';
+import type { ChunkJob, ChunkResult, WorkerInit } from './worker.js';
+
+/** Bytes per job (SLUICE_J_CHUNK_BYTES overrides it, for tests on small files). */
+const CHUNK = Number(process.env.SLUICE_J_CHUNK_BYTES) > 0 ? Number(process.env.SLUICE_J_CHUNK_BYTES) : 4 * 1024 * 1024;
+
+/** The number of worker threads for `-j N` (0 = every core). */
+export function workerCount(n: number): number {
+  return n === 0 ? Math.max(1, os.availableParallelism?.() ?? os.cpus().length) : n;
+}
+
+/** Cut the sources into jobs, or say why not. */
+function makeJobs(opts: RunOptions): ChunkJob[] | string {
+  const jobs: ChunkJob[] = [];
+  let fixed: InputFormat | undefined;
+  for (const src of opts.sources) {
+    const file = src === '-' ? '/dev/stdin' : src;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch {
+      return `cannot stat ${src}`;
+    }
+    if (!st.isFile()) return `${src === '-' ? 'stdin' : src} is not a regular file`;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(st.size, 64 * 1024));
+      fs.readSync(fd, head, 0, head.length, 0);
+      if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip input';
+      if (head[0] === 0xff || head[0] === 0xfe) return 'UTF-16 input';
+      const fmt = opts.inputFormat !== 'auto' ? opts.inputFormat : (src !== '-' ? formatFromPath(src) : undefined) ?? sniffFormat(head.toString('utf8'));
+      if (fmt !== 'ndjson' && fmt !== 'csv' && fmt !== 'tsv') return `${fmt} input`;
+      if (fixed !== undefined && fmt !== fixed) return 'mixed input formats';
+      fixed = fmt;
+      let start = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+      let header = '';
+      if (fmt !== 'ndjson') {
+        // CSV/TSV: no double quote anywhere (then no field spans a line).
+        const whole = fs.readFileSync(file);
+        if (fmt === 'csv' && whole.indexOf(0x22) >= 0) return 'CSV with quoted fields';
+        const nl = whole.indexOf(0x0a, start);
+        if (nl < 0) return 'one-line CSV';
+        header = whole.toString('utf8', start, nl + 1);
+        start = nl + 1;
+      }
+      const size = st.size;
+      const buf = Buffer.alloc(64 * 1024);
+      while (start < size) {
+        let end = Math.min(size, start + CHUNK);
+        if (end < size) {
+          // Move the end to just after the next newline.
+          let pos = end;
+          for (;;) {
+            const n = fs.readSync(fd, buf, 0, buf.length, pos);
+            if (n === 0) {
+              end = size;
+              break;
+            }
+            const i = buf.subarray(0, n).indexOf(0x0a);
+            if (i >= 0) {
+              end = pos + i + 1;
+              break;
+            }
+            pos += n;
+          }
+        }
+        jobs.push({ id: jobs.length, file, fmt, start, end, header });
+        start = end;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  if (jobs.length < 2) return 'input smaller than two ranges';
+  return jobs;
+}
+
+/** The 1-based line of byte `pos` of `file` (for messages). */
+function lineAt(file: string, pos: number): number {
+  const b = fs.readFileSync(file);
+  let n = 1;
+  for (let i = b.indexOf(0x0a); i >= 0 && i < pos; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Run with N workers.
+ * @param words the verb chain's words, one array per verb (for the workers to parse)
+ * @returns the exit status, or null when this run cannot be split (the caller runs it with one thread)
+ */
+export async function runParallel(opts: RunOptions, words: string[][], n: number): Promise<number | null> {
+  const split = planParallel(opts, words);
+  if (typeof split === 'string') return null;
+  const jobs = makeJobs(opts);
+  if (typeof jobs === 'string') return null;
+  return runSplit(opts, split, jobs, workerCount(n));
+}
+
+/** A description of the split for --explain. */
+export function explainParallel(opts: RunOptions, words: string[][], n: number): string {
+  const split = planParallel(opts, words);
+  if (typeof split === 'string') return `parallel: ${workerCount(n)} workers requested; runs in one thread (${split})`;
+  const names = opts.verbs.map((v) => v.name);
+  const inWorkers = names.slice(0, split.prefix.length + (split.agg ? 1 : 0)).map((v, i) => (split.agg && i === split.prefix.length ? `${v} (as partials)` : v));
+  const inMain = [...(split.agg ? ['merge of the partials'] : ['records put back in input order']), ...names.slice(split.rest)];
+  return `parallel: ${workerCount(n)} workers run ${inWorkers.join(', ')} on 4 MiB ranges of regular files; the main thread runs ${inMain.join(', ')}`;
+}
+
+function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nWorkers: number): Promise<number> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  const inFmt = jobs[0]!.fmt;
+  const outFmt = opts.outputFormat ?? inFmt;
+  const restVerbs = opts.verbs.slice(split.rest);
+  // Records pass straight to stdout when nothing runs after the workers and the output is NDJSON.
+  const direct = split.agg === null && restVerbs.length === 0 && outFmt === 'ndjson' && inFmt === 'ndjson';
+
+  const init: WorkerInit = { prefix: split.prefix, agg: split.agg, delimiter: opts.delimiter, maxLineBytes: opts.maxLineBytes, strictCsv: opts.strictCsv };
+  const workerUrl = new URL('./worker.js', import.meta.url);
+  const workers = Array.from({ length: Math.min(nWorkers, jobs.length) }, () => new Worker(workerUrl, { workerData: init }));
+
+  // Records for the main thread's part of the pipeline: a stream of NDJSON text in job order.
+  let wakeFn = (): void => {};
+  const feed = new Readable({
+    read() {
+      wakeFn();
+    },
+  });
+  let mainRun: Promise<number> | null = null;
+  if (!direct) {
+    mainRun = run({
+      ...opts,
+      sources: ['-'],
+      inputFormat: 'ndjson',
+      outputFormat: outFmt,
+      verbs: restVerbs,
+      stdin: feed,
+      onError: 'fail',
+    });
+  }
+
+  return new Promise<number>((resolve) => {
+    let next = 0;
+    let written = 0;
+    const done = new Map<number, ChunkResult>();
+    let failed: { message: string } | null = null;
+    let finished = false;
+    // Partials of a plain agg, merged as they come.
+    let aggPlan: ReturnType<typeof compileAggPlan> | null = null;
+    const groups = new Map<string, GroupState>();
+    if (split.agg !== null) {
+      const { aggs: aggText, keys: keyText } = splitAggWords(split.agg);
+      const aggs = parseAggList(aggText);
+      const keys = keyText === null ? [] : parseKeyList(keyText);
+      checkNames(keys, aggs);
+      aggPlan = compileAggPlan(aggs, keys);
+    }
+    /** Jobs handed out but not yet written: at most two per worker (bounded memory). */
+    const inFlight = () => next - written;
+    let paused = false;
+
+    const finish = async (code: number): Promise<void> => {
+      if (finished) return;
+      finished = true;
+      await Promise.all(workers.map((w) => w.terminate()));
+      if (mainRun !== null) {
+        feed.push(null);
+        const c = await mainRun;
+        if (code === 0) code = c;
+      }
+      if (failed !== null) stderr.write(`sluice: ${failed.message}\n`);
+      stdout.write('', () => resolve(code));
+    };
+
+    const write = (text: string): void => {
+      if (text.length === 0) return;
+      if (direct) {
+        if (!stdout.write(text)) paused = true;
+      } else feed.push(text);
+    };
+
+    const drain = (): void => {
+      while (!finished && done.has(written)) {
+        const r = done.get(written)!;
+        done.delete(written);
+        written++;
+        if (r.kind === 'error') {
+          write(r.partial);
+          let message: string;
+          if (r.message !== undefined) message = `internal error: ${r.message}`;
+          else {
+            const job = jobs[r.id]!;
+            const line = r.line > 0 ? lineAt(job.file, job.start) + r.line - 1 - (job.header ? 1 : 0) : 0;
+            message = new InputError(r.what, job.file === '/dev/stdin' ? '-' : job.file, line, r.text, r.verb).message;
+          }
+          failed = { message };
+          void finish(1);
+          return;
+        }
+        if (r.kind === 'text') write(r.text);
+        else {
+          const p = aggPlan!;
+          for (const [k, kv, states, first] of r.groups) {
+            const g = p.fromStates(kv.map(decodeValue), states, first);
+            const into = groups.get(k);
+            if (into === undefined) groups.set(k, g);
+            else p.merge(into, g);
+          }
+        }
+      }
+      if (!finished && written === jobs.length) {
+        if (aggPlan !== null) {
+          const gs = [...groups.values()].sort((a, b) => (a.first ?? 0) - (b.first ?? 0));
+          if (gs.length === 0 && aggPlan.global) gs.push(aggPlan.newGroup({}));
+          let text = '';
+          for (const g of gs) {
+            text += stringifyRecord(aggPlan.output(g)) + '\n';
+            if (text.length > 1 << 20) {
+              feed.push(text);
+              text = '';
+            }
+          }
+          write(text);
+        }
+        void finish(0);
+      }
+    };
+
+    const give = (w: Worker): void => {
+      if (finished || next >= jobs.length) return;
+      if (inFlight() >= 2 * workers.length || paused || (!direct && feed.readableLength > 64 * 1024 * 1024)) {
+        waiting.push(w);
+        return;
+      }
+      w.postMessage(jobs[next++]!);
+    };
+    const waiting: Worker[] = [];
+    const wake = (): void => {
+      while (waiting.length > 0 && !paused && inFlight() < 2 * workers.length && next < jobs.length) {
+        if (!direct && feed.readableLength > 64 * 1024 * 1024) return;
+        w0 = waiting.shift()!;
+        w0.postMessage(jobs[next++]!);
+      }
+    };
+    let w0: Worker;
+    wakeFn = wake;
+    if (direct) {
+      stdout.on('drain', () => {
+        paused = false;
+        wake();
+      });
+      stdout.on('error', () => void finish(0));
+    }
+
+    for (const w of workers) {
+      w.on('message', (r: ChunkResult) => {
+        done.set(r.id, r);
+        drain();
+        give(w);
+        wake();
+      });
+      w.on('error', (e) => {
+        failed = { message: `internal error in a worker: ${e.message}` };
+        void finish(1);
+      });
+      give(w);
+    }
+  });
+}
