@@ -19,6 +19,7 @@
  * snapshot is refused (exit 2) rather than losing its state silently.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ErrorSink, Reader, Stage, VerbInstance } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import type { FileTail } from '../sources/follow.js';
@@ -101,6 +102,13 @@ export class CheckpointSession {
     const fp = fingerprintOf(run);
     this.fingerprint = fp;
     this.saved = readCheckpoint(o.file);
+    // Found now, not at the first checkpoint: a directory the checkpoint cannot be written to.
+    try {
+      fs.accessSync(path.dirname(path.resolve(o.file)), fs.constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new RuntimeError(`--checkpoint: cannot write ${o.file}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message)}`);
+    }
     this.restoreStages = false;
     const saved = this.saved;
     if (saved === undefined) return;
@@ -222,10 +230,16 @@ export class CheckpointSession {
    * A timer for quiet times (a follow waiting for data, wall-clock windows):
    * writes a checkpoint every period when something changed, if `canWrite()`.
    */
-  startTimer(canWrite: () => boolean): void {
+  startTimer(canWrite: () => boolean, onError: (e: unknown) => void): void {
     const period = Math.max(this.o.everyMs, 1000);
     this.timer = setInterval(() => {
-      if (this.activity !== this.writtenActivity && Date.now() - this.lastWrite >= this.o.everyMs && canWrite()) this.tryWrite(false);
+      if (this.activity !== this.writtenActivity && Date.now() - this.lastWrite >= this.o.everyMs && canWrite()) {
+        try {
+          this.tryWrite(false);
+        } catch (e) {
+          onError(e);
+        }
+      }
     }, period);
     this.timer.unref();
   }

@@ -590,7 +590,7 @@ export function run(opts: RunOptions): Promise<number> {
           data(chunk) {
             if (finished || ended) return;
             feed(i, chunk, false);
-            if (!finished && !ended) cp?.afterChunk(sink.blocked);
+            if (!finished && !ended && cp) guard(() => cp!.afterChunk(sink.blocked));
           },
           fileEnd(last) {
             if (finished || ended) return;
@@ -616,7 +616,7 @@ export function run(opts: RunOptions): Promise<number> {
         },
       );
       current = group;
-      cp?.startTimer(() => !finished && !ended && !sink.blocked);
+      cp?.startTimer(() => !finished && !ended && !sink.blocked, fail);
       group.run();
     };
 

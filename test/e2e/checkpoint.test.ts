@@ -228,6 +228,10 @@ describe('--checkpoint', () => {
     const r = sluice(['--checkpoint', path.join(tmp, 'x.ckpt'), '--from', 'test/fixtures/flights-20k.csv']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/csv input .* cannot be checkpointed yet/);
+    const nodir = sluice(['--checkpoint', path.join(tmp, 'no', 'such', 'c.ckpt'), '--from', 'test/fixtures/flights-20k.ndjson', 'head', '1']);
+    expect(nodir.code).toBe(1);
+    expect(nodir.stderr).toMatch(/--checkpoint: cannot write .*c\.ckpt: no such directory/);
+    expect(nodir.stdout).toBe('');
     // gzip: offsets would be in the compressed stream.
     const gz = path.join(tmp, 'in.ndjson.gz');
     fs.writeFileSync(gz, zlib.gzipSync('{"a":1}\n'));
