@@ -33,6 +33,7 @@ import type {
   Writer,
 } from './types.js';
 import { createReader, createWriter, formatFromPath, sniffFormat } from '../formats/index.js';
+import { decodeSummary } from '../formats/decode.js';
 import { isRegularFile, isRegularFileFd, type ChunkSource } from '../formats/source.js';
 import { FileTail, TailGroup } from '../sources/follow.js';
 import { CheckpointSession, type CheckpointOptions } from '../checkpoint/session.js';
@@ -191,18 +192,34 @@ class Sink implements Stage {
     private readonly makeWriter: () => Writer,
     /** Called once the whole pipeline has ended (its last output is written or queued). */
     private readonly onEnd: () => void,
+    /** `--encoding latin1`: write Latin-1 bytes (so unchanged input bytes come back unchanged). */
+    private readonly latin1 = false,
   ) {}
+  /** Characters beyond U+00FF written as `?` in Latin-1 output (reported at exit). */
+  notLatin1 = 0;
   private w(): Writer {
     return (this.writer ??= this.makeWriter());
   }
+  private put(text: string): void {
+    if (text.length === 0) return;
+    let ok: boolean;
+    if (this.latin1) {
+      if (/[^\x00-\xff]/.test(text)) {
+        text = text.replace(/[\ud800-\udbff][\udc00-\udfff]|[^\x00-\xff]/g, () => {
+          this.notLatin1++;
+          return '?';
+        });
+      }
+      ok = this.out.write(text, 'latin1');
+    } else ok = this.out.write(text);
+    if (!ok) this.blocked = true;
+  }
   push(batch: Batch): void {
-    const text = this.w().write(batch);
-    if (text.length > 0 && !this.out.write(text)) this.blocked = true;
+    this.put(this.w().write(batch));
   }
   watermark(): void {}
   end(): void {
-    const text = this.w().end();
-    if (text.length > 0 && !this.out.write(text)) this.blocked = true;
+    this.put(this.w().end());
     this.onEnd();
   }
 }
@@ -335,7 +352,10 @@ export function run(opts: RunOptions): Promise<number> {
         inputFormat: inFmt,
         inputDelimiter: delimiterFor(inFmt),
       });
-    }, () => finish(true));
+    }, () => finish(true), opts.encoding === 'latin1');
+    summaries.push(() =>
+      sink.notLatin1 > 0 ? `${sink.notLatin1} character${sink.notLatin1 === 1 ? '' : 's'} beyond Latin-1 written as '?' (--encoding latin1)` : undefined,
+    );
 
     // Build the stages from the end backwards.
     let head: Stage = sink;
@@ -508,7 +528,7 @@ export function run(opts: RunOptions): Promise<number> {
       const endLines: number[] = [];
       for (let i = 0; i < opts.sources.length; i++) {
         const name = opts.sources[i]!;
-        const t = new FileTail(name, opts.follow === true);
+        const t = new FileTail(name, opts.follow === true, opts.encoding === 'latin1' ? 'latin1' : 'utf8');
         try {
           t.open(cp?.startOf(i));
         } catch (e) {
@@ -635,7 +655,8 @@ export function run(opts: RunOptions): Promise<number> {
           return;
         }
         // stdin redirected from a regular file is read like one (see formats/source.ts).
-        source = opts.stdin === undefined && isRegularFileFd(0) ? fileSource(0, false) : streamSource(stdin(), true);
+        source =
+          opts.stdin === undefined && isRegularFileFd(0) ? fileSource(0, false, opts.encoding) : streamSource(stdin(), true, opts.encoding);
       } else {
         try {
           fs.accessSync(name, fs.constants.R_OK);
@@ -652,10 +673,15 @@ export function run(opts: RunOptions): Promise<number> {
             fd = -1; // let the stream report it
           }
         }
-        source = fd >= 0 ? fileSource(fd, true) : streamSource(fs.createReadStream(name, { highWaterMark: CHUNK_BYTES }), false);
+        source =
+          fd >= 0 ? fileSource(fd, true, opts.encoding) : streamSource(fs.createReadStream(name, { highWaterMark: CHUNK_BYTES }), false, opts.encoding);
       }
       current = source;
       sourceName = name;
+      if (source.decodeReport) {
+        const report = source.decodeReport.bind(source);
+        summaries.push(() => decodeSummary(name, report()));
+      }
       let reader: Reader | undefined;
       let pending = '';
       const fixedFormat: InputFormat | undefined =

@@ -11,6 +11,9 @@
  *   reading it synchronously costs less than a `fs.ReadStream`, whose every
  *   read is a round trip through libuv's thread pool during which the
  *   process sits idle (10–25 % of the wall time of the benchmark workloads).
+ * - Bytes become text by an InputDecoder (formats/decode.ts): UTF-8 with the
+ *   lines holding invalid bytes counted (`decodeReport`), UTF-16 by its byte
+ *   order mark, or Latin-1 (`--encoding latin1`).
  * - Anything else (pipes, terminals, sockets, FIFOs, and the streams tests
  *   inject) is read as a stream by `StreamSource`: those reads can block, so
  *   they stay asynchronous.
@@ -21,7 +24,7 @@
  */
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { InputDecoder, type DecodeReport, type InputEncoding } from './decode.js';
 
 /** Callbacks of a chunk source. After `end` or `error`, none is called again. */
 export interface SourceHandlers {
@@ -43,6 +46,8 @@ export interface ChunkSource {
   isPaused(): boolean;
   /** Stop for good: no handler runs afterwards. Closes the file or destroys the stream unless it is stdin. */
   stop(): void;
+  /** Optional: what decoding found (invalid UTF-8 lines, UTF-16), for the summary at exit. */
+  decodeReport?(): DecodeReport;
 }
 
 /** Read size of FileSource (bytes): 64 KiB, the size at which the readers were measured fastest. */
@@ -81,7 +86,7 @@ export function isRegularFile(path: string): boolean {
  */
 export class FileSource implements ChunkSource {
   private readonly buf = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
-  private readonly dec = new StringDecoder('utf8');
+  private readonly dec: InputDecoder;
   private h: SourceHandlers | undefined;
   private paused = false;
   private done = false;
@@ -95,11 +100,19 @@ export class FileSource implements ChunkSource {
   /**
    * @param fd    an open descriptor of a regular file
    * @param owned close `fd` when the source ends or is stopped (false for stdin)
+   * @param encoding `--encoding` (default utf-8)
    */
   constructor(
     private readonly fd: number,
     private readonly owned: boolean,
-  ) {}
+    encoding: InputEncoding = 'utf-8',
+  ) {
+    this.dec = new InputDecoder(encoding);
+  }
+
+  decodeReport(): DecodeReport {
+    return this.dec.report;
+  }
 
   start(h: SourceHandlers): void {
     this.h = h;
@@ -175,23 +188,36 @@ export class FileSource implements ChunkSource {
 }
 
 /**
- * A Readable read in flowing mode with UTF-8 decoding (`setEncoding`).
+ * A Readable read in flowing mode, its bytes decoded by an InputDecoder (a
+ * stream that yields strings, as tests inject, is taken as it is).
  * `stop` destroys it, except stdin (`isStdin`), which is only paused.
  */
 export class StreamSource implements ChunkSource {
   private done = false;
+  private readonly dec: InputDecoder;
   constructor(
     private readonly stream: Readable,
     private readonly isStdin: boolean,
-  ) {}
+    encoding: InputEncoding = 'utf-8',
+  ) {
+    this.dec = new InputDecoder(encoding);
+  }
+
+  decodeReport(): DecodeReport {
+    return this.dec.report;
+  }
 
   start(h: SourceHandlers): void {
     const s = this.stream;
-    s.setEncoding('utf8');
-    s.on('data', (chunk: string) => {
-      if (!this.done && chunk.length > 0) h.data(chunk);
+    s.on('data', (chunk: Buffer | string) => {
+      if (this.done) return;
+      const text = typeof chunk === 'string' ? chunk : this.dec.write(chunk);
+      if (text.length > 0) h.data(text);
     });
     s.once('end', () => {
+      if (this.done) return;
+      const rest = this.dec.end();
+      if (rest.length > 0) h.data(rest);
       if (this.done) return;
       this.done = true;
       h.end();

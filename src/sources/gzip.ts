@@ -25,6 +25,7 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type zlibModule from 'node:zlib';
 import { FileSource, StreamSource, type ChunkSource, type SourceHandlers } from '../formats/source.js';
+import type { DecodeReport, InputEncoding } from '../formats/decode.js';
 
 const require = createRequire(import.meta.url);
 /** node:zlib, loaded on first use: most runs read no gzip, and start-up time counts. */
@@ -67,11 +68,18 @@ function gzipError(e: NodeJS.ErrnoException): NodeJS.ErrnoException {
  */
 export class GunzipSource implements ChunkSource {
   private readonly gz = (zlib ??= require('node:zlib') as typeof zlibModule).createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
-  private readonly inner = new StreamSource(this.gz, false);
+  private readonly inner: StreamSource;
   constructor(
     private readonly input: Readable,
     private readonly isStdin: boolean,
-  ) {}
+    encoding: InputEncoding = 'utf-8',
+  ) {
+    this.inner = new StreamSource(this.gz, false, encoding);
+  }
+
+  decodeReport(): DecodeReport {
+    return this.inner.decodeReport();
+  }
 
   start(h: SourceHandlers): void {
     // A read error of the input fails the gunzip stream with the input's error (EIO, ...).
@@ -105,9 +113,9 @@ export class GunzipSource implements ChunkSource {
  * with the gzip magic, else a FileSource (see formats/source.ts).
  * @param owned close `fd` when the source ends or is stopped (false for stdin)
  */
-export function fileSource(fd: number, owned: boolean): ChunkSource {
-  if (!fileIsGzip(fd)) return new FileSource(fd, owned);
-  return new GunzipSource(fs.createReadStream('', { fd, autoClose: owned, highWaterMark: GUNZIP_CHUNK_BYTES }), !owned);
+export function fileSource(fd: number, owned: boolean, encoding: InputEncoding = 'utf-8'): ChunkSource {
+  if (!fileIsGzip(fd)) return new FileSource(fd, owned, encoding);
+  return new GunzipSource(fs.createReadStream('', { fd, autoClose: owned, highWaterMark: GUNZIP_CHUNK_BYTES }), !owned, encoding);
 }
 
 /**
@@ -116,10 +124,10 @@ export function fileSource(fd: number, owned: boolean): ChunkSource {
  * (see the module comment). A stream of strings (object mode, or with an
  * encoding set) is text: a StreamSource.
  */
-export function streamSource(stream: Readable, isStdin: boolean): ChunkSource {
+export function streamSource(stream: Readable, isStdin: boolean, encoding: InputEncoding = 'utf-8'): ChunkSource {
   // A stream of strings (object mode, or an encoding already set) holds text, not gzip.
-  if (stream.readableObjectMode || stream.readableEncoding !== null) return new StreamSource(stream, isStdin);
-  return new SniffingSource(stream, isStdin);
+  if (stream.readableObjectMode || stream.readableEncoding !== null) return new StreamSource(stream, isStdin, encoding);
+  return new SniffingSource(stream, isStdin, encoding);
 }
 
 /** See `streamSource`. */
@@ -130,7 +138,12 @@ class SniffingSource implements ChunkSource {
   constructor(
     private readonly stream: Readable,
     private readonly isStdin: boolean,
+    private readonly encoding: InputEncoding = 'utf-8',
   ) {}
+
+  decodeReport(): DecodeReport {
+    return this.inner?.decodeReport?.() ?? { invalidLines: 0, firstInvalidAt: -1 };
+  }
 
   start(h: SourceHandlers): void {
     const s = this.stream;
@@ -147,14 +160,14 @@ class SniffingSource implements ChunkSource {
       if (settled || this.stopped) return;
       settled = true;
       cleanup();
-      if (head !== undefined && head.length > 0) h.data(head.toString('utf8'));
+      if (head !== undefined && head.length > 0) h.data(head.toString(this.encoding === 'latin1' ? 'latin1' : 'utf8'));
       h.end();
     };
     const decide = (gzip: boolean) => {
       settled = true;
       cleanup();
       if (head !== undefined) s.unshift(head);
-      const inner: ChunkSource = gzip ? new GunzipSource(s, this.isStdin) : new StreamSource(s, this.isStdin);
+      const inner: ChunkSource = gzip ? new GunzipSource(s, this.isStdin, this.encoding) : new StreamSource(s, this.isStdin, this.encoding);
       this.inner = inner;
       inner.start(h);
       // (Reading with 'readable' left the stream paused: start it unless the runner paused us meanwhile.)

@@ -293,3 +293,36 @@ describe('item 22: TSV messages say TSV; --no-header never mentions a header; a 
     expect(sluice(['filter', and], '{"a":599}\n{"a":600}\n').stdout).toBe('{"a":600}\n');
   });
 });
+
+describe('item 11: invalid UTF-8 is counted and reported; --encoding latin1; UTF-16 by its BOM', () => {
+  const latin1 = Buffer.from('name,city\nJos\xe9,M\xfcnchen\nAnn,Paris\n\xe9\xe9,x\n', 'latin1');
+  it('lines with invalid bytes are counted on stderr with a hint', () => {
+    const p = file('latin11.csv', latin1);
+    const r = sluice(['--from', p]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `sluice: ${p}: 2 lines with invalid UTF-8 (first at byte 13) read with U+FFFD in place of the bad bytes; if the input is Latin-1 (ISO 8859-1), use --encoding latin1\n`,
+    );
+    // stdin (a pipe) too; a real U+FFFD in valid UTF-8 is not counted
+    expect(shell(`cat ${p} | sluice`).stderr).toMatch(/^sluice: stdin: 2 lines with invalid UTF-8/);
+    expect(sluice(['-o', 'ndjson'], 'a\n\ufffd\n').stderr).toBe('');
+  });
+  it('--encoding latin1 gives the bytes back unchanged', () => {
+    const p = file('latin11b.csv', latin1);
+    const out = path.join(tmp, 'latin11b.out');
+    const r = shell(`sluice --encoding latin1 --from ${p} > ${out}`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(fs.readFileSync(out).equals(latin1)).toBe(true);
+    // and a changed record is written in Latin-1 too
+    shell(`sluice --encoding latin1 --from ${p} -o ndjson head 1 > ${out}`);
+    expect(fs.readFileSync(out).equals(Buffer.from('{"name":"Jos\xe9","city":"M\xfcnchen"}\n', 'latin1'))).toBe(true);
+  });
+  it('UTF-16 with a byte order mark is decoded, never read as garbage rows', () => {
+    const le = file('u16le.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,é\n', 'utf16le')]));
+    expect(sluice(['--from', le, '-o', 'ndjson']).stdout).toBe('{"a":1,"b":"é"}\n');
+    const beBody = Buffer.from('a,b\n1,é\n', 'utf16le').swap16();
+    const be = file('u16be.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), beBody]));
+    expect(sluice(['--from', be, '-o', 'ndjson']).stdout).toBe('{"a":1,"b":"é"}\n');
+  });
+});
