@@ -71,14 +71,17 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
      * accumulator's partial state (Accumulator.toState).
      */
     snapshot(): unknown {
-      if (plan.global) return { global: global === undefined ? null : encodeGroup(global) };
+      // `pos`: the next input position (first/last/collect and partials' group order go by positions).
+      if (plan.global) return { global: global === undefined ? null : encodeGroup(global), pos: plan.position };
       const out: unknown[] = [];
       for (const [k, g] of groups) out.push([k, encodeGroup(g)]);
-      return { groups: out };
+      return { groups: out, pos: plan.position };
     },
     restore(state: unknown): void {
       const o = state as { groups?: unknown; global?: unknown } | null;
       if (o === null || typeof o !== 'object') throw new Error('agg: not an agg state');
+      const pos = (o as { pos?: unknown }).pos;
+      if (typeof pos === 'number' && Number.isSafeInteger(pos) && pos >= 0) plan.position = pos;
       if (plan.global) {
         if (!('global' in o)) throw new Error('agg: not an agg state without keys');
         global = o.global === null ? undefined : decodeGroup(plan, o.global);
@@ -129,23 +132,23 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
 }
 
 /** A group's checkpoint state: `k` the JSON text of its key values (numbers as read), `a` its accumulators' states. @throws Error when an aggregate cannot be saved */
-function encodeGroup(g: GroupState): { k: string; a: unknown[] } {
+function encodeGroup(g: GroupState): { k: string; a: unknown[]; f: number } {
   const a = new Array<unknown>(g.accs.length);
   for (let i = 0; i < g.accs.length; i++) {
     const acc = g.accs[i]!;
     if (typeof acc.toState !== 'function') throw new Error(`agg: aggregate #${i + 1} cannot be saved in a checkpoint`);
     a[i] = acc.toState();
   }
-  return { k: stringifyValue(g.keyValues.map((v) => (v === undefined ? null : v))), a };
+  return { k: stringifyValue(g.keyValues.map((v) => (v === undefined ? null : v))), a, f: g.first ?? 0 };
 }
 
 /** The inverse of encodeGroup, a fresh group of `plan`. @throws Error on a state that does not fit the plan */
 function decodeGroup(plan: CompiledAggPlan, v: unknown): GroupState {
-  const o = v as { k?: unknown; a?: unknown } | null;
+  const o = v as { k?: unknown; a?: unknown; f?: unknown } | null;
   if (o === null || typeof o !== 'object' || typeof o.k !== 'string' || !Array.isArray(o.a)) throw new Error('agg: a group state is not {k, a}');
   const kv = parseExact(o.k);
   if (!Array.isArray(kv) || kv.length !== plan.keyNames.length) throw new Error('agg: group keys do not match the agg keys');
-  const g = plan.emptyLike({ keyValues: kv, accs: [] });
+  const g = plan.emptyLike({ keyValues: kv, accs: [], first: typeof o.f === 'number' ? o.f : 0 });
   if (o.a.length !== g.accs.length) throw new Error('agg: group aggregates do not match the agg');
   for (let i = 0; i < o.a.length; i++) {
     const acc = g.accs[i]!;

@@ -3,7 +3,7 @@
  * threads, with output identical to `-j 1`, order included.
  *
  * Input: regular files (NDJSON; CSV/TSV without any double quote, so that no
- * quoted field can span a line) are cut into ranges of about 4 MiB at line
+ * quoted field can span a line) are cut into ranges of about 2 MiB at line
  * ends; each range is a job, numbered in input order, handed to the next idle
  * worker (worker.ts). Records leave the workers as NDJSON text per job and
  * are put back in job order; a plain `agg` runs in the workers as partial
@@ -36,7 +36,7 @@ import { type ParallelPlan, planParallel } from './plan.js';
 import type { ChunkJob, ChunkResult, WorkerInit } from './worker.js';
 
 /** Bytes per job (SLUICE_J_CHUNK_BYTES overrides it, for tests on small files). */
-const CHUNK = Number(process.env.SLUICE_J_CHUNK_BYTES) > 0 ? Number(process.env.SLUICE_J_CHUNK_BYTES) : 4 * 1024 * 1024;
+const CHUNK = Number(process.env.SLUICE_J_CHUNK_BYTES) > 0 ? Number(process.env.SLUICE_J_CHUNK_BYTES) : 2 * 1024 * 1024;
 
 /** The number of worker threads for `-j N` (0 = every core). */
 export function workerCount(n: number): number {
@@ -137,7 +137,7 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
   const names = opts.verbs.map((v) => v.name);
   const inWorkers = names.slice(0, split.prefix.length + (split.agg ? 1 : 0)).map((v, i) => (split.agg && i === split.prefix.length ? `${v} (as partials)` : v));
   const inMain = [...(split.agg ? ['merge of the partials'] : ['records put back in input order']), ...names.slice(split.rest)];
-  return `parallel: ${workerCount(n)} workers run ${inWorkers.join(', ')} on 4 MiB ranges of regular files; the main thread runs ${inMain.join(', ')}`;
+  return `parallel: ${workerCount(n)} workers run ${inWorkers.join(', ')} on 2 MiB ranges of regular files; the main thread runs ${inMain.join(', ')}`;
 }
 
 function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nWorkers: number): Promise<number> {

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * `-j 2` against `-j 1` (issue 14 item 5) on the generated flights
+ * (bench/gen.js), workloads W1–W4 of bench/run.js, with DuckDB on 2 threads
+ * (@duckdb/node-api) as a peer doing the same work, in the same run.
+ *
+ *   npm run build && node bench/parallel.js [--records N] [--runs N]
+ *
+ * For each workload: median wall time and peak RSS (GNU time %M) of
+ * `sluice -j 1` and `sluice -j 2`, whether their outputs are byte-identical,
+ * the speed-up, and DuckDB's time. Prints a Markdown table.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureDataset } from './gen.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+const SLUICE = join(ROOT, 'bin/sluice.js');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const RECORDS = opt('--records', 3_000_000);
+const RUNS = opt('--runs', 3);
+const OUT = join(HERE, 'out');
+mkdirSync(OUT, { recursive: true });
+
+const d = await ensureDataset({ dir: join(HERE, 'data'), records: RECORDS });
+const W = [
+  { id: 'W1', title: 'NDJSON filter', file: d.ndjson, args: ['filter', 'delay > 60'],
+    duck: `COPY (SELECT * FROM read_json_auto('${d.ndjson}') WHERE delay > 60) TO '${OUT}/duck-w1.ndjson' (FORMAT JSON)` },
+  { id: 'W2', title: 'CSV filter + agg by origin', file: d.csv, args: ['filter', 'delay > 60', 'then', 'agg', 'count, avg(delay)', 'by', 'origin'],
+    duck: `SELECT origin, count(*), avg(delay) FROM read_csv_auto('${d.csv}') WHERE delay > 60 GROUP BY origin` },
+  { id: 'W3', title: 'CSV tumbling 1h count by origin', file: d.csv, args: ['window', 'tumbling', '1h', '--time', 'time', 'then', 'agg', 'count', 'by', 'origin'],
+    duck: `SELECT time_bucket(INTERVAL 1 HOUR, time::TIMESTAMP) AS w, origin, count(*) FROM read_csv_auto('${d.csv}') GROUP BY ALL` },
+  { id: 'W4', title: 'NDJSON join airports + count by state', file: d.ndjson, args: ['join', d.airports, '--on', 'origin=iata', 'then', 'agg', 'count', 'by', 'state'],
+    duck: `SELECT a.state, count(*) FROM read_json_auto('${d.ndjson}') f JOIN read_csv_auto('${d.airports}') a ON f.origin = a.iata GROUP BY a.state` },
+];
+
+function timeIt(cmd, argv, outFile) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `"$0" "$@" > ${outFile}`, cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const last = r.stderr.trim().split('\n').pop();
+  const [sec, kb] = last.split(' ').map(Number);
+  return { sec, mb: (kb * 1024) / 1e6, code: r.status };
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const md5 = (f) => createHash('md5').update(readFileSync(f)).digest('hex');
+
+let duck = null;
+try {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
+  duck = await inst.connect();
+} catch {
+  duck = null;
+}
+
+const rows = [];
+for (const w of W) {
+  const res = {};
+  for (const j of [1, 2]) {
+    const times = [];
+    let mb = 0;
+    for (let k = 0; k < RUNS; k++) {
+      const t = timeIt(process.execPath, [SLUICE, '-j', String(j), '--from', w.file, ...w.args], `${OUT}/par-${w.id}-j${j}.out`);
+      times.push(t.sec);
+      mb = Math.max(mb, t.mb);
+    }
+    res[j] = { sec: median(times), mb };
+  }
+  const same = md5(`${OUT}/par-${w.id}-j1.out`) === md5(`${OUT}/par-${w.id}-j2.out`);
+  let duckSec = null;
+  if (duck) {
+    const times = [];
+    for (let k = 0; k < RUNS; k++) {
+      const t0 = performance.now();
+      const r = await duck.run(w.duck);
+      if (r.fetchAllChunks) await r.fetchAllChunks();
+      times.push((performance.now() - t0) / 1000);
+    }
+    duckSec = median(times);
+  }
+  rows.push({ ...w, res, same, duckSec });
+  process.stderr.write(`${w.id}: -j1 ${res[1].sec}s ${res[1].mb.toFixed(0)}MB, -j2 ${res[2].sec}s ${res[2].mb.toFixed(0)}MB, identical ${same}, duckdb ${duckSec?.toFixed(2)}s\n`);
+}
+
+console.log(`| workload (${(RECORDS / 1e6).toFixed(1)}M flights) | -j 1 s | -j 2 s | speed-up | -j 1 RSS MB | -j 2 RSS MB | identical | DuckDB 2 threads s | -j 2 / DuckDB |`);
+console.log('|---|---:|---:|---:|---:|---:|---|---:|---:|');
+for (const r of rows) {
+  const sp = r.res[1].sec / r.res[2].sec;
+  console.log(
+    `| ${r.id} ${r.title} | ${r.res[1].sec.toFixed(2)} | ${r.res[2].sec.toFixed(2)} | ${sp.toFixed(2)}× | ${r.res[1].mb.toFixed(0)} | ${r.res[2].mb.toFixed(0)} | ${r.same ? 'yes' : 'NO'} | ${r.duckSec === null ? 'n/a' : r.duckSec.toFixed(2)} | ${r.duckSec === null ? 'n/a' : (r.res[2].sec / r.duckSec).toFixed(2)} |`,
+  );
+}
