@@ -72,13 +72,16 @@ export function sessionKind(env: WindowEnv): WindowKindOps {
     s.seqs = null;
   }
 
-  /** Close every session whose end is at or before `limit`, in output order. */
-  function closeUpTo(limit: number): void {
+  /**
+   * Close every session whose end is before `limit` (the watermark has passed
+   * it: an event at exactly the end could still join it), in output order.
+   */
+  function closeBefore(limit: number): void {
     const closing: Session[] = [];
-    while (heap.size > 0 && heap.peekKey() <= limit) {
+    while (heap.size > 0 && heap.peekKey() < limit) {
       const s = heap.pop()!;
       if (s.closed || s.mergedInto !== null) continue;
-      if (s.end > limit) {
+      if (s.end >= limit) {
         heap.push(s.end, s);
         continue;
       }
@@ -104,8 +107,8 @@ export function sessionKind(env: WindowEnv): WindowKindOps {
   function advance(c: number): void {
     if (c > clock.wm) {
       clock.wm = c;
-      if (heap.peekKey() <= c) {
-        closeUpTo(c);
+      if (heap.peekKey() < c) {
+        closeBefore(c);
         env.flush();
         next.watermark(c);
       }
@@ -132,7 +135,8 @@ export function sessionKind(env: WindowEnv): WindowKindOps {
       }
       let s: Session;
       if (first < 0) {
-        if (tEnd <= clock.wm) {
+        // A new session [ts, ts + gap) is late only if the watermark has passed its end.
+        if (tEnd < clock.wm) {
           env.late(rec);
           return;
         }
@@ -177,18 +181,20 @@ export function sessionKind(env: WindowEnv): WindowKindOps {
       advance(clock.observe(ts) - lateness);
     },
     nextClose(): number {
-      // The heap's smallest key may be stale (a session that grew): pop and re-push until it is real.
+      // The smallest open session end closes once the watermark passes it:
+      // at the next millisecond. The heap's smallest key may be stale (a
+      // session that grew): pop and re-push until it is real.
       for (;;) {
         if (heap.size === 0) return Infinity;
         const k = heap.peekKey();
         const s = heap.pop()!;
         if (s.closed || s.mergedInto !== null) continue;
         heap.push(s.end, s);
-        if (s.end === k) return k;
+        if (s.end === k) return k + 1;
       }
     },
     end(): void {
-      closeUpTo(Infinity);
+      closeBefore(Infinity);
       byKey.clear();
       heap.clear();
     },

@@ -368,7 +368,8 @@ describe('processing time and --idle', () => {
     stage.push([{ a: 1 }]);
     ctx.advance(1500);
     stage.push([{ a: 2 }]);
-    ctx.advance(1999);
+    ctx.advance(2000);
+    // The clock is at the session's end: it closes only once the clock has passed it.
     expect(out.records).toEqual([]);
     ctx.advance(1);
     expect(out.records.map((r) => [r.a, r.window_start, r.window_end])).toEqual([
@@ -394,7 +395,7 @@ describe('processing time and --idle', () => {
     const ctx = testCtx(0);
     const { stage, out } = pipeline(['session', '10s', '--time', 'ts', '--idle', '1s'], { plan: testPlan(), ctx });
     stage.push([{ ts: at('10:00'), v: 1 }]);
-    ctx.advance(9_999);
+    ctx.advance(10_000);
     expect(out.records).toEqual([]);
     ctx.advance(1);
     expect(out.records).toHaveLength(1);
@@ -451,3 +452,44 @@ function bids() {
     ['08:17', 6],
   ].map(([t, v]) => ({ ts: `2001-01-01T${t}:00Z`, v }));
 }
+
+describe('session windows close only once the watermark has passed their end (issue 10 item 1)', () => {
+  it('events exactly GAP apart share a session even when another key moved the watermark to last + GAP', () => {
+    const { stage, out } = pipeline(['session', '3h', '--time', 't', '--by', 'k'], { plan: testPlan({ by: 'k' }) });
+    stage.push([
+      { k: 'a', t: '2001-01-09T10:30:00Z', v: 1 },
+      { k: 'b', t: '2001-01-09T13:30:00Z', v: 1 },
+      { k: 'a', t: '2001-01-09T13:30:00Z', v: 1 },
+    ]);
+    stage.end();
+    expect(out.records).toEqual([
+      { window_start: '2001-01-09T10:30:00.000Z', window_end: '2001-01-09T16:30:00.000Z', k: 'a', count: 2, sum_v: 2 },
+      { window_start: '2001-01-09T13:30:00.000Z', window_end: '2001-01-09T16:30:00.000Z', k: 'b', count: 1, sum_v: 1 },
+    ]);
+  });
+
+  it('alone, and in separate batches: the watermark at exactly the end keeps the session open; past it closes it', () => {
+    const { stage, out } = pipeline(['session', '10m', '--time', 't', '--by', 'k']);
+    stage.push([{ k: 'a', t: at('08:00') }]);
+    stage.push([{ k: 'b', t: at('08:10') }]); // watermark 08:10 = a's end: a stays open
+    expect(out.records).toEqual([]);
+    stage.push([{ k: 'a', t: at('08:10') }]); // joins a: [08:00, 08:20)
+    stage.push([{ k: 'b', t: at('08:20:00.001') }]); // passes 08:20: a and b's first session close
+    expect(out.records.map((r) => [r.k, r.t, r.window_start, r.window_end])).toEqual([
+      ['a', at('08:00'), iso(at('08:00')), iso(at('08:20'))],
+      ['a', at('08:10'), iso(at('08:00')), iso(at('08:20'))],
+      ['b', at('08:10'), iso(at('08:10')), iso(at('08:20'))],
+    ]);
+  });
+
+  it('a record opening a session that ends exactly at the watermark is not late', () => {
+    const { stage, out } = pipeline(['session', '10m', '--time', 't', '--by', 'k'], { plan: testPlan({ by: 'k' }) });
+    stage.push([{ k: 'b', t: at('08:30'), v: 1 }, { k: 'a', t: at('08:20'), v: 2 }]); // a's [08:20, 08:30) ends at the watermark
+    stage.end();
+    expect(stage.stats.late).toBe(0);
+    expect(out.records).toEqual([
+      { window_start: iso(at('08:20')), window_end: iso(at('08:30')), k: 'a', count: 1, sum_v: 2 },
+      { window_start: iso(at('08:30')), window_end: iso(at('08:40')), k: 'b', count: 1, sum_v: 1 },
+    ]);
+  });
+});
