@@ -32,9 +32,10 @@ start. Count windows give window_id (0, 1, 2, ... per key) instead of the
 bounds. The --by keys of session and count windows are not output: add them
 to agg's keys to see them. The verbs between do not see window_start,
 window_end or window_id (agg adds them): reading them there is an error, and
-so is an agg key or aggregate of one of those names. In sliding windows,
-agg's first, last and collect take records in order of their slide, then
-of arrival (arrival order unless records come out of order).
+so is an agg key or aggregate of one of those names. agg's first, last
+and collect take records in arrival order in every kind of window (in
+sliding windows they then keep one state per window instead of sharing
+panes, so they cost SIZE/SLIDE times more).
 
 Alone, window writes each record as soon as it arrives, once per window it
 belongs to, with window_start and window_end (ISO 8601 UTC, milliseconds)

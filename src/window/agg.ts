@@ -12,11 +12,15 @@
  *   window costs O(1) amortised merges per group instead of a merge of all its
  *   panes, and a record is added once, not once per window. Partial
  *   aggregates are copied with the plan's `clone(g)` when it has one, else
- *   with a structural deep copy (clone.ts).
+ *   with a structural deep copy (clone.ts). Plans with `first`, `last` or
+ *   `collect` keep one state per window instead (see `orderSensitive`).
+ * - Checkpoints: `snapshot()` holds the open windows (or panes, Two-Stacks
+ *   queues and corrections) with each group in the format of state.ts.
  * - Session and count windows: the window stage tags records with their
  *   session / count windows and tells this stage about merges and closes.
  */
 import type { AggPlan, GroupState } from '../agg/types.js';
+import { Collect, First, Last } from '../agg/accumulators.js';
 import type { Batch, Rec, Stage } from '../engine/types.js';
 import { RuntimeError } from '../engine/errors.js';
 import { EVENT_TIME } from '../engine/values.js';
@@ -134,8 +138,21 @@ function timeConsumer(): WindowConsumer {
  * @param opts `panes: false` forces the per-window strategy (for tests)
  */
 export function buildTimeWindowAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage, opts: { panes?: boolean } = {}): WindowedAggStage {
-  const usePanes = spec.size !== spec.slide && opts.panes !== false;
+  const usePanes = spec.size !== spec.slide && opts.panes !== false && !orderSensitive(plan);
   return usePanes ? paneAgg(plan, spec, next) : perWindowAgg(plan, spec, next);
+}
+
+/**
+ * True when the plan has an aggregate whose result depends on the order of
+ * its records (`first`, `last`, `collect`). Pane sharing merges panes in time
+ * order, which differs from arrival order once records come out of order, and
+ * then one group's result would depend on other groups' records (through the
+ * pane frontier). Such plans keep one state per window, fed in arrival order,
+ * as tumbling windows do (SPEC §4.2: arrival order, the same for every group).
+ */
+export function orderSensitive(plan: AggPlan): boolean {
+  const g = plan.emptyLike({ keyValues: new Array<unknown>(plan.keyNames.length).fill(null), accs: [] });
+  return g.accs.some((a) => a instanceof First || a instanceof Last || a instanceof Collect);
 }
 
 /** `groupOf(groups, rec)` of the compiled plan when it has one (get-or-create, detaching the key only once); else the same from the contract. */
@@ -167,7 +184,7 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
   let starts: number[] = [];
   let closedUpTo = -Infinity;
   let lastWin: Win | null = null;
-  const stats = { lateInAgg: 0, strategy: size === slide ? 'tumbling' : 'per-window' };
+  const stats = { lateInAgg: 0, strategy: size === slide ? 'tumbling' : 'per-window (arrival order)' };
 
   function win(start: number): Win {
     let w = open.get(start);
