@@ -24,7 +24,10 @@ row, in table order, as in SQL.
 
 Output: the input record, then the row's fields other than FILEKEY. A table
 field whose name the record already has is added as PREFIX + name (again
-prefixed until the name is free). Malformed rows of FILE follow --on-error
+prefixed until the name is free). With --type left, a record without a
+match gets every table field (the CSV header's, or each field any NDJSON
+row has, in order of first appearance) as null, so all records have one
+set of fields and CSV output keeps one header. Malformed rows of FILE follow --on-error
 and --errors like input records, with FILE as their source.
 
 Options:
@@ -32,7 +35,8 @@ Options:
                           backticks for odd names), FILEKEY a field of FILE
                           (default: the same name as KEY)
   --type TYPE             inner (default): matched records, joined
-                          left: like inner, and unmatched records unchanged
+                          left: like inner, and unmatched records with
+                          the table's fields as null (as in SQL)
                           semi: matched records unchanged, once each
                           anti: unmatched records unchanged
   --prefix P              prefix for clashing table fields (default right_)
@@ -120,9 +124,9 @@ export const join: VerbDef = {
       build(next, ctx) {
         for (const r of table.rejected) ctx.errors.reject(file, r.line, r.error, r.text);
         if (table.fatal) throw table.fatal;
-        const index = buildIndex(table.records, keys);
+        const { index, nullRow } = buildIndex(table.records, keys, table.fields ?? []);
         table.records = [];
-        return joinStage(index, keys, type, prefix, next);
+        return joinStage(index, nullRow, keys, type, prefix, next);
       },
     };
   },
@@ -245,16 +249,20 @@ function keyFunction(getters: Array<(r: Rec) => unknown>): (r: Rec) => string | 
 
 const detachValue = (v: unknown): unknown => (typeof v === 'string' ? detach(v) : v);
 
-/** The hash table: key text → rows in table order (rows with a null key are left out: they never match). */
-function buildIndex(records: Rec[], keys: KeyPair[]): Map<string, TableRow[]> {
+/**
+ * The hash table: key text → rows in table order (rows with a null key are
+ * left out: they never match); and the row a left join adds to an unmatched
+ * record: every non-key field of the table (`fields`, then any other field a
+ * row has, in order of first appearance) with the value null.
+ */
+function buildIndex(records: Rec[], keys: KeyPair[], fields: readonly string[]): { index: Map<string, TableRow[]>; nullRow: TableRow } {
   const keyOf = keyFunction(keys.map((k) => fieldGetter(k.table)));
   const keyNames = new Set(keys.map((k) => k.table));
   const index = new Map<string, TableRow[]>();
+  const allNames = new Set<string>(fields.filter((f) => !keyNames.has(f)));
   let lastKeys: string[] = [];
   let lastNames: string[] = [];
   for (const rec of records) {
-    const key = keyOf(rec);
-    if (key === null) continue;
     const all = Object.keys(rec);
     // Rows of one CSV header share their names array.
     let names: string[];
@@ -263,14 +271,18 @@ function buildIndex(records: Rec[], keys: KeyPair[]): Map<string, TableRow[]> {
       names = all.filter((k) => !keyNames.has(k));
       lastKeys = all;
       lastNames = names;
+      for (const n of names) allNames.add(n);
     }
+    const key = keyOf(rec);
+    if (key === null) continue;
     const values = names.map((n) => detachValue(Object.getOwnPropertyDescriptor(rec, n)!.value));
     const k = detach(key);
     const rows = index.get(k);
     if (rows) rows.push({ names, values });
     else index.set(k, [{ names, values }]);
   }
-  return index;
+  const nullNames = [...allNames].map(detach);
+  return { index, nullRow: { names: nullNames, values: nullNames.map(() => null) } };
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -298,7 +310,7 @@ function copyRecord(rec: Rec): Rec {
 }
 
 /** The join stage: one hash lookup per record. */
-function joinStage(index: Map<string, TableRow[]>, keys: KeyPair[], type: JoinType, prefix: string, next: Stage): Stage {
+function joinStage(index: Map<string, TableRow[]>, nullRow: TableRow, keys: KeyPair[], type: JoinType, prefix: string, next: Stage): Stage {
   const keyOf = keyFunction(keys.map((k) => pathGetter(k.path)));
   const lookup = (rec: Rec): TableRow[] | undefined => {
     const k = keyOf(rec);
@@ -324,7 +336,13 @@ function joinStage(index: Map<string, TableRow[]>, keys: KeyPair[], type: JoinTy
         const rec = batch[i]!;
         const rows = lookup(rec);
         if (rows === undefined) {
-          if (left) out.push(rec);
+          if (left) {
+            if (nullRow.names.length > 0) {
+              markChanged(rec);
+              addRow(rec, nullRow, prefix);
+            }
+            out.push(rec);
+          }
           continue;
         }
         const m = rows.length;

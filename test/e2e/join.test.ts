@@ -83,17 +83,28 @@ describe('sluice join (end to end)', () => {
     expect(r.stdout).toBe(expected.join('\n') + '\n');
   });
 
-  it('left keeps every record: unmatched ones unchanged, the others joined', () => {
+  it('left keeps every record: unmatched ones with the table fields as null, the others joined; CSV keeps one header', () => {
     const r = sluice(['--ndjson', 'join', partial, '--on', 'origin=iata', '--type', 'left'], flightsNd);
     expect(r.code).toBe(0);
     const out = r.stdout.trimEnd().split('\n');
     const inLines = flightsNd.trimEnd().split('\n');
     expect(out).toHaveLength(inLines.length);
+    let unmatched = 0;
     for (let i = 0; i < out.length; i++) {
-      const origin = JSON.parse(inLines[i]!).origin as string;
-      if (missing.has(origin)) expect(out[i]).toBe(inLines[i]);
-      else expect(JSON.parse(out[i]!)).toMatchObject({ ...JSON.parse(inLines[i]!), country: expect.any(String) });
+      const rec = JSON.parse(inLines[i]!) as Record<string, unknown>;
+      const got = JSON.parse(out[i]!) as Record<string, unknown>;
+      if (missing.has(rec.origin as string)) {
+        unmatched++;
+        expect(got).toEqual({ ...rec, name: null, city: null, state: null, country: null, latitude: null, longitude: null });
+      } else expect(got).toMatchObject({ ...rec, country: expect.any(String) });
+      expect(Object.keys(got)).toEqual([...Object.keys(rec), 'name', 'city', 'state', 'country', 'latitude', 'longitude']);
     }
+    expect(unmatched).toBeGreaterThan(100);
+    const csv = sluice(['--csv', 'join', partial, '--on', 'origin=iata', '--type', 'left'], flightsCsv);
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('time,')).length).toBe(1);
+    expect(lines).not.toContain('');
   });
 
   it('semi keeps the matched records once each, unchanged', () => {

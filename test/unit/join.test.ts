@@ -64,17 +64,25 @@ describe('join (lookup join)', () => {
     expect(textOf(new NumText(7, '7.0'))).toBe('7.0');
   });
 
-  it('left keeps unmatched records unchanged; semi keeps matched ones once, unchanged; anti keeps unmatched', () => {
+  it('left gives unmatched records the table fields as null (issue 10 item 3); semi keeps matched ones once, unchanged; anti keeps unmatched', () => {
     const t = users();
-    const input = () => [recs('{"id":7}', '{"id":9}', '{"id":8,"x":1}', '{}')];
+    const input = () => [recs('{"id":7}', '{"id":9}', '{"id":8,"x":1}', '{}', '{"id":10,"name":"z"}')];
     const left = run([t, '--on', 'id', '--type', 'left'], input());
-    expect(left.fields).toEqual([{ id: 7, name: 'Ann', team: 'red' }, { id: 7, name: 'Cy', team: 'green' }, { id: 9 }, { id: 8, x: 1, name: 'Bob', team: 'blue' }, {}]);
-    expect(rawOf(left.out.records[2]!)).toBe('{"id":9}');
+    expect(left.fields).toEqual([
+      { id: 7, name: 'Ann', team: 'red' },
+      { id: 7, name: 'Cy', team: 'green' },
+      { id: 9, name: null, team: null },
+      { id: 8, x: 1, name: 'Bob', team: 'blue' },
+      { name: null, team: null },
+      { id: 10, name: 'z', right_name: null, team: null },
+    ]);
+    // A changed record is written from its fields, not its input text.
+    expect(rawOf(left.out.records[2]!)).toBe(undefined);
     const semi = run([t, '--on', 'id', '--type', 'semi'], input());
     expect(semi.fields).toEqual([{ id: 7 }, { id: 8, x: 1 }]);
     expect(semi.out.records.map(rawOf)).toEqual(['{"id":7}', '{"id":8,"x":1}']);
     const anti = run([t, '--on', 'id', '--type', 'anti'], input());
-    expect(anti.fields).toEqual([{ id: 9 }, {}]);
+    expect(anti.fields).toEqual([{ id: 9 }, {}, { id: 10, name: 'z' }]);
   });
 
   it('never pushes an empty batch', () => {
@@ -167,6 +175,15 @@ describe('join (lookup join)', () => {
     expect(() => inst.build(collector(), testCtx(), { verbs: [], index: 0 })).toThrow("duplicate field name 'v'");
   });
 
+  it('left: the null fields are every field of the table (CSV header even with no rows; NDJSON union in order of first appearance)', () => {
+    const empty = table('id,name,team\n');
+    expect(run([empty, '--on', 'id', '--type', 'left'], [recs('{"id":1}')]).fields).toEqual([{ id: 1, name: null, team: null }]);
+    const nd = table('{"k":1,"a":"x"}\n{"k":2,"b":"y"}\n{"k":null,"c":"z"}\n', 'ndjson');
+    const r = run([nd, '--on', 'k', '--type', 'left'], [recs('{"k":9}', '{"k":1}')]);
+    expect(r.fields).toEqual([{ k: 9, a: null, b: null, c: null }, { k: 1, a: 'x' }]);
+    expect(Object.keys(r.out.records[0]!)).toEqual(['k', 'a', 'b', 'c']);
+  });
+
   it('reads the table format by extension, by --format, else by its first character', () => {
     const nd = table('{"k":1,"v":"a"}\n', 'txt');
     expect(run([nd, '--on', 'k'], [recs('{"k":1}')]).fields).toEqual([{ k: 1, v: 'a' }]);
@@ -196,7 +213,7 @@ describe('join (lookup join)', () => {
           if (type === 'semi' || type === 'anti') {
             if ((matches.length > 0) === (type === 'semi')) expected.push({ ...r });
           } else if (matches.length === 0) {
-            if (type === 'left') expected.push({ ...r });
+            if (type === 'left') expected.push(rows.length > 0 ? { ...r, v: null } : { ...r });
           } else for (const m of matches) expected.push({ ...r, v: m.v });
         }
         const got = run([t, '--on', 'k', '--type', type], [input.map((r) => ({ ...r }))]).fields;
