@@ -26,6 +26,7 @@ import { UsageError } from '../engine/errors.js';
 import { NumText, numberOf, pathGetter, setField, textOf, truthy, markChanged } from '../engine/values.js';
 import { compileStrftime, compileTimeParser, strftime } from '../time/parse.js';
 import { cmpValues, eqValues, finite, FUNCTIONS, makeRegex, pickExtreme, regexCache, replaceWith } from './functions.js';
+import type { LinearRegex } from './regex.js';
 import { errorAt } from './lexer.js';
 import { isNullLit, pathText, type Assignment, type BinOp, type Node } from './parser.js';
 
@@ -448,7 +449,7 @@ export class Compiler {
     if (r.konst) {
       const pat = r.fn(EMPTY);
       if (pat === null) return { fn: () => false, bool: true, konst: true };
-      let re: RegExp | null = null;
+      let re: LinearRegex | null = null;
       try {
         re = makeRegex(textOf(pat)!, false);
       } catch {
@@ -552,7 +553,7 @@ export class Compiler {
       const [sf, , wf] = fs as [Fn, Fn, Fn];
       if (args[1]!.konst) {
         const p = fs[1]!(EMPTY);
-        let re: RegExp | null = null;
+        let re: LinearRegex | null = null;
         if (p !== null) {
           try {
             re = makeRegex(textOf(p)!, true);

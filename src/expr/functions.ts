@@ -16,6 +16,7 @@
  * - Lengths and positions count Unicode code points, not UTF-16 units.
  */
 import { NumText, numberOf, textOf } from '../engine/values.js';
+import { type LinearRegex, compileRegex } from './regex.js';
 
 /** A result number, or null when it is NaN or ±Infinity. */
 export function finite(n: number): number | null {
@@ -40,37 +41,43 @@ function cpLength(s: string): number {
 }
 
 /**
- * Compile a regex from expression text: JavaScript RegExp syntax, no flags,
- * except that a leading `(?i)` makes it case-insensitive.
- * @param global true for `replace` (every match)
- * @throws SyntaxError for an invalid pattern
+ * Compile a regex from expression text (see regex.ts): JavaScript syntax in
+ * Unicode mode, run in linear time; a leading `(?i)` makes it
+ * case-insensitive. One compiled regex serves `~` and `replace` alike.
+ * @param _global kept for callers' clarity (`replace` replaces every match)
+ * @throws RegexSyntaxError for an invalid or unsupported pattern
  */
-export function makeRegex(pattern: string, global: boolean): RegExp {
-  let flags = global ? 'g' : '';
-  let src = pattern;
-  if (src.startsWith('(?i)')) {
-    src = src.slice(4);
-    flags += 'i';
-  }
-  return new RegExp(src, flags);
+export function makeRegex(pattern: string, _global: boolean): LinearRegex {
+  return compileRegex(pattern);
 }
 
+/** How many patterns computed per record (`x ~ field`) a cache keeps compiled. */
+const REGEX_CACHE_SIZE = 64;
+
 /**
- * A regex cache for patterns computed per record (`x ~ field`): keeps the last
- * pattern; an invalid pattern gives null (no match).
+ * A regex cache for patterns computed per record (`x ~ field`): keeps the
+ * last REGEX_CACHE_SIZE patterns (least recently used goes first); an invalid
+ * pattern gives null (no match).
  */
-export function regexCache(global: boolean): (pattern: string) => RegExp | null {
+export function regexCache(global: boolean): (pattern: string) => LinearRegex | null {
   let lastSrc: string | undefined;
-  let last: RegExp | null = null;
+  let last: LinearRegex | null = null;
+  const cache = new Map<string, LinearRegex | null>();
   return (p) => {
     if (p === lastSrc) return last;
+    let r = cache.get(p);
+    if (r === undefined) {
+      try {
+        r = makeRegex(p, global);
+      } catch {
+        r = null;
+      }
+      if (cache.size >= REGEX_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    } else cache.delete(p);
+    cache.set(p, r);
     lastSrc = p;
-    try {
-      last = makeRegex(p, global);
-    } catch {
-      last = null;
-    }
-    return last;
+    last = r;
+    return r;
   };
 }
 
@@ -272,11 +279,11 @@ function powFn(a: unknown, b: unknown): unknown {
  * `replace(s, re, with)` with a compiled global regex: every match replaced;
  * `with` may use `$1`, `$&`, `$$` (JavaScript replacement patterns).
  */
-export function replaceWith(s: unknown, re: RegExp | null, w: unknown): unknown {
+export function replaceWith(s: unknown, re: LinearRegex | null, w: unknown): unknown {
   const t = textOf(s);
   const r = textOf(w);
   if (t === null || r === null || re === null) return null;
-  return t.replace(re, r);
+  return re.replaceAll(t, r);
 }
 
 /** Every function, by name (a null-prototype table: names come from user text). */

@@ -17,6 +17,7 @@ import type { Rec } from '../engine/types.js';
 import { NumText, numberOf, textOf, truthy } from '../engine/values.js';
 import { compileTimeParser, strftime } from '../time/parse.js';
 import { FUNCTIONS, finite, makeRegex, replaceWith } from './functions.js';
+import type { LinearRegex } from './regex.js';
 import type { Node } from './parser.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -54,7 +55,7 @@ function order(a: unknown, b: unknown): number {
   return s === t ? 0 : s < t ? -1 : 1;
 }
 
-function regexOrNull(p: string, global: boolean): RegExp | null {
+function regexOrNull(p: string, global: boolean): LinearRegex | null {
   try {
     return makeRegex(p, global);
   } catch {

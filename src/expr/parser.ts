@@ -336,7 +336,7 @@ class Parser {
     try {
       makeRegex(src, false);
     } catch (e) {
-      this.fail(pos, `bad regex: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+      this.fail(pos, `bad regex: ${(e as Error).message}`);
     }
   }
 

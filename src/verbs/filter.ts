@@ -17,7 +17,7 @@ Expressions (also used by map):
   operators  loosest first:
                a ? b : c      a ?? b (b when a is null)
                || or          && and          ! not
-               == != < <= > >= ~ !~  (~: JavaScript regex match, as in awk)
+               == != < <= > >= ~ !~  (~: regex match, as in awk)
                in (a, b, ...)   not in (a, b, ...)
                + -            * / %           unary -
   compare    numerically when both sides are numbers, else as text (a
@@ -29,9 +29,16 @@ Expressions (also used by map):
              side; a result that is not finite (x / 0) is null. + of two
              strings concatenates.
   logic      && || ! give true or false.
-  regex      JavaScript RegExp syntax; a number or boolean matches by its
-             text; a leading (?i) ignores case. Backslashes in strings are
-             kept unless they form an escape (\\n \\t \\" \\' \\\\ \\uXXXX).
+  regex      JavaScript syntax in Unicode mode (. matches one
+             character, even an emoji; \\p{L}, \\u{1F600}), run by a
+             linear-time engine (RE2): no pattern or input can make a
+             match slow. So backreferences (\\1) and lookaround ((?=
+             (?! (?<= (?<!) are refused; \\s is ASCII white space; .
+             excludes only newline. A number or boolean matches by its
+             text; a leading (?i) ignores case. A pattern is compiled
+             once (from a field: the last 64 distinct ones are kept).
+             Backslashes in strings are kept unless they form an
+             escape (\\n \\t \\" \\' \\\\ \\uXXXX).
 Functions (a null argument gives null unless stated):
   lower(s) upper(s) trim(s) len(s)   len counts characters (code points);
                                      of an array: elements
