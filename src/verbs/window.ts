@@ -58,7 +58,9 @@ Options:
                       pattern: %Y %y %m %d %e %j %H %I %p %M %S %f (fraction)
                       %z (Z, +hh, +hhmm, +hh:mm) %Z %b %B %a %A %s %T %F %D
                       %%; times without a zone are UTC (default: auto)
-  --every DUR|M       sliding: the slide, at most SIZE; count: M, at most N
+  --every DUR|M       sliding: the slide, at most SIZE; count: M, at most
+                      N; a record may be in at most 10000 windows
+                      (SIZE/SLIDE, N/M)
   --offset DUR        shift window bounds; a negative shift is written
                       --offset=-5h (default: 0)
   --lateness DUR      how far behind the largest time the watermark stays,
@@ -105,6 +107,14 @@ Examples:
 `;
 
 const KINDS: WindowKind[] = ['tumbling', 'sliding', 'session', 'count'];
+
+/**
+ * The most windows one record may belong to (sliding: SIZE/SLIDE; count:
+ * N/M). Beyond it a spec is a usage error: each record would be copied (alone)
+ * or added (first/last/collect, count windows) that many times, and a
+ * mistyped `--every 1ms` would run out of memory instead of failing.
+ */
+export const MAX_WINDOWS_PER_RECORD = 10_000;
 
 /** A signed duration: `-5h` is allowed for --offset. */
 function signedDuration(text: string, what: string): number {
@@ -174,6 +184,8 @@ export const window: VerbDef = {
       size = positiveInt(sizeWord, 'window: count N');
       slide = every !== undefined ? positiveInt(every, 'window: --every M') : size;
       refuse(slide > size, `--every ${slide} is more than N = ${size}: records between windows would belong to none`);
+      refuse(Math.ceil(size / slide) > MAX_WINDOWS_PER_RECORD,
+        `count ${size} --every ${slide} puts each record in ${Math.ceil(size / slide)} windows; at most ${MAX_WINDOWS_PER_RECORD} are allowed (use a larger --every)`);
       refuse(time !== undefined, 'count windows do not use time: drop --time');
       refuse(opts['time-format'] !== undefined || offsetText !== undefined || latenessText !== undefined || idleText !== undefined || lateOutput !== null,
         'count windows take only --every and --by (no time options)');
@@ -183,6 +195,8 @@ export const window: VerbDef = {
         refuse(every === undefined, `sliding needs --every SLIDE (e.g. window sliding ${sizeWord} --every 1m)`);
         slide = positiveWholeMs(every!, 'window: --every');
         refuse(slide > size, `--every ${every} is longer than the window (${sizeWord}): times between windows would belong to none`);
+        refuse(Math.ceil(size / slide) > MAX_WINDOWS_PER_RECORD,
+          `sliding ${sizeWord} --every ${every} puts each record in ${Math.ceil(size / slide)} windows; at most ${MAX_WINDOWS_PER_RECORD} are allowed (use a larger --every)`);
       } else {
         refuse(every !== undefined, kind === 'tumbling' ? 'tumbling windows take no --every (use window sliding SIZE --every SLIDE)' : 'session windows take no --every');
         slide = size;

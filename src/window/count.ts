@@ -9,9 +9,13 @@
  * array of its key's open windows, and the consumer is told when windows
  * close (`WindowConsumer.closed`).
  *
- * State (for checkpoints): per key, its record count and open windows (id,
- * creation number, records still needed, and before `agg` the consumer's
- * state of each); and the creation counter.
+ * Memory: a key's window list is freed when its last open window closes;
+ * only its record count stays (so its window ids go on when it comes back).
+ *
+ * State (for checkpoints): per key with open windows, its record count and
+ * open windows (id, creation number, records still needed, and before `agg`
+ * the consumer's state of each); the counts of the other keys; and the
+ * creation counter.
  */
 import type { Rec } from '../engine/types.js';
 import { EVENT_TIME, detach, markChanged, setField } from '../engine/values.js';
@@ -35,7 +39,14 @@ export function countKind(env: WindowEnv): WindowKindOps {
     open: CountWindow[];
     key: string;
   }
+  /** Keys with an open window. */
   const byKey = new Map<string, KeyState>();
+  /**
+   * Keys whose windows have all closed: only their record count is kept (a
+   * number, not a state object and its window list), so that their window
+   * ids go on (0, 1, 2, ... per key) when they come back.
+   */
+  const idle = new Map<string, number>();
   let seq = 0;
   return {
     advance(): void {},
@@ -43,8 +54,11 @@ export function countKind(env: WindowEnv): WindowKindOps {
       const k = keyOf(rec);
       let ks = byKey.get(k);
       if (ks === undefined) {
-        ks = { count: 0, open: [], key: detach(k) };
-        byKey.set(ks.key, ks);
+        const seen = idle.get(k);
+        const key = detach(k);
+        if (seen !== undefined) idle.delete(key);
+        ks = { count: seen ?? 0, open: [], key };
+        byKey.set(key, ks);
       }
       const i = ks.count++;
       if (i % m === 0) ks.open = [...ks.open, { id: i / m, key: ks.key, seq: seq++, remaining: n, agg: undefined }];
@@ -66,6 +80,11 @@ export function countKind(env: WindowEnv): WindowKindOps {
       if (full > 0) {
         const done = open.slice(0, full);
         ks.open = open.slice(full);
+        if (ks.open.length === 0) {
+          // Free the key's state: the next record of it opens a new window anyway.
+          byKey.delete(ks.key);
+          idle.set(ks.key, ks.count);
+        }
         if (consumer !== null) {
           env.flush();
           consumer.closed(done);
@@ -96,12 +115,18 @@ export function countKind(env: WindowEnv): WindowKindOps {
         });
         keys.push({ key: ks.key, count: ks.count, open });
       }
-      return { seq, keys };
+      return { seq, keys, idle: [...idle] };
     },
     restore(state: unknown): void {
       const o = decodeObject(state, 'count windows');
       seq = decodeCount(o.seq, 'seq');
       byKey.clear();
+      idle.clear();
+      for (const v of decodeArray(o.idle, 'idle keys')) {
+        const a = decodeArray(v, 'an idle key');
+        want(a.length === 2, 'an idle key is not [key, count]');
+        idle.set(decodeString(a[0], 'key'), decodeCount(a[1], 'count'));
+      }
       for (const v of decodeArray(o.keys, 'keys')) {
         const ko = decodeObject(v, 'a key');
         const key = decodeString(ko.key, 'key');

@@ -422,6 +422,8 @@ describe('usage errors', () => {
     [['tumbling', '1m', 'extra'], /unexpected 'extra'/],
     [['sliding', '1h'], /needs --every/],
     [['sliding', '1m', '--every', '1h'], /longer than the window/],
+    [['sliding', '1d', '--every', '1ms'], /puts each record in 86400000 windows; at most 10000/],
+    [['count', '1000000', '--every', '1'], /puts each record in 1000000 windows; at most 10000/],
     [['tumbling', '1m', '--every', '1m'], /take no --every/],
     [['tumbling', '1m', '--by', 'k'], /agg \.\.\. by KEYS/],
     [['tumbling', '1m', '--lateness', '5s'], /needs --time/],
@@ -491,5 +493,29 @@ describe('session windows close only once the watermark has passed their end (is
       { window_start: iso(at('08:20')), window_end: iso(at('08:30')), k: 'a', count: 1, sum_v: 2 },
       { window_start: iso(at('08:30')), window_end: iso(at('08:40')), k: 'b', count: 1, sum_v: 1 },
     ]);
+  });
+});
+
+describe('fan-out guard and count-window memory (issue 10 items 17, 18)', () => {
+  it('10000 windows per record is allowed, one more is not', () => {
+    expect(() => window.parse(['sliding', '10000ms', '--every', '1ms'])).not.toThrow();
+    expect(() => window.parse(['sliding', '10001ms', '--every', '1ms'])).toThrow(UsageError);
+    expect(() => window.parse(['count', '10000', '--every', '1'])).not.toThrow();
+    expect(() => window.parse(['count', '10001', '--every', '1'])).toThrow(UsageError);
+  });
+
+  it('count --by frees a key whose windows closed; its window ids go on when it comes back', () => {
+    for (const plan of [null, testPlan({ by: 'k' })]) {
+      const { stage, out } = pipeline(['count', '2', '--by', 'k'], { plan });
+      const keys = Array.from({ length: 5000 }, (_, i) => `key-${i}`);
+      stage.push(keys.flatMap((k) => [{ k, v: 1 }, { k, v: 1 }]));
+      const st = (stage as unknown as { snapshot(): { state: { keys: unknown[]; idle: unknown[] } } }).snapshot().state;
+      expect(st.keys).toHaveLength(0);
+      expect(st.idle).toHaveLength(5000);
+      stage.push([{ k: 'key-7', v: 1 }]);
+      stage.end();
+      if (plan === null) expect(out.records.at(-1)).toMatchObject({ k: 'key-7', window_id: 1 });
+      else expect(out.records.at(-1)).toEqual({ window_id: 1, k: 'key-7', count: 1, sum_v: 1 });
+    }
   });
 });
