@@ -70,8 +70,8 @@ export interface WindowEnv {
   /** The stage after `window` (the consumer itself, or record-wise verbs before it). */
   readonly next: Stage;
   readonly clock: WindowClock;
-  /** A late record: counted, written to `--late-output`, left out. */
-  late(rec: Rec): void;
+  /** A late record with time `ts`: counted, written to `--late-output`, left out. */
+  late(rec: Rec, ts: number): void;
   /** Queue a record for `next` (alone). */
   emit(rec: Rec): void;
   /**

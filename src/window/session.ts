@@ -137,7 +137,7 @@ export function sessionKind(env: WindowEnv): WindowKindOps {
       if (first < 0) {
         // A new session [ts, ts + gap) is late only if the watermark has passed its end.
         if (tEnd < clock.wm) {
-          env.late(rec);
+          env.late(rec, ts);
           return;
         }
         s = newSession(ts, tEnd, list === undefined ? detach(k) : list[0]!.key, seq++);

@@ -29,6 +29,7 @@ import type { Batch, PipelineContext, Rec, Stage } from '../engine/types.js';
 import { pathGetter, rawOf, stringifyRecord, textOf } from '../engine/values.js';
 import { compileTimeParser } from '../time/parse.js';
 import { timerDelay } from '../time/timer.js';
+import { formatDuration } from '../time/duration.js';
 import { countKind } from './count.js';
 import type { WindowClock, WindowConsumer, WindowEnv, WindowKindOps } from './kind.js';
 import { sessionKind } from './session.js';
@@ -43,6 +44,32 @@ export { sessionRoot } from './kind.js';
 /** Counts of what the stage left out, for tests and the exit summary. */
 export interface WindowStats {
   late: number;
+  /** Records placed or found late (those with a readable time). */
+  seen: number;
+  /** How far the latest late record was behind the largest time seen (ms). */
+  maxBehind: number;
+}
+
+/** Above this share of late records (and at least LATE_HINT_MIN of them) the summary says why and what to do. */
+export const LATE_HINT_SHARE = 0.05;
+export const LATE_HINT_MIN = 10;
+
+/**
+ * The exit summary line about late records, with a hint when many were late:
+ * the input is likely not in time order (e.g. sorted by key, then time).
+ */
+export function lateSummary(stats: WindowStats, lateOutput: string | null): string | undefined {
+  if (stats.late === 0) return undefined;
+  const n = `${stats.late} late record${stats.late === 1 ? '' : 's'}`;
+  let line = lateOutput !== null ? `window: ${n} written to ${lateOutput}` : `window: ${n} left out (keep them with --late-output FILE)`;
+  if (stats.late >= LATE_HINT_MIN && stats.late > LATE_HINT_SHARE * stats.seen) {
+    const pct = Math.round((100 * stats.late) / Math.max(1, stats.seen));
+    line +=
+      `; that is ${pct}% of the records: the input is not in time order (sorted by key?). ` +
+      `Sort it by time first, or let the watermark wait with --lateness ${formatDuration(Math.ceil(stats.maxBehind))} ` +
+      `(the most any late record was behind the largest time before it)`;
+  }
+  return line;
 }
 
 /** The version of the window stage's checkpoint state. */
@@ -56,7 +83,7 @@ const STATE_VERSION = 1;
  * @param ctx      pipeline context (clock, timers, errors, --late-output, summary)
  */
 export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | null, next: Stage, ctx: PipelineContext): Stage & { stats: WindowStats } {
-  const stats: WindowStats = { late: 0 };
+  const stats: WindowStats = { late: 0, seen: 0, maxBehind: 0 };
   const processing = spec.timePath === null;
   const lateness = spec.lateness;
   const idle = spec.idle;
@@ -76,11 +103,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
 
   // ---- late records -----------------------------------------------------
   const lateOut = spec.lateOutput !== null ? ctx.openOutput(spec.lateOutput) : null;
-  ctx.summary(() => {
-    if (stats.late === 0) return undefined;
-    const n = `${stats.late} late record${stats.late === 1 ? '' : 's'}`;
-    return spec.lateOutput !== null ? `window: ${n} written to ${spec.lateOutput}` : `window: ${n} left out (keep them with --late-output FILE)`;
-  });
+  ctx.summary(() => lateSummary(stats, spec.lateOutput));
 
   // ---- output -----------------------------------------------------------
   let pending: Rec[] = [];
@@ -117,8 +140,9 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
     consumer,
     next,
     clock,
-    late(rec: Rec): void {
+    late(rec: Rec, ts: number): void {
       stats.late++;
+      if (clock.maxTs - ts > stats.maxBehind) stats.maxBehind = clock.maxTs - ts;
       if (lateOut !== null) lateOut.write(stringifyRecord(rec) + '\n');
     },
     emit(rec: Rec): void {
@@ -201,6 +225,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
             reject(rec, v);
             continue;
           }
+          stats.seen++;
           kind.add(rec, t);
         }
       }
@@ -229,6 +254,8 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
         maxTs: encodeTime(clock.maxTs),
         lastNow: encodeTime(lastNow),
         late: stats.late,
+        seen: stats.seen,
+        maxBehind: stats.maxBehind,
         state: kind.snapshot(),
         ...(sources !== null ? { sources: sources.snapshot() } : {}),
       };
@@ -241,6 +268,8 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
       clock.maxTs = decodeTime(o.maxTs, 'largest time');
       lastNow = decodeTime(o.lastNow, 'last wall-clock time');
       stats.late = decodeCount(o.late, 'late count');
+      stats.seen = decodeCount(o.seen ?? 0, 'record count');
+      stats.maxBehind = typeof o.maxBehind === 'number' && o.maxBehind >= 0 ? o.maxBehind : 0;
       kind.restore(o.state);
       lastArrival = ctx.now();
       if (sources !== null && o.sources !== undefined) sources.restore(o.sources, lastArrival);

@@ -69,7 +69,7 @@ export function timeKind(env: WindowEnv): WindowKindOps {
       const lastEnd = ls + size;
       const wm = clock.wm;
       if (lastEnd <= wm) {
-        env.late(rec);
+        env.late(rec, ts);
         return;
       }
       (rec as { [EVENT_TIME]?: number })[EVENT_TIME] = ts;

@@ -43,3 +43,15 @@ describe('session windows equal DuckDB gaps-and-islands', () => {
     expect(norm(got)).toEqual(norm(want as Array<Record<string, unknown>>));
   });
 });
+
+describe('many late records: the summary says why and what to do (issue 12, Time)', () => {
+  it('stocks sorted by symbol then date: the hint names time order, sorting and --lateness; few late records get no hint', () => {
+    const r = sluice(['--from', path.join(FIXTURES, 'stocks.csv'), 'window', 'tumbling', '7d', '--time', 'date', 'then', 'agg', 'count', 'by', 'symbol']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^sluice: window: \d+ late records left out \(keep them with --late-output FILE\); that is \d+% of the records: the input is not in time order \(sorted by key\?\)\. Sort it by time first, or let the watermark wait with --lateness \d+d/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const few = ['{"t":"2001-01-01T10:00:00Z"}', ...Array.from({ length: 30 }, (_, i) => `{"t":"2001-01-01T11:${String(i).padStart(2, '0')}:00Z"}`), '{"t":"2001-01-01T09:00:00Z"}'];
+    const f = sluice(['window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'count'], few.join('\n') + '\n');
+    expect(f.stderr).toBe('sluice: window: 1 late record left out (keep them with --late-output FILE)\n');
+  });
+});
