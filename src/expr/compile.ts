@@ -24,7 +24,7 @@
 import type { Rec } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { NumText, numberOf, pathGetter, setField, textOf, truthy, markChanged } from '../engine/values.js';
-import { compileStrftime, compileTimeParser, strftime } from '../time/parse.js';
+import { compileStrftimeIn, compileTimeIn } from '../time/zone.js';
 import { cmpValues, eqValues, finite, FUNCTIONS, makeRegex, pickExtreme, regexCache, replaceWith } from './functions.js';
 import type { LinearRegex } from './regex.js';
 import { errorAt } from './lexer.js';
@@ -629,71 +629,68 @@ export class Compiler {
 
   /** `time(v[, format])`: a constant format is compiled once (a bad string literal is a usage error with a caret). */
   private timeFn(n: Extract<Node, { k: 'call' }>, fs: Fn[], args: Compiled[]): Fn {
+    return this.zonedFn(n, fs, args, (fmt, zone) => compileTimeIn(fmt ?? 'auto', zone, `${this.verb}: time()`), 'auto');
+  }
+
+  /** `strftime(t, format[, zone])`: t as ISO text, epoch s or epoch ms (the auto rule). */
+  private strftimeFn(n: Extract<Node, { k: 'call' }>, fs: Fn[], args: Compiled[]): Fn {
+    return this.zonedFn(n, fs, args, (fmt, zone) => compileStrftimeIn(fmt!, zone, `${this.verb}: strftime()`), null);
+  }
+
+  /**
+   * `time(v[, format[, zone]])` and `strftime(t, format[, zone])`: the
+   * converter is compiled once when format and zone are constant (a bad
+   * string literal is a usage error with a caret), else per distinct
+   * (format, zone) of the records, where a bad one gives null.
+   */
+  private zonedFn(
+    n: Extract<Node, { k: 'call' }>,
+    fs: Fn[],
+    args: Compiled[],
+    make: (fmt: string | null, zone: string | null) => (v: unknown) => unknown,
+    dflt: string | null,
+  ): Fn {
     const vf = fs[0]!;
-    if (fs.length === 1 || args[1]!.konst) {
-      const fmt = fs.length === 1 ? 'auto' : fs[1]!(EMPTY);
-      if (fmt === null) return () => null;
-      let parse: (v: unknown) => number | null;
+    const rest = args.slice(1);
+    if (rest.every((a) => a.konst)) {
+      const fmt = fs.length > 1 ? fs[1]!(EMPTY) : dflt;
+      const zone = fs.length > 2 ? fs[2]!(EMPTY) : null;
+      if (fmt === null || (fs.length > 2 && zone === null)) return () => null;
+      let conv: (v: unknown) => unknown;
       try {
-        parse = compileTimeParser(textOf(fmt)!);
+        conv = make(textOf(fmt), zone === null ? null : textOf(zone));
       } catch (e) {
-        // A bad literal format is a usage error; a computed one gives null, as for a per-record format.
-        if (e instanceof UsageError && isStringLit(n.args[1])) throw errorAt(this.verb, this.text, n.args[1]!.pos, timeMessage(e.message));
+        if (e instanceof UsageError) {
+          const bad = /time zone/.test(e.message) ? 2 : 1;
+          if (isStringLit(n.args[bad])) throw errorAt(this.verb, this.text, n.args[bad]!.pos, bad === 2 ? e.message.replace(/^[^:]*: [^:]*: /, '') : timeMessage(e.message));
+        }
         return () => null;
       }
       return (rec) => {
         const v = vf(rec);
-        return v === null ? null : parse(v);
+        return v === null ? null : conv(v);
       };
     }
-    const ff = fs[1]!;
-    let lastFmt: string | undefined;
-    let last: ((v: unknown) => number | null) | null = null;
+    const cache = new Map<string, ((v: unknown) => unknown) | null>();
     return (rec) => {
       const v = vf(rec);
-      const f = ff(rec);
-      if (v === null || f === null) return null;
-      const fmt = textOf(f)!;
-      if (fmt !== lastFmt) {
-        lastFmt = fmt;
+      const f = fs.length > 1 ? fs[1]!(rec) : dflt;
+      const z = fs.length > 2 ? fs[2]!(rec) : null;
+      if (v === null || f === null || (fs.length > 2 && z === null)) return null;
+      const ft = textOf(f)!;
+      const zt = z === null ? null : textOf(z)!;
+      const key = `${ft}\u0000${zt ?? ''}`;
+      let conv = cache.get(key);
+      if (conv === undefined) {
         try {
-          last = compileTimeParser(fmt);
+          conv = make(ft, zt);
         } catch {
-          last = null;
+          conv = null;
         }
+        if (cache.size >= 64) cache.clear();
+        cache.set(key, conv);
       }
-      return last === null ? null : last(v);
-    };
-  }
-
-  /** `strftime(ms, format)`: a constant format is compiled once (a bad string literal is a usage error with a caret). */
-  private strftimeFn(n: Extract<Node, { k: 'call' }>, fs: Fn[], args: Compiled[]): Fn {
-    const mf = fs[0]!;
-    if (args[1]!.konst) {
-      const fmt = fs[1]!(EMPTY);
-      if (fmt === null) return () => null;
-      let format: (ms: number) => string;
-      try {
-        format = compileStrftime(textOf(fmt)!);
-      } catch (e) {
-        if (e instanceof UsageError && isStringLit(n.args[1])) throw errorAt(this.verb, this.text, n.args[1]!.pos, timeMessage(e.message));
-        return () => null;
-      }
-      return (rec) => {
-        const ms = numberOf(mf(rec));
-        return ms === null || Math.abs(ms) > MAX_MS ? null : format(ms);
-      };
-    }
-    const ff = fs[1]!;
-    return (rec) => {
-      const ms = numberOf(mf(rec));
-      const f = ff(rec);
-      if (ms === null || f === null || Math.abs(ms) > MAX_MS) return null;
-      try {
-        return strftime(ms, textOf(f)!);
-      } catch {
-        return null;
-      }
+      return conv === null ? null : conv(v);
     };
   }
 }

@@ -319,8 +319,8 @@ export const FUNCTIONS: Readonly<Record<string, FnDef>> = Object.assign(Object.c
   exists: { min: 1, max: 1, doc: 'exists(field): the record has the field (even when null)', special: 'exists' },
   number: { min: 1, max: 1, doc: 'number(v): v as a number; null when it is not one', fixed: numberFn },
   string: { min: 1, max: 1, doc: 'string(v): the text of v', fixed: (v) => textOf(v) },
-  time: { min: 1, max: 2, doc: 'time(v[, format]): epoch milliseconds', special: 'time' },
-  strftime: { min: 2, max: 2, doc: 'strftime(ms, format): UTC text', special: 'strftime' },
+  time: { min: 1, max: 3, doc: 'time(v[, format[, zone]]): epoch milliseconds', special: 'time' },
+  strftime: { min: 2, max: 3, doc: 'strftime(t, format[, zone]): text in UTC or the zone', special: 'strftime' },
 } satisfies Record<string, FnDef>);
 
 /** Names of all functions (for suggestions). */

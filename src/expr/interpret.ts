@@ -15,7 +15,7 @@
  */
 import type { Rec } from '../engine/types.js';
 import { NumText, numberOf, textOf, truthy } from '../engine/values.js';
-import { compileTimeParser, strftime } from '../time/parse.js';
+import { compileStrftimeIn, compileTimeIn } from '../time/zone.js';
 import { FUNCTIONS, finite, makeRegex, replaceWith } from './functions.js';
 import type { LinearRegex } from './regex.js';
 import type { Node } from './parser.js';
@@ -164,23 +164,14 @@ function call(n: Extract<Node, { k: 'call' }>, rec: Rec): unknown {
   }
   const args = n.args.map((a) => evaluate(a, rec));
   switch (n.name) {
-    case 'time': {
-      if (isNull(args[0])) return null;
-      if (args.length > 1 && isNull(args[1])) return null;
-      const fmt = args.length > 1 ? textOf(args[1])! : 'auto';
-      let parse: (v: unknown) => number | null;
-      try {
-        parse = compileTimeParser(fmt);
-      } catch {
-        return null;
-      }
-      return parse(args[0]);
-    }
+    case 'time':
     case 'strftime': {
-      const ms = numberOf(args[0]);
-      if (ms === null || isNull(args[1]) || Math.abs(ms) > 8.64e15) return null;
+      // Compiled on every call: the reference semantics, not the fast path.
+      if (isNull(args[0]) || args.slice(1).some(isNull)) return null;
+      const fmt = args.length > 1 ? textOf(args[1])! : 'auto';
+      const zone = args.length > 2 ? textOf(args[2])! : null;
       try {
-        return strftime(ms, textOf(args[1])!);
+        return n.name === 'time' ? compileTimeIn(fmt, zone, 'time')(args[0]) : compileStrftimeIn(fmt, zone, 'strftime')(args[0]);
       } catch {
         return null;
       }

@@ -55,9 +55,16 @@ Functions (a null argument gives null unless stated):
   number(v)                          "12", " 3.5 " -> number; "abc" -> null;
                                      true -> 1
   string(v)                          the text of v
-  time(v[, format])                  epoch ms; format as --time-format
-                                     (default auto); unparseable -> null
-  strftime(ms, format)               UTC text, e.g. "%Y-%m-%d %H:%M"
+  time(v[, format[, zone]])          epoch ms; format as --time-format
+                                     (default auto); unparseable -> null;
+                                     a time without its own zone is
+                                     wall-clock time in zone (IANA name,
+                                     e.g. "America/New_York"; default UTC)
+  strftime(t, format[, zone])        t as time(t) reads it (ISO text,
+                                     epoch s below 1e11, else epoch ms);
+                                     text in zone (default UTC), e.g.
+                                     strftime(time, "%F %H:%M %Z",
+                                     "Europe/Paris")
 
 Examples:
   $ sluice --csv filter 'delay > 300' then head 2 < flights.csv
