@@ -46,3 +46,16 @@ export function formatDuration(ms: number): string {
   }
   return out + (rest > 0 ? `${rest}ms` : '');
 }
+
+/**
+ * A calendar duration for window sizes: `Nmo` (months) or `Ny` (years), N a
+ * whole number ≥ 1. Returns the number of months, or null when `text` is not
+ * one (then it may be an ordinary duration).
+ */
+export function parseCalendarMonths(text: string): number | null {
+  const m = /^(\d+)(mo|y)$/.exec(text.trim());
+  if (m === null) return null;
+  const n = Number(m[1]);
+  if (!Number.isSafeInteger(n) || n < 1) return null;
+  return m[2] === 'y' ? n * 12 : n;
+}

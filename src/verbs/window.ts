@@ -1,6 +1,7 @@
 import type { PipelineContext, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
-import { formatDuration, parseDuration } from '../time/duration.js';
+import { formatDuration, parseCalendarMonths, parseDuration } from '../time/duration.js';
+import { zoneOf } from '../time/zone.js';
 import { compileTimeParser } from '../time/parse.js';
 import type { WindowVerbInstance } from '../window/instance.js';
 import type { WindowKind, WindowSpec } from '../window/spec.js';
@@ -17,7 +18,10 @@ time (the wall clock when a record arrives), or of record counts.
 
 Windows are half-open [start, end), aligned to the Unix epoch in UTC
 (shifted by --offset). A tumbling window of SIZE holds the times
-start <= t < start + SIZE. Sliding windows of SIZE start every SLIDE; a
+start <= t < start + SIZE. With --tz ZONE, tumbling windows align to
+wall-clock time in ZONE: a 1d window is one local day (23 or 25 hours
+across a DST change). Tumbling sizes may also be calendar months and
+years: 1mo, 3mo (quarters), 1y (in UTC, or in ZONE with --tz). Sliding windows of SIZE start every SLIDE; a
 record belongs to every one that holds its time (SIZE/SLIDE of them when
 SLIDE divides SIZE). A
 session window collects records (per --by key) at most GAP apart and spans
@@ -72,6 +76,8 @@ Options:
                       windows of a quiet 'tail -f' close (a record that
                       comes later may then be late)
   --by KEYS           session and count windows: one series per key
+  --tz ZONE           tumbling: align windows to local time in ZONE (an
+                      IANA name such as America/New_York)
 
 Examples:
   $ sluice --csv window tumbling 1h --time time then agg count by origin \\
@@ -150,6 +156,7 @@ export const window: VerbDef = {
       { name: 'late-output', type: 'string' },
       { name: 'idle', type: 'string' },
       { name: 'by', type: 'string' },
+      { name: 'tz', type: 'string' },
     ]);
     const kindWord = pos[0];
     if (kindWord === undefined) {
@@ -180,6 +187,12 @@ export const window: VerbDef = {
     };
     let size: number;
     let slide: number;
+    let months = 0;
+    const tz = str('tz') ?? null;
+    if (tz !== null) {
+      refuse(kind !== 'tumbling', '--tz is for tumbling windows (window tumbling 1d --tz America/New_York)');
+      zoneOf(tz, 'window: --tz');
+    }
     if (kind === 'count') {
       size = positiveInt(sizeWord, 'window: count N');
       slide = every !== undefined ? positiveInt(every, 'window: --every M') : size;
@@ -190,7 +203,10 @@ export const window: VerbDef = {
       refuse(opts['time-format'] !== undefined || offsetText !== undefined || latenessText !== undefined || idleText !== undefined || lateOutput !== null,
         'count windows take only --every and --by (no time options)');
     } else {
-      size = positiveWholeMs(sizeWord, `window: ${kind} ${sizeName}`);
+      months = parseCalendarMonths(sizeWord) ?? 0;
+      refuse(months > 0 && kind !== 'tumbling', `calendar sizes (${sizeWord}) are for tumbling windows`);
+      // A calendar size has no fixed length: the longest month stands for it where a length is needed (timers).
+      size = months > 0 ? months * 31 * 86_400_000 : positiveWholeMs(sizeWord, `window: ${kind} ${sizeName}`);
       if (kind === 'sliding') {
         refuse(every === undefined, `sliding needs --every SLIDE (e.g. window sliding ${sizeWord} --every 1m)`);
         slide = positiveWholeMs(every!, 'window: --every');
@@ -221,6 +237,7 @@ export const window: VerbDef = {
     }
     const offset = offsetText !== undefined ? signedDuration(offsetText, 'window: --offset') : 0;
     refuse(!Number.isInteger(offset), '--offset must be a whole number of milliseconds');
+    refuse(months > 0 && offset !== 0, 'calendar sizes take no --offset (they start on the first of a month)');
     const lateness = latenessText !== undefined ? parseDuration(latenessText, 'window: --lateness') : 0;
     const idle = idleText !== undefined ? positiveWholeMs(idleText, 'window: --idle') : null;
     const byNames = byText !== undefined ? splitFieldList(byText) : [];
@@ -239,6 +256,8 @@ export const window: VerbDef = {
       idle,
       by: byNames.map(fieldPath),
       byNames,
+      tz,
+      months,
     };
 
     const explain: Record<string, unknown> = { kind };
@@ -246,7 +265,8 @@ export const window: VerbDef = {
       explain.n = size;
       explain.every = slide;
     } else {
-      explain[kind === 'session' ? 'gap' : 'size'] = formatDuration(size);
+      explain[kind === 'session' ? 'gap' : 'size'] = months > 0 ? sizeWord.trim() : formatDuration(size);
+      if (tz !== null) explain.tz = tz;
       if (kind === 'sliding') explain.every = formatDuration(slide);
       explain.time = time ?? '(processing time)';
       if (time !== undefined) explain.timeFormat = timeFormat;

@@ -25,7 +25,8 @@ import type { Batch, Rec, Stage } from '../engine/types.js';
 import { RuntimeError } from '../engine/errors.js';
 import { EVENT_TIME } from '../engine/values.js';
 import { isoString } from '../time/parse.js';
-import { type WindowSpec, floorMod, gcd, lastWindowStart, nextWindowEnd } from './spec.js';
+import { type WindowSpec, floorMod, gcd, isCalendar, lastWindowStart, nextWindowEnd } from './spec.js';
+import { windowCalendar } from './calendar.js';
 import { type CountWindow, type Session, type WindowConsumer, type WindowSideChannel, sessionRoot } from './kind.js';
 import { WINDOW_TAG } from './tags.js';
 import { TwoStacks } from './twostacks.js';
@@ -177,8 +178,11 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
   const offset = spec.offset;
   interface Win {
     start: number;
+    end: number;
     groups: Map<string, GroupState>;
   }
+  /** --tz or a calendar size (tumbling only): bounds from calendar.ts instead of arithmetic. */
+  const cal = isCalendar(spec) ? windowCalendar(size, spec.months ?? 0, offset, spec.tz ?? null) : null;
   const open = new Map<number, Win>();
   /** Starts of open windows, ascending (windows of one size: order of end = order of start). */
   let starts: number[] = [];
@@ -189,7 +193,7 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
   function win(start: number): Win {
     let w = open.get(start);
     if (w === undefined) {
-      w = { start, groups: new Map() };
+      w = { start, end: cal !== null ? cal.endOf(start) : start + size, groups: new Map() };
       open.set(start, w);
       let i = starts.length;
       while (i > 0 && starts[i - 1]! > start) i--;
@@ -203,7 +207,7 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
   }
   function emit(upTo: number): void {
     let n = 0;
-    while (n < starts.length && starts[n]! + size <= upTo) n++;
+    while (n < starts.length && (cal !== null ? open.get(starts[n]!)!.end : starts[n]! + size) <= upTo) n++;
     if (n === 0) return;
     const out: Rec[] = [];
     for (let i = 0; i < n; i++) {
@@ -211,7 +215,7 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
       open.delete(w.start);
       if (w === lastWin) lastWin = null;
       const ws = isoString(w.start);
-      const we = isoString(w.start + size);
+      const we = isoString(w.end);
       for (const g of w.groups.values()) out.push(plan.output(g, { window_start: ws, window_end: we }));
     }
     starts = starts.slice(n);
@@ -227,8 +231,8 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
       for (let i = 0; i < batch.length; i++) {
         const rec = batch[i]!;
         const t = eventTimeOf(rec, side);
-        const ls = t - floorMod(t - offset, slide);
-        if (ls + size <= closedUpTo) {
+        const ls = cal !== null ? cal.startOf(t) : t - floorMod(t - offset, slide);
+        if ((cal !== null ? cal.endOf(ls) : ls + size) <= closedUpTo) {
           stats.lateInAgg++;
           continue;
         }

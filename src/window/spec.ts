@@ -41,6 +41,15 @@ export interface WindowSpec {
   readonly by: readonly (readonly string[])[];
   /** `--by KEYS` as written. */
   readonly byNames: readonly string[];
+  /** `--tz ZONE` (tumbling windows), or null for UTC. */
+  readonly tz?: string | null;
+  /** tumbling: the size in calendar months (`1mo` = 1, `1y` = 12), else 0. */
+  readonly months?: number;
+}
+
+/** True when a tumbling spec needs calendar.ts (--tz, or a size in months or years). */
+export function isCalendar(spec: WindowSpec): boolean {
+  return (spec.tz !== undefined && spec.tz !== null) || (spec.months ?? 0) > 0;
 }
 
 /** `a mod m` with the sign of `m` (m > 0): the result is in [0, m). */

@@ -21,7 +21,8 @@ import type { Rec } from '../engine/types.js';
 import { EVENT_TIME, markChanged, setField } from '../engine/values.js';
 import { isoString } from '../time/parse.js';
 import type { WindowEnv, WindowKindOps } from './kind.js';
-import { floorMod, gcd, nextWindowEnd } from './spec.js';
+import { windowCalendar } from './calendar.js';
+import { floorMod, gcd, isCalendar, nextWindowEnd } from './spec.js';
 import { decodeObject, decodeTime, encodeTime } from './state.js';
 
 /** The tumbling/sliding kind. */
@@ -34,6 +35,9 @@ export function timeKind(env: WindowEnv): WindowKindOps {
   const lateness = spec.lateness;
   const tumbling = size === slide;
   const pane = gcd(size, slide);
+  /** --tz or a calendar size (tumbling only): bounds from calendar.ts instead of arithmetic. */
+  const cal = isCalendar(spec) ? windowCalendar(size, spec.months ?? 0, offset, spec.tz ?? null) : null;
+  const nextEnd = (t: number): number => (cal !== null ? cal.endOf(cal.startOf(t)) : nextWindowEnd(t, offset, size, slide));
   let nextBoundary = -Infinity;
   /** The end of the latest window holding a record, to know when nothing is open. */
   let lastDataEnd = -Infinity;
@@ -57,7 +61,7 @@ export function timeKind(env: WindowEnv): WindowKindOps {
       if (c >= nextBoundary) {
         env.flush();
         next.watermark(c);
-        nextBoundary = nextWindowEnd(c, offset, size, slide);
+        nextBoundary = nextEnd(c);
       }
     }
   }
@@ -65,8 +69,8 @@ export function timeKind(env: WindowEnv): WindowKindOps {
   return {
     advance,
     add(rec: Rec, ts: number): void {
-      const ls = ts - floorMod(ts - offset, slide);
-      const lastEnd = ls + size;
+      const ls = cal !== null ? cal.startOf(ts) : ts - floorMod(ts - offset, slide);
+      const lastEnd = cal !== null ? cal.endOf(ls) : ls + size;
       const wm = clock.wm;
       if (lastEnd <= wm) {
         env.late(rec, ts);
@@ -75,7 +79,7 @@ export function timeKind(env: WindowEnv): WindowKindOps {
       (rec as { [EVENT_TIME]?: number })[EVENT_TIME] = ts;
       if (aggMode) {
         // Records of one pane belong to the same windows: any of their times stands for all.
-        env.pushTagged(rec, Math.floor((ts - offset) / pane), ts);
+        env.pushTagged(rec, cal !== null ? ls : Math.floor((ts - offset) / pane), ts);
       } else if (tumbling) {
         if (ls !== cStart) {
           cStart = ls;
@@ -107,7 +111,7 @@ export function timeKind(env: WindowEnv): WindowKindOps {
     },
     nextClose(): number {
       if (clock.wm >= lastDataEnd) return Infinity;
-      return nextWindowEnd(clock.wm, offset, size, slide);
+      return nextEnd(clock.wm);
     },
     end(): void {},
     snapshot(): unknown {
