@@ -21,7 +21,8 @@ Windows are half-open [start, end), aligned to the Unix epoch in UTC
 start <= t < start + SIZE. With --tz ZONE, tumbling windows align to
 wall-clock time in ZONE: a 1d window is one local day (23 or 25 hours
 across a DST change). Tumbling sizes may also be calendar months and
-years: 1mo, 3mo (quarters), 1y (in UTC, or in ZONE with --tz). Sliding windows of SIZE start every SLIDE; a
+years: 1mo, 3mo (quarters), 1y (in UTC, or in ZONE with --tz).
+Sliding windows of SIZE start every SLIDE; a
 record belongs to every one that holds its time (SIZE/SLIDE of them when
 SLIDE divides SIZE). A
 session window collects records (per --by key) at most GAP apart and spans
