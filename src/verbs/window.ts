@@ -48,7 +48,8 @@ added; count windows add window_id. Session windows cannot know their
 bounds before they close, so alone they hold their records until then.
 
 Watermark: the largest event time seen minus --lateness. A window closes
-when the watermark reaches its end. A record whose every window has closed
+when the watermark reaches its end; a session window once it has passed
+its end, so an event exactly GAP after the last one still joins it. A record whose every window has closed
 is late: it is left out, written to --late-output if given, and counted on
 stderr at exit. A record without a readable time is a malformed record
 (see --on-error). At end of input (or on SIGINT/SIGTERM) every open window
