@@ -52,7 +52,8 @@ when the watermark reaches its end; a session window once it has passed
 its end, so an event exactly GAP after the last one still joins it. A
 record whose every window has closed is late: it is left out, written to
 --late-output if given, and counted on stderr at exit (with a hint when
-many are: sort by time first, or raise --lateness). A record without a readable time is a malformed record
+many are: sort by time first, or raise --lateness). A record without a
+readable time is a malformed record
 (see --on-error). At end of input (or on SIGINT/SIGTERM) every open window
 closes, partial count windows included.
 
