@@ -5,14 +5,19 @@
  * (Tangwongsan, Hirzel, Schneider 2019), with each element a run of `K`
  * float64 slots (element-major) instead of a GroupState.
  *
- * Slots per aggregate: count and count(f): n; sum and avg: n, s;
- * var and stddev: n, mean, m2 (Welford; merged by Chan, Golub & LeVeque's
- * pairwise update, as the Variance accumulator does). Results equal those of
- * the accumulators of src/agg/accumulators.ts merged in the same order.
+ * Slots per aggregate: count and count(f): n; sum and avg: n, i, s, c (as
+ * the Sum accumulator: integers summed apart in i, exact; other numbers by
+ * Neumaier's compensated summation in s + c); var and stddev: n, mean, m2
+ * (Welford; merged by Chan, Golub & LeVeque's pairwise update, as the
+ * Variance accumulator does). Results equal those of the accumulators of
+ * src/agg/accumulators.ts merged in the same order, except that an integer
+ * sum beyond 2^53 is a double here (the Sum accumulator spills into a
+ * BigInt).
  */
 import type { AggSpec } from '../agg/parse.js';
 import type { Rec } from '../engine/types.js';
 import { NumText, pathGetter } from '../engine/values.js';
+import { reportNonFinite } from '../agg/accumulators.js';
 
 const COUNT = 0;
 const COUNT_F = 1;
@@ -41,8 +46,8 @@ export function numLayout(aggs: readonly AggSpec[]): NumLayout | null {
     let kind: number;
     let w: number;
     if (a.fn === 'count') [kind, w] = a.path === null ? [COUNT, 1] : [COUNT_F, 1];
-    else if (a.fn === 'sum') [kind, w] = [SUM, 2];
-    else if (a.fn === 'avg' || a.fn === 'mean') [kind, w] = [AVG, 2];
+    else if (a.fn === 'sum') [kind, w] = [SUM, 4];
+    else if (a.fn === 'avg' || a.fn === 'mean') [kind, w] = [AVG, 4];
     else if (a.fn === 'var') [kind, w] = [VAR, 3];
     else if (a.fn === 'stddev') [kind, w] = [STDDEV, 3];
     else return null;
@@ -59,6 +64,23 @@ function grow(a: Float64Array, need: number): Float64Array {
   const b = new Float64Array(Math.max(need, a.length * 2));
   b.set(a);
   return b;
+}
+
+/** Add x to the compensated sum a[o] + a[o + 1] (Neumaier 1974, as Sum.addFloat). */
+function neumaier(a: Float64Array, o: number, x: number): void {
+  const s = a[o]!;
+  const t = s + x;
+  if (Math.abs(s) >= Math.abs(x)) a[o + 1] += s - t + x;
+  else a[o + 1] += x - t + s;
+  a[o] = t;
+}
+
+/** The sum held at a[o + 1 ..]: integer part plus compensated part, as Sum.total. */
+function total(a: Float64Array, o: number): number {
+  const i = a[o + 1]!;
+  const s = a[o + 2]!;
+  if (!Number.isFinite(s)) return s + i;
+  return i + (s + a[o + 3]!);
 }
 
 /**
@@ -79,6 +101,8 @@ function combine(L: NumLayout, dst: Float64Array, di: number, src: Float64Array,
       case AVG:
         dst[d] += src[s]!;
         dst[d + 1] += src[s + 1]!;
+        neumaier(dst, d + 2, src[s + 2]!);
+        neumaier(dst, d + 2, src[s + 3]!);
         break;
       default: {
         const bn = src[s]!;
@@ -146,14 +170,22 @@ export class NumFrame {
       }
       const x = typeof v === 'number' ? v : v instanceof NumText ? v.value : NaN;
       if (kind === SUM || kind === AVG) {
-        if (x === x) {
+        const a = offs[i]!;
+        if (x !== x) {
+          back[o] = back[o + 1] = back[o + 2] = back[o + 3] = 0;
+        } else if (Number.isSafeInteger(x)) {
           back[o] = 1;
           back[o + 1] = x;
-          agg[offs[i]!] += 1;
-          agg[offs[i]! + 1] += x;
+          back[o + 2] = back[o + 3] = 0;
+          agg[a] += 1;
+          agg[a + 1] += x;
         } else {
-          back[o] = 0;
+          back[o] = 1;
           back[o + 1] = 0;
+          back[o + 2] = x;
+          back[o + 3] = 0;
+          agg[a] += 1;
+          neumaier(agg, a + 2, x);
         }
         continue;
       }
@@ -229,9 +261,9 @@ export class NumFrame {
       case COUNT_F:
         return n;
       case SUM:
-        return n === 0 ? null : a[o + 1]!;
+        return n === 0 ? null : reportNonFinite(total(a, o));
       case AVG:
-        return n === 0 ? null : a[o + 1]! / n;
+        return n === 0 ? null : reportNonFinite(total(a, o) / n);
       case VAR:
         return n < 2 ? null : Math.max(0, a[o + 2]! / (n - 1));
       default:
