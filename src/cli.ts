@@ -44,11 +44,14 @@ Verbs:
 ${VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n')}
 
 Options:
-  -i, --input FMT        ndjson, json, csv, csvlite, tsv or auto (default:
-                         auto: by the --from file's extension, else by the
-                         first byte: { ndjson, [ json, a tab in line 1 tsv)
-  -o, --output FMT       ndjson, json, csv, tsv, table or markdown
-                         (default: the input format)
+  -i, --input FMT        ndjson, json, csv, csvlite, tsv, lines, logfmt or
+                         auto (default: auto: by the --from file's extension,
+                         also through .gz, else by the first byte: { ndjson,
+                         [ json, a tab in line 1 tsv); lines: each line is
+                         {"line": TEXT} (then 'parse'); gzip input (files
+                         and stdin) is found by its magic bytes and read
+  -o, --output FMT       ndjson, json, csv, tsv, table, markdown or logfmt
+                         (default: the input format; ndjson after lines)
       --csv, --tsv, --ndjson
                          set input and output format at once
   -d, --delimiter C      CSV field delimiter (one character; 'tab' or \\t for tab)
@@ -258,8 +261,8 @@ interface MainOptions {
 /** The main options for yargs, a fresh object per call (`sluice --help` describes them in mainUsage). */
 const mainOptions = () =>
   ({
-  input: { alias: 'i', type: 'string', choices: ['ndjson', 'json', 'csv', 'csvlite', 'tsv', 'auto', 'jsonl'], default: 'auto' },
-  output: { alias: 'o', type: 'string', choices: ['ndjson', 'json', 'csv', 'tsv', 'table', 'markdown', 'jsonl'] },
+  input: { alias: 'i', type: 'string', choices: ['ndjson', 'json', 'csv', 'csvlite', 'tsv', 'lines', 'logfmt', 'auto', 'jsonl'], default: 'auto' },
+  output: { alias: 'o', type: 'string', choices: ['ndjson', 'json', 'csv', 'tsv', 'table', 'markdown', 'logfmt', 'jsonl'] },
   'strict-csv': { type: 'boolean' },
   parallel: { alias: 'j', type: 'string', default: '1' },
   encoding: { type: 'string', choices: ['utf-8', 'latin1', 'utf8', 'latin-1', 'iso-8859-1'], default: 'utf-8' },

@@ -345,7 +345,7 @@ export function run(opts: RunOptions): Promise<number> {
     const delimiterFor = (f: InputFormat | OutputFormat) => opts.delimiter ?? (f === 'tsv' ? '\t' : ',');
     const sink = new Sink(stdout, () => {
       const inFmt = firstFormat ?? 'ndjson';
-      const outFmt: OutputFormat = opts.outputFormat ?? (inFmt === 'csvlite' ? 'csv' : inFmt);
+      const outFmt: OutputFormat = opts.outputFormat ?? (inFmt === 'csvlite' ? 'csv' : inFmt === 'lines' ? 'ndjson' : inFmt);
       return createWriter(outFmt, {
         delimiter: delimiterFor(outFmt),
         color: opts.color,

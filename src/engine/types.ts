@@ -66,8 +66,8 @@ export interface Stage {
 }
 
 /** Input/output formats. `table` is output only. */
-export type InputFormat = 'ndjson' | 'json' | 'csv' | 'csvlite' | 'tsv';
-export type OutputFormat = 'ndjson' | 'json' | 'csv' | 'tsv' | 'table' | 'markdown';
+export type InputFormat = 'ndjson' | 'json' | 'csv' | 'csvlite' | 'tsv' | 'lines' | 'logfmt';
+export type OutputFormat = 'ndjson' | 'json' | 'csv' | 'tsv' | 'table' | 'markdown' | 'logfmt';
 
 /** What a malformed input record does (SPEC §1, `--on-error`). */
 export type OnErrorMode = 'fail' | 'skip' | 'warn';

@@ -9,6 +9,8 @@ import { TableWriter } from './table.js';
 import { JsonReader, JsonWriter } from './json.js';
 import { MarkdownWriter } from './markdown.js';
 import { acceptCrLineEnds } from './lineends.js';
+import { LinesReader } from './lines.js';
+import { LogfmtReader, LogfmtWriter } from './logfmt.js';
 
 export { CSV_HEADER, CsvReader, CsvWriter, checkDelimiter, type CsvHeader } from './csv.js';
 export { NdjsonReader, NdjsonWriter } from './ndjson.js';
@@ -18,13 +20,15 @@ export { DEFAULT_MAX_LINE_BYTES } from './common.js';
 
 /**
  * A reader for one source.
- * @param format `ndjson`, `json`, `csv`, `csvlite` or `tsv`
+ * @param format `ndjson`, `json`, `csv`, `csvlite`, `tsv`, `lines` or `logfmt`
  * @param opts   source name, error sink, delimiter (default `,` for csv, tab
  *               for tsv), `noHeader`, `maxLineBytes` (default 64 MiB)
  * @throws UsageError for a delimiter that is not one character other than `"`, CR, LF
  */
 export function createReader(format: InputFormat, opts: ReaderOptions): Reader {
   if (format === 'json') return new JsonReader(opts);
+  if (format === 'lines') return acceptCrLineEnds(new LinesReader(opts));
+  if (format === 'logfmt') return acceptCrLineEnds(new LogfmtReader(opts));
   // (NDJSON and CSV/TSV accept CR-only line ends: formats/lineends.ts.)
   if (format === 'ndjson') return acceptCrLineEnds(new NdjsonReader(opts));
   return acceptCrLineEnds(
@@ -43,7 +47,7 @@ export function createReader(format: InputFormat, opts: ReaderOptions): Reader {
 
 /**
  * A writer for the output.
- * @param format `ndjson`, `json`, `csv`, `tsv`, `table` or `markdown`
+ * @param format `ndjson`, `json`, `csv`, `tsv`, `table`, `markdown` or `logfmt`
  * @param opts   delimiter (default `,` for csv, tab for tsv), colour (table),
  *               and the input format and delimiter (records still carrying
  *               their RAW text are written as it when the formats match)
@@ -62,6 +66,8 @@ export function createWriter(format: OutputFormat, opts: WriterOptions): Writer 
       return new JsonWriter(opts);
     case 'markdown':
       return new MarkdownWriter();
+    case 'logfmt':
+      return new LogfmtWriter(opts);
   }
 }
 
@@ -86,7 +92,7 @@ export function sniffFormat(firstChunk: string): InputFormat {
  * The input format a file name implies (case-insensitive): `.ndjson`,
  * `.jsonl` → ndjson; `.json` → json (an array or concatenated values, which
  * NDJSON also is); `.csv` → csv; `.tsv`, `.tab` → tsv; otherwise undefined.
- * A `.gz` suffix is looked through (`app.ndjson.gz` is NDJSON).
+ * `.logfmt` → logfmt. A `.gz` suffix is looked through (`app.ndjson.gz` is NDJSON).
  */
 export function formatFromPath(path: string): InputFormat | undefined {
   const m = /\.([A-Za-z]+)(?:\.gz)?$/i.exec(path);
@@ -102,6 +108,8 @@ export function formatFromPath(path: string): InputFormat | undefined {
     case 'tsv':
     case 'tab':
       return 'tsv';
+    case 'logfmt':
+      return 'logfmt';
     default:
       return undefined;
   }

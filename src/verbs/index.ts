@@ -22,9 +22,10 @@ import { unsparsify } from './unsparsify.js';
 import { reorder } from './reorder.js';
 import { merge } from './merge.js';
 import { partition } from './partition.js';
+import { parse } from './parse.js';
 
 /** All verbs, in the order `sluice --help` lists them. */
-export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join, over, explode, flatten, unflatten, fillDown, fillEmpty, unsparsify, reorder, merge, partition];
+export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join, over, explode, flatten, unflatten, fillDown, fillEmpty, unsparsify, reorder, merge, partition, parse];
 
 const byName = new Map(VERBS.map((v) => [v.name, v]));
 

@@ -197,7 +197,7 @@ function loadTable(file: string, format: InputFormat | undefined): LoadedTable {
   const records: Rec[] = [];
   let fatal: Error | undefined;
   let fields: readonly string[] | undefined;
-  if (fmt === 'ndjson' || fmt === 'json') {
+  if (fmt === 'ndjson' || fmt === 'json' || fmt === 'lines' || fmt === 'logfmt') {
     const r = createReader(fmt, { source: file, errors: sink });
     for (const rec of r.feed(text)) records.push(rec);
     for (const rec of r.end()) records.push(rec);

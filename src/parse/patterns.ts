@@ -1,0 +1,248 @@
+/**
+ * Line patterns for the `parse` verb: the built-in log layouts, and user
+ * regexes with named groups.
+ *
+ * A matcher takes one line and the record to fill: it sets the captured
+ * fields (see `typeCapture`) and returns true, or returns false and leaves
+ * the record untouched.
+ *
+ * The built-in regexes are ours, not user input: each is anchored at both
+ * ends and written so that no line can make it backtrack more than linearly
+ * (every repeated group is followed by a character it cannot match: `\S+`
+ * then a space, `[^"\\]*(?:\\.[^"\\]*)*` then `"`), and they run on V8's
+ * fast RegExp engine with numbered groups (no `groups` object per match).
+ */
+import type { Rec } from '../engine/types.js';
+import { setField, typeCell } from '../engine/values.js';
+import { daysFromCivil, isoString } from '../time/parse.js';
+
+/** Fills `rec` from `line` and returns true, or returns false (no match, `rec` unchanged). */
+export type Matcher = (line: string, rec: Rec) => boolean;
+
+/**
+ * A capture as a field value, typed as a CSV cell is (SPEC §2): a valid JSON
+ * number is a number (keeping its text), an empty capture null, anything
+ * else (`-` too) text; a group that took no part in the match is null.
+ */
+export function typeCapture(s: string | undefined): unknown {
+  return s === undefined ? null : typeCell(s);
+}
+
+/** A double-quoted field with backslash escapes, kept as written (without its quotes). */
+const QUOTED = '"([^"\\\\]*(?:\\\\.[^"\\\\]*)*)"';
+
+/** NCSA common log format: host ident authuser [time] "request" status bytes. */
+const COMMON_HEAD = `^(\\S+) (\\S+) (\\S+) \\[([^\\]]+)\\] ${QUOTED} (\\d{3}|-) (\\d+|-)`;
+const COMMON_RE = new RegExp(COMMON_HEAD + '$');
+/** ... and the combined format adds "referer" "user-agent" (Apache, nginx). */
+const COMBINED_RE = new RegExp(`${COMMON_HEAD} ${QUOTED} ${QUOTED}$`);
+
+/** Field names of `common`, in order. */
+export const COMMON_FIELDS = ['host', 'ident', 'user', 'time', 'method', 'path', 'protocol', 'status', 'bytes'];
+/** Field names of `combined`, in order. */
+export const COMBINED_FIELDS = [...COMMON_FIELDS, 'referer', 'agent'];
+
+/**
+ * The request line `GET /a HTTP/1.1` into method, path and protocol (null
+ * when absent: `GET /a`). A request of another shape (`-`, binary noise) is
+ * kept whole as `path`, with method and protocol null.
+ */
+function setRequest(rec: Rec, req: string): void {
+  const a = req.indexOf(' ');
+  const b = req.lastIndexOf(' ');
+  if (a > 0 && b < req.length - 1) {
+    if (a === b) {
+      rec.method = req.slice(0, a);
+      rec.path = req.slice(a + 1);
+      rec.protocol = null;
+      return;
+    }
+    if (req.indexOf(' ', a + 1) === b && a + 1 < b) {
+      rec.method = req.slice(0, a);
+      rec.path = req.slice(a + 1, b);
+      rec.protocol = req.slice(b + 1);
+      return;
+    }
+  }
+  rec.method = null;
+  rec.path = req;
+  rec.protocol = null;
+}
+
+function accessLog(re: RegExp, combined: boolean): Matcher {
+  return (line, rec) => {
+    const m = re.exec(line);
+    if (m === null) return false;
+    rec.host = typeCapture(m[1]);
+    rec.ident = typeCapture(m[2]);
+    rec.user = typeCapture(m[3]);
+    rec.time = m[4];
+    setRequest(rec, m[5]!);
+    rec.status = typeCapture(m[6]);
+    rec.bytes = typeCapture(m[7]);
+    if (combined) {
+      rec.referer = m[8];
+      rec.agent = m[9];
+    }
+    return true;
+  };
+}
+
+const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
+
+/**
+ * RFC 3164 as rsyslog writes it to files (RSYSLOG_TraditionalFileFormat,
+ * `Jun 14 15:16:01 web1 sshd[4242]: message`; the day is space-padded), or
+ * with the RFC 3339 time of RSYSLOG_FileFormat
+ * (`2026-06-14T15:16:01.123456+02:00 web1 sshd[4242]: message`).
+ * Groups: 1 month, 2 day, 3 hh:mm:ss | 4 RFC 3339 time, 5 host, 6 program, 7 pid, 8 message.
+ */
+const SYSLOG_RE = /^(?:([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d)|(\d{4}-\d\d-\d\dT\S+)) (\S+) ([^\s[\]:]+)(?:\[(\d+)\])?: ?(.*)$/;
+
+/** Field names of `syslog`, in order. */
+export const SYSLOG_FIELDS = ['time', 'host', 'program', 'pid', 'message'];
+
+/**
+ * How the year of a syslog time without one is chosen.
+ * @param fixed `--year`: that year for every line
+ * @param now   the wall clock at start (epoch ms): otherwise the current year
+ *   (UTC), or the year before when that would put the time more than 7 days
+ *   after `now` (a December log read in January)
+ */
+export function syslogYear(fixed: number | undefined, now: number): (month: number, day: number, secs: number) => number {
+  if (fixed !== undefined) return () => fixed;
+  const year = new Date(now).getUTCFullYear();
+  const limit = now + 7 * 86_400_000;
+  return (month, day, secs) => (daysFromCivil(year, month, day) * 86_400_000 + secs * 1000 > limit ? year - 1 : year);
+}
+
+/** The `syslog` matcher; `year` as syslogYear gives it. */
+export function syslogMatcher(year: (month: number, day: number, secs: number) => number): Matcher {
+  return (line, rec) => {
+    const m = SYSLOG_RE.exec(line);
+    if (m === null) return false;
+    if (m[1] !== undefined) {
+      const mo = MONTHS[m[1]];
+      const d = +m[2]!;
+      if (mo === undefined || d < 1 || d > 31) return false;
+      const hms = m[3]!;
+      const secs = +hms.slice(0, 2) * 3600 + +hms.slice(3, 5) * 60 + +hms.slice(6, 8);
+      const y = year(mo, d, secs);
+      // ISO 8601 without zone (syslog gives none; read as UTC), seconds precision.
+      rec.time = isoString(daysFromCivil(y, mo, d) * 86_400_000 + secs * 1000).slice(0, 19);
+    } else rec.time = m[4];
+    rec.host = typeCapture(m[5]);
+    rec.program = m[6];
+    rec.pid = typeCapture(m[7]);
+    rec.message = m[8];
+    return true;
+  };
+}
+
+/**
+ * RFC 5424: `<PRI>VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [MSG]`,
+ * `-` for a nil value (kept as `-`), structured data kept as its text.
+ */
+const SYSLOG5424_RE = /^<(\d{1,3})>(\d{1,2}) (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[[^\]"\\]*(?:(?:"[^"\\]*(?:\\.[^"\\]*)*"|\\.)[^\]"\\]*)*\])+)(?: (.*))?$/;
+
+/** Field names of `syslog5424`, in order. */
+export const SYSLOG5424_FIELDS = ['pri', 'facility', 'severity', 'version', 'time', 'host', 'app', 'procid', 'msgid', 'sd', 'message'];
+
+const syslog5424: Matcher = (line, rec) => {
+  const m = SYSLOG5424_RE.exec(line);
+  if (m === null) return false;
+  const pri = +m[1]!;
+  if (pri > 191) return false;
+  rec.pri = pri;
+  rec.facility = pri >> 3;
+  rec.severity = pri & 7;
+  rec.version = +m[2]!;
+  rec.time = m[3];
+  rec.host = typeCapture(m[4]);
+  rec.app = m[5];
+  rec.procid = typeCapture(m[6]);
+  rec.msgid = m[7];
+  rec.sd = m[8];
+  let msg = m[9] ?? null;
+  if (msg !== null && msg.charCodeAt(0) === 0xfeff) msg = msg.slice(1); // the BOM RFC 5424 puts before UTF-8 text
+  rec.message = msg;
+  return true;
+};
+
+/** The names of the built-in patterns. */
+export const BUILTIN_PATTERNS = ['combined', 'common', 'syslog', 'syslog5424'] as const;
+export type BuiltinPattern = (typeof BUILTIN_PATTERNS)[number];
+
+/**
+ * A built-in pattern's matcher and its field names.
+ * @param opts `year`/`now`: see syslogYear
+ */
+export function builtinMatcher(name: BuiltinPattern, opts: { year?: number; now: number }): { match: Matcher; fields: string[] } {
+  switch (name) {
+    case 'combined':
+      return { match: accessLog(COMBINED_RE, true), fields: COMBINED_FIELDS };
+    case 'common':
+      return { match: accessLog(COMMON_RE, false), fields: COMMON_FIELDS };
+    case 'syslog':
+      return { match: syslogMatcher(syslogYear(opts.year, opts.now)), fields: SYSLOG_FIELDS };
+    case 'syslog5424':
+      return { match: syslog5424, fields: SYSLOG5424_FIELDS };
+  }
+}
+
+/** The regex source of a built-in pattern (for `--explain` and the bench's peers). */
+export function builtinSource(name: BuiltinPattern): string {
+  switch (name) {
+    case 'combined':
+      return COMBINED_RE.source;
+    case 'common':
+      return COMMON_RE.source;
+    case 'syslog':
+      return SYSLOG_RE.source;
+    case 'syslog5424':
+      return SYSLOG5424_RE.source;
+  }
+}
+
+/**
+ * The named groups of a regex source, in order of their opening parenthesis
+ * (`(?<name>`; an escaped `\(` and a `(` inside `[...]` are not groups).
+ */
+export function groupNames(src: string): string[] {
+  const names: string[] = [];
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(' && src.startsWith('?<', i + 1) && src[i + 3] !== '=' && src[i + 3] !== '!') {
+      const end = src.indexOf('>', i + 3);
+      if (end > 0) names.push(src.slice(i + 3, end));
+    }
+  }
+  return names;
+}
+
+/**
+ * A matcher for a compiled user regex with named groups (compiled by the
+ * expression language's linear-time `compileRegex`, as `~` is: user
+ * patterns never run on a backtracking engine): each named group becomes a
+ * field (typeCapture), in the order the groups open.
+ * The regex need not be anchored (as with `~`, a match anywhere counts).
+ */
+export function regexMatcher(re: { exec(s: string): { groups?: Record<string, string | undefined> } | null }, names: string[]): Matcher {
+  return (line, rec) => {
+    const m = re.exec(line);
+    if (m === null) return false;
+    const g = m.groups!;
+    for (let i = 0; i < names.length; i++) setField(rec, names[i]!, typeCapture(g[names[i]!]));
+    return true;
+  };
+}
