@@ -70,11 +70,19 @@ function makeJobs(opts: RunOptions): ChunkJob[] | string {
       let header = '';
       if (fmt !== 'ndjson') {
         // CSV/TSV: no double quote anywhere (then no field spans a line).
-        const whole = fs.readFileSync(file);
-        if (fmt === 'csv' && whole.indexOf(0x22) >= 0) return 'CSV with quoted fields';
-        const nl = whole.indexOf(0x0a, start);
-        if (nl < 0) return 'one-line CSV';
-        header = whole.toString('utf8', start, nl + 1);
+        // Scanned in 1 MiB blocks: the file is never held whole.
+        if (fmt === 'csv') {
+          const block = Buffer.allocUnsafe(1 << 20);
+          for (let pos = 0; pos < st.size; ) {
+            const n = fs.readSync(fd, block, 0, block.length, pos);
+            if (n === 0) break;
+            if (block.subarray(0, n).indexOf(0x22) >= 0) return 'CSV with quoted fields';
+            pos += n;
+          }
+        }
+        const nl = head.indexOf(0x0a, start);
+        if (nl < 0) return 'a CSV header longer than 64 KiB, or one line';
+        header = head.toString('utf8', start, nl + 1);
         start = nl + 1;
       }
       const size = st.size;
