@@ -317,6 +317,12 @@ export function run(opts: RunOptions): Promise<number> {
       summary(fn) {
         summaries.push(fn);
       },
+      sources: opts.sources,
+      newWriter(format) {
+        const inFmt = firstFormat ?? 'ndjson';
+        const outFmt: OutputFormat = format ?? opts.outputFormat ?? (inFmt === 'csvlite' ? 'csv' : inFmt);
+        return createWriter(outFmt, { delimiter: delimiterFor(outFmt), color: false, inputFormat: inFmt, inputDelimiter: delimiterFor(inFmt) });
+      },
       openOutput(path) {
         let fd: number;
         const resumeLength = cp?.outputLength(path);

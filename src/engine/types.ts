@@ -199,6 +199,18 @@ export interface PipelineContext {
    * windows then follow the slowest source that is not idle.
    */
   readonly followSources?: readonly string[];
+  /**
+   * The input sources as named on the command line (`-` is stdin), for verbs
+   * that write files (`tee`, `split`): an output that is also an input is refused.
+   */
+  readonly sources?: readonly string[];
+  /**
+   * A new writer for the pipeline's output format (`-o`, else the first
+   * input's format), or for `format`, with stdout's delimiter and RAW-text
+   * rules and no colour. Call it once input has begun: the default output
+   * format follows the input's.
+   */
+  newWriter?(format?: OutputFormat): Writer;
   /** Files opened by stages (`--late-output`): closed and flushed at exit. */
   openOutput(path: string): { write(text: string): void };
 }

@@ -23,9 +23,19 @@ import { reorder } from './reorder.js';
 import { merge } from './merge.js';
 import { partition } from './partition.js';
 import { parse } from './parse.js';
+import { sort } from './sort.js';
+import { top } from './top.js';
+import { uniq } from './uniq.js';
+import { tail } from './tail.js';
+import { sample } from './sample.js';
+import { tee } from './tee.js';
+import { split } from './split.js';
 
 /** All verbs, in the order `sluice --help` lists them. */
-export const VERBS: readonly VerbDef[] = [filter, map, select, drop, rename, head, window, agg, join, over, explode, flatten, unflatten, fillDown, fillEmpty, unsparsify, reorder, merge, partition, parse];
+export const VERBS: readonly VerbDef[] = [
+  filter, map, select, drop, rename, head, window, agg, join, over, explode, flatten, unflatten, fillDown, fillEmpty, unsparsify, reorder, merge, partition, parse,
+  sort, top, uniq, tail, sample, tee, split,
+];
 
 const byName = new Map(VERBS.map((v) => [v.name, v]));
 

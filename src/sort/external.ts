@@ -1,0 +1,494 @@
+/**
+ * A stable sort of records in bounded memory (external merge sort, Knuth,
+ * TAOCP vol. 3, §5.4): records are held until their estimated size passes the
+ * budget; then they are sorted (stable) and written as a run, one line per
+ * record, to a private temporary directory. At the end the runs and the
+ * records still held are merged k-way with a heap; ties go to the earlier
+ * run, so the merge is stable too. More than `FAN_IN` runs are first merged
+ * in groups into longer runs, so open files and read buffers stay bounded.
+ *
+ * A run line keeps what the writers need to write the record exactly as an
+ * unspilled one: its fields (NDJSON, numbers kept exact), and its RAW text and
+ * CSV header when it has them:
+ *   `J` + record JSON                               (no RAW text)
+ *   `N` + record JSON                               (RAW text equal to the JSON)
+ *   `R` + JSON string of RAW + TAB + record JSON
+ *   `C` + header number + TAB + JSON string of RAW + TAB + JSON array of the
+ *         values in the header's key order (an unchanged CSV/TSV record)
+ * Other symbols (line numbers, event time) are not kept.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { StringDecoder } from 'node:string_decoder';
+import type { Rec } from '../engine/types.js';
+import { RuntimeError } from '../engine/errors.js';
+import { NumText, fieldGetter, rawOf, setField, setRaw, stringifyRecord, stringifyValue } from '../engine/values.js';
+import { CSV_HEADER, type CsvHeader } from '../formats/csv.js';
+import { mayHoldInexactNumber, parseExact } from '../formats/exactjson.js';
+import type { KeyOrder, KeyValue } from '../order/keys.js';
+import { Heap } from '../order/heap.js';
+import { errText, makeTempDir, removeTempDir } from './tempdir.js';
+
+/**
+ * A full garbage collection, when the engine lets us have one. V8 grows its
+ * heap before it collects old objects, so the records freed by a spill (and
+ * the text made to write them) would stay in memory for several more runs;
+ * collecting after each spill keeps the peak near the budget. `--expose-gc`
+ * set at run time only affects contexts made afterwards, hence the new context.
+ */
+const fullGc: () => void = (() => {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as unknown;
+    if (typeof gc === 'function') return gc as () => void;
+  } catch {
+    /* not available: rely on the engine */
+  }
+  return () => {};
+})();
+
+/** Spills at least this big (estimated bytes) are followed by a full collection. */
+const GC_AFTER_BYTES = 16 * 1024 * 1024;
+
+/** Most runs merged at once. */
+export const FAN_IN = 64;
+/** Read buffer per run during the merge (bytes). */
+const READ_BYTES = 256 * 1024;
+/** Bytes of run text written per write call. */
+const WRITE_BYTES = 1 << 16;
+
+interface Entry {
+  k: KeyValue[];
+  rec: Rec;
+}
+
+/**
+ * Estimated heap bytes of a value, as V8 holds it (measured on CSV and
+ * NDJSON records: within about 20 % above the real figure).
+ */
+function sizeOf(v: unknown, depth: number): number {
+  switch (typeof v) {
+    case 'string':
+      return 24 + v.length;
+    case 'number':
+      return 16;
+    case 'boolean':
+      return 8;
+    case 'object': {
+      if (v === null) return 8;
+      if (v instanceof NumText) return 64 + v.text.length;
+      if (depth > 8) return 256;
+      let n = 48;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) n += 8 + sizeOf(v[i], depth + 1);
+      } else {
+        for (const k in v as Record<string, unknown>) n += 16 + sizeOf((v as Record<string, unknown>)[k], depth + 1);
+      }
+      return n;
+    }
+    default:
+      return 8;
+  }
+}
+
+/** Estimated bytes held for one buffered record (the record, its RAW text, its sort keys, the entry). */
+export function estimateRecord(rec: Rec, keys: number): number {
+  const raw = rawOf(rec);
+  return sizeOf(rec, 0) + (raw !== undefined ? 24 + raw.length : 0) + 48 + keys * 24;
+}
+
+function parseRecord(json: string): Rec {
+  return (mayHoldInexactNumber(json) ? parseExact(json) : JSON.parse(json)) as Rec;
+}
+
+/** A pull source of sorted records. */
+export interface SortedSource {
+  /** Up to `max` next records; an empty array once all were returned. */
+  take(max: number): Rec[];
+  /** Release files and buffers (idempotent). */
+  close(): void;
+}
+
+/** Reads one run file line by line, synchronously. */
+class RunReader {
+  private fd: number;
+  private buf = Buffer.allocUnsafe(READ_BYTES);
+  private dec = new StringDecoder('utf8');
+  private lines: string[] = [];
+  private li = 0;
+  private tail = '';
+  private eof = false;
+  constructor(
+    readonly file: string,
+    private readonly verb: string,
+  ) {
+    try {
+      this.fd = fs.openSync(file, 'r');
+    } catch (e) {
+      throw new RuntimeError(`${verb}: cannot read temporary file ${file}: ${errText(e)}`);
+    }
+  }
+  /** The next line (without newline), or null at the end. */
+  line(): string | null {
+    for (;;) {
+      if (this.li < this.lines.length) return this.lines[this.li++]!;
+      if (this.eof) return null;
+      let n: number;
+      try {
+        n = fs.readSync(this.fd, this.buf, 0, READ_BYTES, null);
+      } catch (e) {
+        throw new RuntimeError(`${this.verb}: cannot read temporary file ${this.file}: ${errText(e)}`);
+      }
+      let text: string;
+      if (n === 0) {
+        this.eof = true;
+        text = this.tail + this.dec.end();
+        this.tail = '';
+        this.lines = text === '' ? [] : [text];
+      } else {
+        text = this.tail + this.dec.write(this.buf.subarray(0, n));
+        const parts = text.split('\n');
+        this.tail = parts.pop()!;
+        this.lines = parts;
+      }
+      this.li = 0;
+    }
+  }
+  close(): void {
+    if (this.fd >= 0) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
+      this.fd = -1;
+    }
+  }
+}
+
+/** A source of entries for the merge: a run file or the records still in memory. */
+interface Cursor {
+  /** Advance; false at the end. */
+  next(): boolean;
+  e: Entry;
+  /** The current entry's run line (files only, for merging runs into a run). */
+  line: string;
+  /** Run number: ties go to the smaller. */
+  readonly run: number;
+  close(): void;
+}
+
+/** Options of an ExternalSorter. */
+export interface SorterOptions {
+  order: KeyOrder;
+  /** Budget for buffered records (estimated bytes). */
+  maxMemory: number;
+  /** For messages. */
+  verb: string;
+}
+
+/**
+ * Collects records (`add`), then yields them sorted (`finish`). Stable.
+ * @throws RuntimeError from add/finish when a temporary file cannot be written or read
+ */
+export class ExternalSorter {
+  private buf: Entry[] = [];
+  private bytes = 0;
+  private runs: string[] = [];
+  private nextRun = 0;
+  private headers: CsvHeader[] = [];
+  private headerIdx = new Map<CsvHeader, number>();
+  private getters: Array<Array<(rec: Rec) => unknown>> = [];
+  /** The private temporary directory, once a run was written. */
+  dir: string | null = null;
+  /** Runs written (for tests and --explain figures). */
+  spills = 0;
+  private open: Cursor[] = [];
+
+  constructor(private readonly opts: SorterOptions) {}
+
+  add(rec: Rec): void {
+    this.buf.push({ k: this.opts.order.extract(rec), rec });
+    this.bytes += estimateRecord(rec, this.opts.order.size);
+    if (this.bytes > this.opts.maxMemory) this.spill();
+  }
+
+  /** Records held in memory now. */
+  get held(): number {
+    return this.buf.length;
+  }
+
+  private sortBuf(): void {
+    this.buf.sort(this.opts.order.compareEntries);
+  }
+
+  private encode(rec: Rec): string {
+    const raw = rawOf(rec);
+    if (raw === undefined) return 'J' + stringifyRecord(rec);
+    const h = (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER];
+    if (h !== undefined) {
+      // An unchanged CSV/TSV record has exactly its header's fields: keep only the values.
+      let i = this.headerIdx.get(h);
+      if (i === undefined) {
+        i = this.headers.length;
+        this.headers.push(h);
+        this.headerIdx.set(h, i);
+        this.getters.push(h.keys.map((k) => fieldGetter(k)));
+      }
+      const gs = this.getters[i]!;
+      const vals = new Array<unknown>(gs.length);
+      for (let j = 0; j < gs.length; j++) vals[j] = gs[j]!(rec);
+      return 'C' + i + '\t' + JSON.stringify(raw) + '\t' + stringifyValue(vals);
+    }
+    const s = stringifyRecord(rec);
+    return raw === s ? 'N' + s : 'R' + JSON.stringify(raw) + '\t' + s;
+  }
+
+  private decode(line: string): Rec {
+    const t = line.charCodeAt(0);
+    if (t === 74 /* J */) return parseRecord(line.slice(1));
+    if (t === 78 /* N */) {
+      const s = line.slice(1);
+      const rec = parseRecord(s);
+      setRaw(rec, s);
+      return rec;
+    }
+    if (t === 82 /* R */) {
+      const i = line.indexOf('\t');
+      const rec = parseRecord(line.slice(i + 1));
+      setRaw(rec, JSON.parse(line.slice(1, i)) as string);
+      return rec;
+    }
+    if (t === 67 /* C */) {
+      const i = line.indexOf('\t');
+      const j = line.indexOf('\t', i + 1);
+      const h = this.headers[Number(line.slice(1, i))]!;
+      const vals = parseRecord(line.slice(j + 1)) as unknown as unknown[];
+      const keys = h.keys;
+      const rec: Rec = {};
+      for (let k = 0; k < keys.length; k++) setField(rec, keys[k]!, vals[k]);
+      setRaw(rec, JSON.parse(line.slice(i + 1, j)) as string);
+      (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER] = h;
+      return rec;
+    }
+    throw new RuntimeError(`${this.opts.verb}: a temporary file was changed while sluice read it (bad line)`);
+  }
+
+  private newRunFile(): string {
+    if (this.dir === null) this.dir = makeTempDir(this.opts.verb);
+    return path.join(this.dir, `run-${this.nextRun++}`);
+  }
+
+  /** Write lines (from `more`, until it returns null) to a new run file. */
+  private writeRun(more: () => string | null): string {
+    const file = this.newRunFile();
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'wx', 0o600);
+    } catch (e) {
+      throw new RuntimeError(`${this.opts.verb}: cannot write temporary file ${file}: ${errText(e)}`);
+    }
+    try {
+      let s = '';
+      for (let line = more(); line !== null; line = more()) {
+        s += line + '\n';
+        if (s.length >= WRITE_BYTES) {
+          fs.writeSync(fd, s);
+          s = '';
+        }
+      }
+      if (s.length > 0) fs.writeSync(fd, s);
+    } catch (e) {
+      if (e instanceof RuntimeError) throw e;
+      throw new RuntimeError(`${this.opts.verb}: cannot write temporary file ${file}: ${errText(e)}`);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return file;
+  }
+
+  /** Sort the buffered records and write them as a run. */
+  spill(): void {
+    if (this.buf.length === 0) return;
+    this.sortBuf();
+    const buf = this.buf;
+    const spilledBytes = this.bytes;
+    this.buf = [];
+    this.bytes = 0;
+    let i = 0;
+    this.runs.push(
+      this.writeRun(() => {
+        if (i >= buf.length) return null;
+        const e = buf[i]!;
+        buf[i++] = undefined as unknown as Entry;
+        return this.encode(e.rec);
+      }),
+    );
+    this.spills++;
+    buf.length = 0;
+    // Small runs (a tiny --max-memory) leave little to collect.
+    if (spilledBytes >= GC_AFTER_BYTES) fullGc();
+  }
+
+  private fileCursor(file: string, run: number): Cursor {
+    const r = new RunReader(file, this.opts.verb);
+    const extract = this.opts.order.extract;
+    const c: Cursor = {
+      e: { k: [], rec: {} },
+      line: '',
+      run,
+      next: () => {
+        const line = r.line();
+        if (line === null) return false;
+        const rec = this.decode(line);
+        c.line = line;
+        c.e = { k: extract(rec), rec };
+        return true;
+      },
+      close: () => r.close(),
+    };
+    return c;
+  }
+
+  private memoryCursor(entries: Entry[], run: number): Cursor {
+    let i = -1;
+    const c: Cursor = {
+      e: { k: [], rec: {} },
+      line: '',
+      run,
+      next: () => {
+        if (i >= 0) entries[i] = undefined as unknown as Entry;
+        if (++i >= entries.length) return false;
+        c.e = entries[i]!;
+        return true;
+      },
+      close: () => {
+        entries.length = 0;
+      },
+    };
+    return c;
+  }
+
+  private heapOf(cursors: Cursor[]): Heap<Cursor> {
+    const cmp = this.opts.order.compareEntries;
+    const heap = new Heap<Cursor>((a, b) => {
+      const c = cmp(a.e, b.e);
+      return c < 0 || (c === 0 && a.run < b.run);
+    });
+    for (const c of cursors) {
+      if (c.next()) heap.push(c);
+      else c.close();
+    }
+    return heap;
+  }
+
+  /**
+   * Merge passes: consecutive groups of FAN_IN runs are merged into one run
+   * each (order of runs kept, so ties still go to the earlier record), until
+   * fewer than FAN_IN remain (room for the in-memory run). Each pass reads
+   * every record once: O(n log_FAN_IN(runs)) in all.
+   */
+  private cascade(): void {
+    while (this.runs.length >= FAN_IN) {
+      const merged: string[] = [];
+      for (let g = 0; g < this.runs.length; g += FAN_IN) {
+        const group = this.runs.slice(g, g + FAN_IN);
+        if (group.length === 1) {
+          merged.push(group[0]!);
+          continue;
+        }
+        merged.push(this.mergeToRun(group));
+      }
+      this.runs = merged;
+    }
+  }
+
+  /** Merge run files into one new run file (removing them). */
+  private mergeToRun(group: string[]): string {
+    const cursors = group.map((f, i) => this.fileCursor(f, i));
+    this.open = cursors;
+    const heap = this.heapOf(cursors);
+    const out = this.writeRun(() => {
+      const top = heap.peek();
+      if (top === undefined) return null;
+      const line = top.line;
+      if (top.next()) heap.fixTop();
+      else {
+        top.close();
+        heap.pop();
+      }
+      return line;
+    });
+    for (const c of cursors) c.close();
+    this.open = [];
+    for (const f of group) fs.rmSync(f, { force: true });
+    return out;
+  }
+
+  /**
+   * End of input: the sorted records, as a pull source. Without runs, the
+   * buffer sorted in memory; else a k-way merge of the runs and the buffer.
+   */
+  finish(): SortedSource {
+    if (this.runs.length === 0) {
+      this.sortBuf();
+      const buf = this.buf;
+      this.buf = [];
+      let i = 0;
+      return {
+        take: (max) => {
+          const n = Math.max(0, Math.min(max, buf.length - i));
+          const out = new Array<Rec>(n);
+          for (let j = 0; j < n; j++) {
+            out[j] = buf[i]!.rec;
+            buf[i++] = undefined as unknown as Entry;
+          }
+          if (i >= buf.length) buf.length = 0;
+          return out;
+        },
+        close: () => {
+          buf.length = 0;
+        },
+      };
+    }
+    this.cascade();
+    this.sortBuf();
+    const cursors = this.runs.map((f, i) => this.fileCursor(f, i));
+    cursors.push(this.memoryCursor(this.buf, cursors.length));
+    this.buf = [];
+    this.open = cursors;
+    const heap = this.heapOf(cursors);
+    return {
+      take: (max) => {
+        const out: Rec[] = [];
+        while (out.length < max) {
+          const top = heap.peek();
+          if (top === undefined) break;
+          out.push(top.e.rec);
+          if (top.next()) heap.fixTop();
+          else {
+            top.close();
+            heap.pop();
+          }
+        }
+        if (heap.size === 0) this.close();
+        return out;
+      },
+      close: () => this.close(),
+    };
+  }
+
+  /** Close open run files and remove the temporary directory (idempotent). */
+  close(): void {
+    for (const c of this.open) c.close();
+    this.open = [];
+    this.buf = [];
+    this.runs = [];
+    if (this.dir !== null) {
+      removeTempDir(this.dir);
+      this.dir = null;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
+import { UsageError } from '../engine/errors.js';
+import { parseVerbArgs } from './args.js';
+import { type FieldRef, parseFieldList } from '../order/keys.js';
+import { Groups } from '../order/groups.js';
+import { type WindowMode, type WindowOps, perWindowStage, windowModeOf } from '../order/windowed.js';
+import { arrayTaker, writeBurst } from '../order/burst.js';
+
+const usage = `Usage: sluice tail [N] [--by KEYS]
+
+Keep the last N records (default 10), or the last N of each group with
+--by, written at end of input in input order (with --by: groups in order
+of first appearance). Memory: N records per group (a ring buffer).
+
+After 'window ... then agg' (or after 'window' alone), the last N of each
+window, written when the window closes.
+
+Options:
+  --by KEYS   keep the last N records per distinct value of KEYS
+
+Examples:
+  $ sluice --csv tail 2 then select time,origin,delay < flights.csv
+  time,origin,delay
+  2001-01-02T10:44:00Z,MCI,-21
+  2001-01-02T10:44:00Z,IAH,5
+
+  $ sluice --csv tail 1 --by origin then select origin,time then head 3 \\
+      < flights.csv
+  origin,time
+  LAS,2001-01-02T10:44:00Z
+  ATL,2001-01-02T10:44:00Z
+  MCI,2001-01-02T10:44:00Z
+`;
+
+/** `tail [N] [--by KEYS]`. */
+export const tail: VerbDef = {
+  name: 'tail',
+  summary: 'keep the last N records (per group with --by)',
+  usage,
+  parse(args) {
+    const { pos, opts } = parseVerbArgs('tail', args, [{ name: 'by', type: 'string' }]);
+    if (pos.length > 1) throw new UsageError(`tail: expected one count, got '${pos.join(' ')}'`);
+    const n = pos.length === 0 ? 10 : Number(pos[0]);
+    if (pos.length > 0 && (!/^\d+$/.test(pos[0]!) || !Number.isSafeInteger(n))) throw new UsageError(`tail: count must be a whole number ≥ 0, not '${pos[0]}'`);
+    const by = opts.by !== undefined ? parseFieldList('tail', '--by', String(opts.by)) : [];
+    return {
+      name: 'tail',
+      explain: by.length ? { n, by: by.map((b) => b.name) } : { n },
+      needs: by.length ? by.map((b) => b.name) : ['*'],
+      recordWise: false,
+      build(next, ctx, plan) {
+        const mode: WindowMode = windowModeOf('tail', plan);
+        const ops = tailOps(n, by);
+        if (mode !== null) return perWindowStage('tail', mode, next, ops);
+        const state = ops.create();
+        return {
+          push(batch: Batch) {
+            for (let i = 0; i < batch.length; i++) ops.add(state, batch[i]!);
+          },
+          watermark: (ms) => next.watermark(ms),
+          end() {
+            const out: Rec[] = [];
+            ops.flush(state, out);
+            writeBurst(ctx, next, arrayTaker(out), () => next.end());
+          },
+        } satisfies Stage;
+      },
+    };
+  },
+};
+
+/** A ring buffer of the last N records. */
+interface Ring {
+  recs: Rec[];
+  /** Records seen (the next slot is seen % N). */
+  seen: number;
+}
+
+function tailOps(n: number, by: FieldRef[]): WindowOps<Groups<Ring>> {
+  return {
+    create: () => new Groups<Ring>(by, () => ({ recs: [], seen: 0 })),
+    add(g, rec) {
+      if (n === 0) return;
+      const r = g.of(rec);
+      if (r.recs.length < n) r.recs.push(rec);
+      else r.recs[r.seen % n] = rec;
+      r.seen++;
+    },
+    flush(g, out) {
+      for (const r of g.map.values()) {
+        const len = r.recs.length;
+        const first = r.seen > len ? r.seen % n : 0;
+        for (let i = 0; i < len; i++) out.push(r.recs[(first + i) % len]!);
+      }
+      g.map.clear();
+    },
+  };
+}
