@@ -4,7 +4,9 @@
  * budget; then they are sorted (stable) and written as a run, one line per
  * record, to a private temporary directory. At the end the runs and the
  * records still held are merged k-way with a heap; ties go to the earlier
- * run, so the merge is stable too. More than `FAN_IN` runs are first merged
+ * run, so the merge is stable too (once a run was written, the records still
+ * held at the end are written as the last run, so the merge holds only read
+ * buffers). More than `FAN_IN` runs are first merged
  * in groups into longer runs, so open files and read buffers stay bounded.
  *
  * A run line keeps what the writers need to write the record exactly as an
@@ -168,12 +170,12 @@ class RunReader {
   }
 }
 
-/** A source of entries for the merge: a run file or the records still in memory. */
+/** A source of entries for the merge: a run file. */
 interface Cursor {
   /** Advance; false at the end. */
   next(): boolean;
   e: Entry;
-  /** The current entry's run line (files only, for merging runs into a run). */
+  /** The current entry's run line (for merging runs into a run). */
   line: string;
   /** Run number: ties go to the smaller. */
   readonly run: number;
@@ -352,25 +354,6 @@ export class ExternalSorter {
     return c;
   }
 
-  private memoryCursor(entries: Entry[], run: number): Cursor {
-    let i = -1;
-    const c: Cursor = {
-      e: { k: [], rec: {} },
-      line: '',
-      run,
-      next: () => {
-        if (i >= 0) entries[i] = undefined as unknown as Entry;
-        if (++i >= entries.length) return false;
-        c.e = entries[i]!;
-        return true;
-      },
-      close: () => {
-        entries.length = 0;
-      },
-    };
-    return c;
-  }
-
   private heapOf(cursors: Cursor[]): Heap<Cursor> {
     const cmp = this.opts.order.compareEntries;
     const heap = new Heap<Cursor>((a, b) => {
@@ -387,11 +370,11 @@ export class ExternalSorter {
   /**
    * Merge passes: consecutive groups of FAN_IN runs are merged into one run
    * each (order of runs kept, so ties still go to the earlier record), until
-   * fewer than FAN_IN remain (room for the in-memory run). Each pass reads
+   * at most FAN_IN remain. Each pass reads
    * every record once: O(n log_FAN_IN(runs)) in all.
    */
   private cascade(): void {
-    while (this.runs.length >= FAN_IN) {
+    while (this.runs.length > FAN_IN) {
       const merged: string[] = [];
       for (let g = 0; g < this.runs.length; g += FAN_IN) {
         const group = this.runs.slice(g, g + FAN_IN);
@@ -429,7 +412,7 @@ export class ExternalSorter {
 
   /**
    * End of input: the sorted records, as a pull source. Without runs, the
-   * buffer sorted in memory; else a k-way merge of the runs and the buffer.
+   * buffer sorted in memory; else a k-way merge of the runs.
    */
   finish(): SortedSource {
     if (this.runs.length === 0) {
@@ -453,11 +436,11 @@ export class ExternalSorter {
         },
       };
     }
+    // The records still held become a run too: during the merge only the
+    // read buffers are in memory, not up to a budget's worth of records.
+    this.spill();
     this.cascade();
-    this.sortBuf();
     const cursors = this.runs.map((f, i) => this.fileCursor(f, i));
-    cursors.push(this.memoryCursor(this.buf, cursors.length));
-    this.buf = [];
     this.open = cursors;
     const heap = this.heapOf(cursors);
     return {
