@@ -320,7 +320,7 @@ export function run(opts: RunOptions): Promise<number> {
       sources: opts.sources,
       newWriter(format) {
         const inFmt = firstFormat ?? 'ndjson';
-        const outFmt: OutputFormat = format ?? opts.outputFormat ?? (inFmt === 'csvlite' ? 'csv' : inFmt);
+        const outFmt: OutputFormat = format ?? opts.outputFormat ?? (inFmt === 'csvlite' ? 'csv' : inFmt === 'lines' ? 'ndjson' : inFmt);
         return createWriter(outFmt, { delimiter: delimiterFor(outFmt), color: false, inputFormat: inFmt, inputDelimiter: delimiterFor(inFmt) });
       },
       openOutput(path) {
