@@ -14,9 +14,11 @@ import type { InputFormat, OnErrorMode, OutputFormat, VerbInstance } from './eng
 import { run } from './engine/run.js';
 import { explainParallel, runParallel } from './parallel/run.js';
 import { VERBS, findVerb } from './verbs/index.js';
-import { closest } from './verbs/args.js';
+import fs from 'node:fs';
+import { closest, withVerbTail, type VerbTail } from './verbs/args.js';
 import { checkDelimiter } from './formats/csv.js';
 import { checkCheckpointOptions, checkpointCommand } from './checkpoint/cli.js';
+import { formatFromPath, sniffFormat } from './formats/index.js';
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -34,11 +36,13 @@ function loadYargs(): typeof YargsFactory {
 /** The overall usage text (`sluice --help`). */
 export function mainUsage(): string {
   const width = Math.max(...VERBS.map((v) => v.name.length));
-  return `Usage: sluice [OPTIONS] [VERB [ARGS]] [then VERB [ARGS]]...
+  return `Usage: sluice [OPTIONS] [VERB [ARGS]] [then VERB [ARGS]]... [FILE...]
 
-Reads NDJSON or CSV/TSV records from stdin (or --from FILE), runs them
-through a chain of verbs joined by 'then', and writes records to stdout.
-With no verb, records pass through unchanged (a format converter).
+Reads NDJSON or CSV/TSV records from the FILEs named after the last verb's
+arguments (or by --from), else from stdin, runs them through a chain of
+verbs joined by 'then', and writes records to stdout. With no verb,
+records pass through unchanged (a format converter). Main options may also
+follow the verb chain ('sluice head 2 flights.csv -o ndjson').
 
 Verbs:
 ${VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n')}
@@ -63,7 +67,8 @@ Options:
                          record-wise verbs and a plain agg run on N threads
                          over ranges of regular files; output is identical
                          to -j 1 (--explain shows the split)
-      --from FILE        read FILE instead of stdin (repeatable; - is stdin)
+      --from FILE...     read the FILEs instead of stdin (repeatable; several
+                         names may follow one --from; - is stdin)
       --on-error MODE    malformed input records: fail (default), skip, warn
       --errors FILE      write each rejected input record to FILE as NDJSON
       --max-line-bytes N a longer line/record is malformed (default 67108864)
@@ -80,7 +85,8 @@ Options:
       --version          print the version
 
 Examples:
-  sluice --from flights.csv filter 'delay > 60' then head 3
+  sluice filter 'delay > 60' then head 3 flights.csv
+  sluice --from *.csv agg count by origin -o table
   sluice --csv -o table agg 'count, avg(delay), p95(delay)' by origin < flights.csv
   sluice -F --from app.log --checkpoint app.ckpt filter 'level == "error"' \
     then window tumbling 1m --time ts then agg count by service >> errors.ndjson
@@ -93,37 +99,26 @@ Examples:
 /** Largest --max-line-bytes: a line is held as one string, and V8's strings stop at about 512 Mi characters. */
 const MAX_LINE_BYTES_LIMIT = 256 * 1024 * 1024;
 
-/** Main options and how many values each takes. */
-const MAIN_FLAGS: Record<string, { name: string; takesValue: boolean }> = {
-  '-i': { name: 'input', takesValue: true },
-  '--input': { name: 'input', takesValue: true },
-  '-o': { name: 'output', takesValue: true },
-  '--output': { name: 'output', takesValue: true },
-  '--csv': { name: 'csv', takesValue: false },
-  '--tsv': { name: 'tsv', takesValue: false },
-  '--ndjson': { name: 'ndjson', takesValue: false },
-  '-d': { name: 'delimiter', takesValue: true },
-  '--delimiter': { name: 'delimiter', takesValue: true },
-  '--no-header': { name: 'no-header', takesValue: false },
-  '--strict-csv': { name: 'strict-csv', takesValue: false },
-  '--encoding': { name: 'encoding', takesValue: true },
-  '-j': { name: 'parallel', takesValue: true },
-  '--parallel': { name: 'parallel', takesValue: true },
-  '--from': { name: 'from', takesValue: true },
-  '--on-error': { name: 'on-error', takesValue: true },
-  '--errors': { name: 'errors', takesValue: true },
-  '--max-line-bytes': { name: 'max-line-bytes', takesValue: true },
-  '--color': { name: 'color', takesValue: true },
-  '--colour': { name: 'color', takesValue: true },
-  '--explain': { name: 'explain', takesValue: false },
-  '-F': { name: 'follow', takesValue: false },
-  '--follow': { name: 'follow', takesValue: false },
-  '--checkpoint': { name: 'checkpoint', takesValue: true },
-  '--checkpoint-every': { name: 'checkpoint-every', takesValue: true },
-  '-h': { name: 'help', takesValue: false },
-  '--help': { name: 'help', takesValue: false },
-  '--version': { name: 'version', takesValue: false },
-};
+/**
+ * The main options by flag as written (`-o`, `--output`): their long name and
+ * whether they take a value, derived from `mainOptions()` (the one table of
+ * main options), so that a new main option is found before the first verb,
+ * after the verb chain and in messages without further code.
+ */
+function mainFlags(): Map<string, { name: string; takesValue: boolean }> {
+  const m = new Map<string, { name: string; takesValue: boolean }>();
+  for (const [name, spec] of Object.entries(mainOptions() as Record<string, { type: string; alias?: string }>)) {
+    const f = { name, takesValue: spec.type !== 'boolean' };
+    m.set('--' + name, f);
+    if (spec.alias) m.set('-' + spec.alias, f);
+  }
+  return m;
+}
+
+/** A word as the user would type it again in a shell. */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
 
 /** The parsed command line. */
 export interface Command {
@@ -148,6 +143,7 @@ function parseParallel(v: unknown): number {
  * @throws UsageError for any bad option, verb or verb argument
  */
 export function parseCommand(argv: string[]): Command {
+  const flags = mainFlags();
   // 1. Main options: the words before the first verb name.
   let i = 0;
   const mainWords: string[] = [];
@@ -155,10 +151,10 @@ export function parseCommand(argv: string[]): Command {
     const w = argv[i]!;
     const eq = w.startsWith('--') ? w.indexOf('=') : -1;
     const flag = eq > 0 ? w.slice(0, eq) : w;
-    const spec = MAIN_FLAGS[flag];
+    const spec = flags.get(flag);
     if (!spec) {
       if (w.startsWith('-') && w !== '-') {
-        const names = Object.keys(MAIN_FLAGS).filter((f) => f.startsWith('--')).map((f) => f.slice(2));
+        const names = [...flags.keys()].filter((f) => f.startsWith('--')).map((f) => f.slice(2));
         const best = closest(flag.replace(/^-+/, ''), names);
         throw new UsageError(`unknown option ${flag}${best ? ` (did you mean --${best}?)` : ''}`);
       }
@@ -169,10 +165,14 @@ export function parseCommand(argv: string[]): Command {
       if (i >= argv.length) throw new UsageError(`option ${flag} needs a value`);
       // Hand yargs one word (`--from=-`), so values like `-` are not read as options.
       mainWords.push(`--${spec.name}=${argv[i++]!}`);
+      // Several names after one --from (`--from *.csv` as the shell expands it):
+      // the words that follow and name existing files, up to a verb or an option.
+      if (spec.name === 'from') {
+        while (i < argv.length && isMoreFrom(argv[i]!)) mainWords.push(`--from=${argv[i++]!}`);
+      }
     } else mainWords.push(w);
   }
-  const main = parseMainOptions(mainWords);
-  if (main.version) return { kind: 'version' };
+  const leadingEnd = i;
 
   // 2. The verb chain, split on `then`.
   const rest = argv.slice(i);
@@ -181,7 +181,6 @@ export function parseCommand(argv: string[]): Command {
     if (rest.length < 2) return { kind: 'help', helpText: mainUsage() };
     return { kind: 'help', helpText: verbDef(rest[1]!).usage };
   }
-  if (main.help) return { kind: 'help', helpText: mainUsage() };
   const segments: string[][] = [];
   if (rest.length > 0) {
     let cur: string[] = [];
@@ -193,20 +192,45 @@ export function parseCommand(argv: string[]): Command {
     }
     segments.push(cur);
   }
+  const tailMain: string[] = [];
+  const operands: string[] = [];
   const verbs: VerbInstance[] = [];
-  for (const seg of segments) {
+  let verbHelp: string | undefined;
+  for (let k = 0; k < segments.length; k++) {
+    const seg = segments[k]!;
     if (seg.length === 0) throw new UsageError(`'then' must stand between two verbs`);
     const def = verbDef(seg[0]!);
     const args = seg.slice(1);
-    if (args.includes('--help') || args.includes('-h')) return { kind: 'help', helpText: def.usage };
-    verbs.push(def.parse(args));
+    if (args.includes('--help') || args.includes('-h')) {
+      verbHelp ??= def.usage;
+      continue;
+    }
+    const tail: VerbTail = {
+      last: k === segments.length - 1,
+      mainFlags: flags,
+      arity: def.arity,
+      main: tailMain,
+      operands,
+      misplaced: (why) => {
+        throw new UsageError(`${why ? why + '; ' : ''}main options go before the first verb: ${suggestOrder(argv, leadingEnd, flags)}`);
+      },
+    };
+    verbs.push(withVerbTail(tail, () => def.parse(args)));
+    // What -j's workers parse again: the verb's own words, without trailing main options and operands.
+    if (tail.verbWords) segments[k] = [seg[0]!, ...tail.verbWords];
   }
+  const main = parseMainOptions([...mainWords, ...tailMain]);
+  if (main.version) return { kind: 'version' };
+  if (main.help) return { kind: 'help', helpText: mainUsage() };
+  if (verbHelp !== undefined) return { kind: 'help', helpText: verbHelp };
 
-  // merge reads its partials itself (all at once): it takes the --from files.
+  // merge reads its partials itself (all at once): it takes the --from files and file operands.
+  const named = [...main.from, ...operands];
   const takes = verbs[0] as { takeSources?: (s: string[]) => void } | undefined;
-  if (takes?.takeSources && main.from.length > 0) takes.takeSources(main.from);
+  if (takes?.takeSources && named.length > 0) takes.takeSources(named);
+  const sources = named.length > 0 && !takes?.takeSources ? named : ['-'];
   const options = {
-    sources: main.from.length > 0 && !takes?.takeSources ? main.from : ['-'],
+    sources,
     inputFormat: main.input,
     outputFormat: main.output,
     delimiter: main.delimiter,
@@ -218,7 +242,7 @@ export function parseCommand(argv: string[]): Command {
     encoding: main.encoding,
     strictCsv: main.strictCsv,
     verbs,
-    ...checkCheckpointOptions(main, main.from.length > 0 ? main.from : ['-'], verbs),
+    ...checkCheckpointOptions(main, sources, verbs),
   };
   if (main.explain) {
     const par = main.parallel !== 1 ? explainParallel(options as Parameters<typeof run>[0], segments, main.parallel) + '\n' : '';
@@ -227,9 +251,69 @@ export function parseCommand(argv: string[]): Command {
   return { kind: 'run', options, parallel: main.parallel, verbWords: segments };
 }
 
+/** A word after `--from NAME` that is one more name: an existing path that is not a verb, `then` or an option. */
+function isMoreFrom(w: string): boolean {
+  if (w === '-') return true;
+  if (w.startsWith('-') || w === 'then' || w === 'help' || findVerb(w) !== undefined) return false;
+  return fs.existsSync(w);
+}
+
+/**
+ * The command line with every main option moved before the first verb, for
+ * the message "main options go before the first verb: sluice -o ndjson head 2".
+ * Verb options that share a main option's flag are not told apart here: this
+ * is a suggestion for a line the command line could not take as it stands.
+ */
+function suggestOrder(argv: string[], leadingEnd: number, flags: ReturnType<typeof mainFlags>): string {
+  const front = argv.slice(0, leadingEnd);
+  const back: string[] = [];
+  for (let i = leadingEnd; i < argv.length; i++) {
+    const w = argv[i]!;
+    const eq = w.startsWith('--') ? w.indexOf('=') : -1;
+    const f = flags.get(eq > 0 ? w.slice(0, eq) : w);
+    if (f && f.name !== 'help') {
+      front.push(w);
+      if (f.takesValue && eq < 0 && i + 1 < argv.length) front.push(argv[++i]!);
+    } else back.push(w);
+  }
+  return ['sluice', ...front, ...back].map(shellWord).join(' ');
+}
+
+/**
+ * Verbs of other tools (Miller, xsv, jq, SQL, coreutils) that users type from
+ * habit, and what sluice calls them. A verb of this list that sluice has (a
+ * later `sort` or `uniq`) is found in the registry first and never gets here.
+ */
+const FOREIGN_VERBS: Record<string, string> = {
+  put: "map: sluice map 'total = price * qty'",
+  cut: 'select: sluice select origin,delay',
+  stats1: "agg: sluice agg 'count, avg(delay), p95(delay)' by origin",
+  stats: "agg: sluice agg 'count, avg(delay), p95(delay)' by origin",
+  'count-distinct': 'uniq --count KEYS, or: sluice agg count by KEYS',
+  'count-similar': 'agg count by KEYS',
+  frequency: 'agg count by KEYS',
+  count: 'agg count (by KEYS)',
+  uniq: 'agg count by KEYS',
+  sort: "sort is not a verb of this sluice: agg 'count' by KEY, or head N after a sorted input",
+  cat: 'no verb at all: sluice passes records through (sluice -o ndjson flights.csv)',
+  grep: "filter: sluice filter 'path ~ \"^/api\"'",
+  search: "filter: sluice filter 'path ~ \"^/api\"'",
+  where: "filter: sluice filter 'delay > 60'",
+  having: "filter after agg: sluice agg count by k then filter 'count > 10'",
+  label: 'rename: sluice rename old=new',
+  del: 'drop: sluice drop field',
+  slice: 'head: sluice head 10',
+  'group-by': 'agg ... by KEYS',
+  groupby: 'agg ... by KEYS',
+  'group by': 'agg ... by KEYS',
+  stats2: "agg: sluice agg 'count, avg(x), avg(y)' by k",
+};
+
 function verbDef(name: string) {
   const def = findVerb(name);
   if (!def) {
+    const foreign = Object.hasOwn(FOREIGN_VERBS, name) ? FOREIGN_VERBS[name] : undefined;
+    if (foreign !== undefined) throw new UsageError(`unknown verb '${name}'; in sluice use ${foreign}`);
     const best = closest(name, VERBS.map((v) => v.name));
     throw new UsageError(`unknown verb '${name}'${best ? ` (did you mean '${best}'?)` : ''}; 'sluice --help' lists the verbs`);
   }
@@ -306,21 +390,6 @@ function checkMainChoices(words: string[]): void {
   }
 }
 
-/** Main options that are plain flags: the word as written → the option it sets to true. */
-const FLAG_WORDS: Record<string, string> = {
-  '--csv': 'csv',
-  '--tsv': 'tsv',
-  '--ndjson': 'ndjson',
-  '--no-header': 'no-header',
-  '--strict-csv': 'strict-csv',
-  '--explain': 'explain',
-  '--follow': 'follow',
-  '-F': 'follow',
-  '--help': 'help',
-  '-h': 'help',
-  '--version': 'version',
-};
-
 /**
  * The parsed main options. When the words are only plain flags (`--csv`,
  * `--version`, ...; none or several) there is nothing for yargs to do: the
@@ -330,10 +399,11 @@ const FLAG_WORDS: Record<string, string> = {
  */
 function parseMainOptions(words: string[]): MainOptions {
   let a: Record<string, unknown>;
-  if (words.every((w) => Object.hasOwn(FLAG_WORDS, w))) {
+  const flags = mainFlags();
+  if (words.every((w) => flags.get(w)?.takesValue === false)) {
     a = {};
     for (const [name, spec] of Object.entries(mainOptions())) if ('default' in spec) a[name] = spec.default;
-    for (const w of words) a[FLAG_WORDS[w]!] = true;
+    for (const w of words) a[flags.get(w)!.name] = true;
   } else {
     checkMainChoices(words);
     try {
@@ -411,14 +481,14 @@ export function resolveColor(when: string, env: NodeJS.ProcessEnv = process.env,
 
 function explain(o: NonNullable<Command['options']>): string {
   const lines: string[] = [];
-  const src = o.sources.map((s) => (s === '-' ? 'stdin' : s)).join(', ');
-  lines.push(`input:  ${o.inputFormat}${o.inputFormat === 'auto' ? ' (by extension, else by first byte)' : ''} from ${src}`);
+  lines.push(`input:  ${o.sources.map((s) => `${s === '-' ? 'stdin' : s} (${inputFormatOf(s, o.inputFormat)})`).join(', ')}`);
   o.verbs.forEach((v, k) => {
     lines.push(`${k + 1}. ${v.name} ${JSON.stringify(v.explain)}`);
     lines.push(`   needs: ${v.needs.length ? v.needs.join(', ') : '(no fields)'}${v.recordWise ? '; record-wise' : '; stateful'}`);
   });
   if (o.verbs.length === 0) lines.push('(no verb: records pass through)');
-  lines.push(`output: ${o.outputFormat ?? 'same as input'}`);
+  const firstIn = o.sources[0] === undefined ? undefined : /^(\w+),/.exec(inputFormatOf(o.sources[0], o.inputFormat))?.[1];
+  lines.push(`output: ${o.outputFormat ?? (firstIn ? `${firstIn} (as the input)` : 'as the input')}`);
   lines.push(`on-error: ${o.onError}${o.errorsFile ? `, rejected records to ${o.errorsFile}` : ''}`);
   return lines.join('\n') + '\n';
 }
@@ -436,6 +506,32 @@ function printAndExit(text: string): void {
   process.stdout.write(text, (err) => {
     if (!err) process.exit(0);
   });
+}
+
+/**
+ * The input format sluice will read `source` in, in words for `--explain`:
+ * the format given with -i, else the file's extension, else what the first
+ * 64 KiB sniff as (a regular file is read for that; stdin that is not a
+ * regular file is not read by --explain).
+ */
+function inputFormatOf(source: string, given: InputFormat | 'auto'): string {
+  if (given !== 'auto') return `${given}, as given`;
+  if (source !== '-') {
+    const byExt = formatFromPath(source);
+    if (byExt) return `${byExt}, by the file name`;
+  }
+  let fd: number | undefined;
+  try {
+    fd = source === '-' ? 0 : fs.openSync(source, 'r');
+    if (!fs.fstatSync(fd).isFile()) return 'sniffed from the first bytes when read';
+    const buf = Buffer.alloc(64 * 1024);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return `${sniffFormat(buf.subarray(0, n).toString('utf8'))}, by its first bytes`;
+  } catch {
+    return 'sniffed from the first bytes when read';
+  } finally {
+    if (fd !== undefined && fd !== 0) fs.closeSync(fd);
+  }
 }
 
 /** Entry point for bin/sluice.js. Never prints a stack trace for user errors. */
@@ -458,8 +554,15 @@ export async function main(argv: string[]): Promise<void> {
   if (cmd.kind === 'version') return printAndExit(`sluice ${VERSION}\n`);
   if (cmd.kind === 'help') return printAndExit(cmd.helpText!.endsWith('\n') ? cmd.helpText! : cmd.helpText + '\n');
   if (cmd.kind === 'explain') return printAndExit(cmd.explainText!);
+  const o = cmd.options!;
+  if (o.sources.includes('-') && process.stdin.isTTY) {
+    // Not a silent wait: say what sluice is waiting for.
+    process.stderr.write(
+      `sluice: reading records from the terminal: type them and end with Ctrl-D, or name a file (sluice ${o.verbs.length ? o.verbs[0]!.name + ' ... ' : ''}FILE, or --from FILE)\n`,
+    );
+  }
   let code: number | null = null;
-  if (cmd.parallel !== undefined && cmd.parallel !== 1) code = await runParallel(cmd.options!, cmd.verbWords!, cmd.parallel);
-  code ??= await run(cmd.options!);
+  if (cmd.parallel !== undefined && cmd.parallel !== 1) code = await runParallel(o, cmd.verbWords!, cmd.parallel);
+  code ??= await run(o);
   process.exit(signalStatus(code));
 }

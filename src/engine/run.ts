@@ -18,7 +18,7 @@ import type { Readable, Writable } from 'node:stream';
 import { InputError, RuntimeError, UsageError, cut, errnoText, escapeControls, ioError, where } from './errors.js';
 import { checkFileUses, stdoutWasClosed, type FileUse } from './files.js';
 import { subscribeSignals } from './signals.js';
-import { lineOf, markChanged } from './values.js';
+import { RECNO, lineOf, markChanged } from './values.js';
 import { CSV_HEADER } from '../formats/csv.js';
 import type {
   Batch,
@@ -182,6 +182,26 @@ function withoutRaw(r: Reader): Reader {
   return { feed: (chunk) => guard(() => r.feed(chunk)), end: () => guard(() => r.end()) };
 }
 
+/**
+ * A reader whose records carry their input number (symbol RECNO, for `nr()`),
+ * counted in `counter` across all sources; records before a fatal one too.
+ */
+function withRecordNumbers(r: Reader, counter: { n: number }): Reader {
+  const stamp = (b: Batch): Batch => {
+    for (let i = 0; i < b.length; i++) (b[i] as { [RECNO]?: number })[RECNO] = ++counter.n;
+    return b;
+  };
+  const guard = (read: () => Batch): Batch => {
+    try {
+      return stamp(read());
+    } catch (e) {
+      if (e instanceof InputError && e.partial) stamp(e.partial);
+      throw e;
+    }
+  };
+  return { feed: (chunk) => guard(() => r.feed(chunk)), end: () => guard(() => r.end()) };
+}
+
 /** The last stage: serialises each batch to one string and writes it. */
 class Sink implements Stage {
   writer: Writer | undefined;
@@ -279,6 +299,9 @@ export function run(opts: RunOptions): Promise<number> {
     let firstFormat: InputFormat | undefined;
     let sourceName = '-';
     const lineNumbers = opts.verbs.some((v) => v.needsLineNumbers === true);
+    const recordNumbers = opts.verbs.some((v) => v.needsRecordNumbers === true);
+    /** The input record count so far, across sources (`nr()`). */
+    const recno = { n: 0 };
 
     const ctx: PipelineContext = {
       errors,
@@ -704,7 +727,8 @@ export function run(opts: RunOptions): Promise<number> {
           lineNumbers,
         });
         // The writer copies RAW text only for records of the first source's format.
-        return fmt === firstFormat ? r : withoutRaw(r);
+        const kept = fmt === firstFormat ? r : withoutRaw(r);
+        return recordNumbers ? withRecordNumbers(kept, recno) : kept;
       };
       if (fixedFormat) reader = makeReader(fixedFormat);
 

@@ -231,6 +231,8 @@ export interface VerbInstance {
   readonly recordWise: boolean;
   /** True when the verb may reject records as malformed (e.g. `window --time`): readers then stamp line numbers. */
   readonly needsLineNumbers?: boolean;
+  /** True when the verb reads records' input numbers (the expression function `nr()`): the runner then stamps them (symbol RECNO). */
+  readonly needsRecordNumbers?: boolean;
   /**
    * Files this verb reads and writes (`join FILE`, `--late-output FILE`): the
    * runner refuses, before reading, an output that is also an input or
@@ -256,8 +258,26 @@ export interface VerbDef {
   /** Full usage text with examples, shown by `sluice help VERB` and `sluice VERB --help`, and put in the man page. */
   readonly usage: string;
   /**
+   * How many positional arguments the verb takes (after its options), so that
+   * the command line can tell file operands after the last verb's arguments
+   * (`sluice head 3 f.csv`) from arguments: words beyond `max`, and trailing
+   * words beyond `min` that name an existing file (and that `isArg` does not
+   * claim), are input files. A verb without `arity` never gets operands: all
+   * its words are its own. (Trailing main options, `head 2 -o ndjson`, work
+   * for every verb that parses its words with parseVerbArgs.)
+   */
+  readonly arity?: VerbArity;
+  /**
    * Parse this verb's arguments (the words between `then`s, without the verb name).
    * @throws UsageError on any bad argument.
    */
   parse(args: string[]): VerbInstance;
+}
+
+/** A verb's positional arguments: at least `min`, at most `max` (Infinity for a list). */
+export interface VerbArity {
+  min: number;
+  max: number;
+  /** For an optional argument (beyond `min`): true when `word` is meant as an argument even if a file of that name exists (`head 5`). */
+  isArg?: (word: string) => boolean;
 }

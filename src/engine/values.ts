@@ -34,6 +34,18 @@ export function setLine(rec: Rec, line: number): void {
  */
 export const LINE_PREFIX: unique symbol = Symbol('sluice.linePrefix');
 
+/**
+ * The 1-based number of a record in the input (across all sources, as awk's
+ * NR), for the expression function `nr()`. Stamped by the runner only when a
+ * verb asks for it (`VerbInstance.needsRecordNumbers`).
+ */
+export const RECNO: unique symbol = Symbol('sluice.recno');
+
+/** The input record number of a record, or null when it was not stamped (or the record was rebuilt, as by agg). */
+export function recnoOf(rec: Rec): number | null {
+  return (rec as { [RECNO]?: number })[RECNO] ?? null;
+}
+
 /** Event time of a record in epoch milliseconds, set by `window` (processing time: arrival time). */
 export const EVENT_TIME: unique symbol = Symbol('sluice.eventTime');
 

@@ -23,7 +23,7 @@
  */
 import type { Rec } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
-import { NumText, numberOf, pathGetter, setField, textOf, truthy, markChanged } from '../engine/values.js';
+import { NumText, numberOf, pathGetter, setField, textOf, truthy, markChanged, recnoOf } from '../engine/values.js';
 import { compileStrftimeIn, compileTimeIn } from '../time/zone.js';
 import { cmpValues, eqValues, finite, FUNCTIONS, makeRegex, pickExtreme, regexCache, replaceWith } from './functions.js';
 import type { LinearRegex } from './regex.js';
@@ -50,6 +50,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
 export class Compiler {
   /** Field paths read, as text (`a.b`, `` `x y` ``), in order of first appearance. */
   readonly fields: string[] = [];
+  /** True when the expression calls `nr()` (the runner must stamp input record numbers). */
+  recordNumbers = false;
   private readonly seen = new Set<string>();
 
   /**
@@ -543,6 +545,11 @@ export class Compiler {
       const f = n.args[0] as Extract<Node, { k: 'field' }>;
       this.noteField(f.path);
       return { fn: pathExists(f.path), bool: true, konst: false };
+    }
+    if (def.special === 'now') return { fn: () => Date.now(), bool: false, konst: false };
+    if (def.special === 'nr') {
+      this.recordNumbers = true;
+      return { fn: recnoOf, bool: false, konst: false };
     }
     const args = n.args.map((a) => this.node(a));
     const konst = args.every((a) => a.konst);

@@ -165,7 +165,7 @@ export interface FnDef {
   /** Argument positions that are regexes (compiled once when a literal). */
   regexArg?: number;
   /** Special handling in the compiler/interpreter (exists, time, strftime). */
-  special?: 'exists' | 'time' | 'strftime';
+  special?: 'exists' | 'time' | 'strftime' | 'now' | 'nr';
 }
 
 function num1(f: (x: number) => number): (a: unknown) => unknown {
@@ -321,7 +321,148 @@ export const FUNCTIONS: Readonly<Record<string, FnDef>> = Object.assign(Object.c
   string: { min: 1, max: 1, doc: 'string(v): the text of v', fixed: (v) => textOf(v) },
   time: { min: 1, max: 3, doc: 'time(v[, format[, zone]]): epoch milliseconds', special: 'time' },
   strftime: { min: 2, max: 3, doc: 'strftime(t, format[, zone]): text in UTC or the zone', special: 'strftime' },
+  now: { min: 0, max: 0, doc: 'now(): the wall-clock time, epoch milliseconds (read for each record)', special: 'now' },
+  nr: { min: 0, max: 0, doc: "nr(): the record's number in the input, 1, 2, ... across all inputs (awk's NR)", special: 'nr' },
+  split: { min: 2, max: 2, doc: 'split(s, sep): array of the pieces of text s between each sep (plain text, not a regex)', fixed: splitFn },
+  join: { min: 2, max: 2, doc: 'join(a, sep): the elements of array a as text with sep between (nulls skipped)', fixed: joinFn },
+  fmtnum: { min: 2, max: 2, doc: 'fmtnum(x, fmt): number x as printf text, e.g. "%.2f", "%05d", "%x", "%,d"', fixed: fmtnumFn },
 } satisfies Record<string, FnDef>);
+
+/**
+ * `split(s, sep)`: pieces of the text of s between each occurrence of the
+ * text sep (no regex), as JavaScript's and Python's split do: `split("", ",")`
+ * is `[""]`; an empty sep splits into characters (code points).
+ */
+function splitFn(s: unknown, sep: unknown): unknown {
+  const t = textOf(s);
+  const p = textOf(sep);
+  if (t === null || p === null) return null;
+  return p === '' ? Array.from(t) : t.split(p);
+}
+
+/** `join(a, sep)`: the text of each non-null element of array a, with sep between (DuckDB's array_to_string); null when a is not an array. */
+function joinFn(a: unknown, sep: unknown): unknown {
+  const p = textOf(sep);
+  if (!Array.isArray(a) || p === null) return null;
+  const parts: string[] = [];
+  for (const v of a) if (v !== null && v !== undefined) parts.push(textOf(v)!);
+  return parts.join(p);
+}
+
+/** A compiled printf format: text before and after one conversion. */
+interface NumFormat {
+  before: string;
+  after: string;
+  flags: string;
+  width: number;
+  precision: number | undefined;
+  conv: string;
+}
+
+const FMT_RE = /%([-+ 0#,']*)(\d+)?(?:\.(\d+))?(?:l{1,2}|h)?([diouxXeEfFgGs])/;
+const fmtCache = new Map<string, NumFormat | null>();
+
+/**
+ * Parse a printf format with exactly one conversion (`%d %i %u %o %x %X %e
+ * %E %f %F %g %G %s`, flags `- + space 0 #` and `,` or `'` for thousands
+ * separators, width, precision; C's `l`/`ll`/`h` are accepted and ignored);
+ * `%%` is a percent sign. Miller's `fmtnum` takes the same.
+ * @returns the format, or null when it has no conversion or more than one
+ */
+export function parseNumFormat(fmt: string): NumFormat | null {
+  const cached = fmtCache.get(fmt);
+  if (cached !== undefined) return cached;
+  let result: NumFormat | null = null;
+  const esc = fmt.replace(/%%/g, '\u0000');
+  const m = FMT_RE.exec(esc);
+  if (m) {
+    const before = esc.slice(0, m.index);
+    const after = esc.slice(m.index + m[0].length);
+    if (!before.includes('%') && !after.includes('%')) {
+      const un = (x: string) => x.replace(/\u0000/g, '%');
+      result = { before: un(before), after: un(after), flags: m[1]!, width: m[2] ? Number(m[2]) : 0, precision: m[3] !== undefined ? Number(m[3]) : undefined, conv: m[4]! };
+    }
+  }
+  if (fmtCache.size > 1000) fmtCache.clear();
+  fmtCache.set(fmt, result);
+  return result;
+}
+
+function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * `fmtnum(x, fmt)`: x as text by a printf format with one conversion. An
+ * integer conversion (`%d`, `%x`, ...) of a fraction truncates toward zero,
+ * as C's cast does; `%s` gives the number's own text. Null when x is not a
+ * number or fmt is not a format (see parseNumFormat).
+ */
+export function fmtnumFn(x: unknown, fmt: unknown): unknown {
+  const n = numberOf(x);
+  const f = textOf(fmt);
+  if (n === null || f === null) return null;
+  const spec = parseNumFormat(f);
+  if (spec === null) return null;
+  const { flags, precision, conv } = spec;
+  // The sign of what is printed: an integer conversion of -0.5 prints 0, as C's (int) cast gives.
+  const neg = /[diuxXo]/.test(conv) ? Math.trunc(n) < 0 : n < 0;
+  const a = Math.abs(n);
+  let body: string;
+  switch (conv) {
+    case 'd':
+    case 'i':
+    case 'u': {
+      const t = Math.trunc(a);
+      body = Number.isSafeInteger(t) ? String(t) : BigInt(t).toString();
+      if (precision !== undefined) body = body.padStart(precision, '0');
+      break;
+    }
+    case 'x':
+    case 'X':
+    case 'o': {
+      const t = BigInt(Math.trunc(a));
+      body = t.toString(conv === 'o' ? 8 : 16);
+      if (conv === 'X') body = body.toUpperCase();
+      if (flags.includes('#') && t !== 0n) body = (conv === 'o' ? '0' : conv === 'x' ? '0x' : '0X') + body;
+      break;
+    }
+    case 'e':
+    case 'E': {
+      body = a.toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+      if (conv === 'E') body = body.toUpperCase();
+      break;
+    }
+    case 'f':
+    case 'F':
+      body = a.toFixed(Math.min(precision ?? 6, 100));
+      break;
+    case 'g':
+    case 'G': {
+      const p = precision === 0 ? 1 : (precision ?? 6);
+      const exp = a === 0 ? 0 : Math.floor(Math.log10(a));
+      if (exp < -4 || exp >= p) body = a.toExponential(p - 1).replace(/e([+-])(\d)$/, 'e$10$2');
+      else body = a.toFixed(Math.max(0, p - 1 - exp));
+      if (!flags.includes('#') && body.includes('.')) body = body.replace(/\.?0+(?=e|$)/, '');
+      if (conv === 'G') body = body.toUpperCase();
+      break;
+    }
+    default:
+      body = textOf(a)!;
+  }
+  if (flags.includes(',') || flags.includes("'")) {
+    const dot = body.search(/[.eE]/);
+    body = dot < 0 ? groupThousands(body) : groupThousands(body.slice(0, dot)) + body.slice(dot);
+  }
+  const sign = neg ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+  let out = sign + body;
+  if (out.length < spec.width) {
+    if (flags.includes('-')) out = out.padEnd(spec.width);
+    else if (flags.includes('0') && conv !== 's') out = sign + body.padStart(spec.width - sign.length, '0');
+    else out = out.padStart(spec.width);
+  }
+  return spec.before + out + spec.after;
+}
 
 /** Names of all functions (for suggestions). */
 export const FUNCTION_NAMES: readonly string[] = Object.keys(FUNCTIONS);

@@ -20,26 +20,28 @@ export { parseExpr, parseAssignments } from './parser.js';
  * @param verb the verb using it, for messages (`filter`)
  * @returns `fn`: record → value (null for a missing field, never undefined);
  *   `test`: record → truthiness of the value (faster than `truthy(fn(rec))`);
- *   `fields`: the field paths it reads (`a.b`, `` `x y` ``), for `--explain`.
+ *   `fields`: the field paths it reads (`a.b`, `` `x y` ``), for `--explain`;
+ *   `recordNumbers`: it calls `nr()` (VerbInstance.needsRecordNumbers).
  * @throws UsageError (exit 2) for a syntax error, an unknown function, a wrong
  *   number of arguments, an invalid literal regex or time format; the message
  *   names the column and `detail` holds the expression with a caret under it.
  */
-export function compileExpr(text: string, verb: string): { fn: Fn; test: Pred; fields: string[] } {
+export function compileExpr(text: string, verb: string): { fn: Fn; test: Pred; fields: string[]; recordNumbers: boolean } {
   const tree = parseExpr(text, verb);
   const c = new Compiler(text, verb);
   const { fn, test } = c.both(tree);
-  return { fn, test, fields: c.fields };
+  return { fn, test, fields: c.fields, recordNumbers: c.recordNumbers };
 }
 
 /**
  * Compile `map` assignments once: `name = EXPR; other.path = EXPR`.
  * @returns `apply`: assigns the fields of one record in place, left to right,
  *   each seeing the ones before; calls `markChanged` when a value changed.
- *   `fields`: field paths read; `targets`: field paths assigned.
+ *   `fields`: field paths read; `targets`: field paths assigned;
+ *   `recordNumbers`: the expressions call `nr()`.
  * @throws UsageError as compileExpr.
  */
-export function compileAssignments(text: string, verb: string): { apply: (rec: Rec) => void; fields: string[]; targets: string[] } {
+export function compileAssignments(text: string, verb: string): { apply: (rec: Rec) => void; fields: string[]; targets: string[]; recordNumbers: boolean } {
   const list = parseAssignments(text, verb);
   const c = new Compiler(text, verb);
   const apply = compileAssignmentList(list, c);
@@ -48,5 +50,5 @@ export function compileAssignments(text: string, verb: string): { apply: (rec: R
     const t = pathText(a.path);
     if (!targets.includes(t)) targets.push(t);
   }
-  return { apply, fields: c.fields, targets };
+  return { apply, fields: c.fields, targets, recordNumbers: c.recordNumbers };
 }

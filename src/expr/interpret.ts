@@ -14,7 +14,7 @@
  * - `&&`, `||`, `!` give booleans; `??` the left value unless it is null.
  */
 import type { Rec } from '../engine/types.js';
-import { NumText, numberOf, textOf, truthy } from '../engine/values.js';
+import { NumText, numberOf, recnoOf, textOf, truthy } from '../engine/values.js';
 import { compileStrftimeIn, compileTimeIn } from '../time/zone.js';
 import { FUNCTIONS, finite, makeRegex, replaceWith } from './functions.js';
 import type { LinearRegex } from './regex.js';
@@ -162,6 +162,8 @@ function call(n: Extract<Node, { k: 'call' }>, rec: Rec): unknown {
     }
     return true;
   }
+  if (def.special === 'now') return Date.now();
+  if (def.special === 'nr') return recnoOf(rec);
   const args = n.args.map((a) => evaluate(a, rec));
   switch (n.name) {
     case 'time':

@@ -73,7 +73,9 @@ function isSpace(c: number): boolean {
  * - Strings: `"..."` or `'...'`, with the escapes `\n \t \r \b \f \\ \' \" \/ \uXXXX`;
  *   any other backslash pair is kept as written (so `'\d+'` is the regex `\d+`).
  * - Fields: identifiers and `` `any name` `` (a doubled backtick is one backtick),
- *   joined by `.` into a path (`user.id`, ``a.`b c`.d``).
+ *   joined by `.` into a path (`user.id`, ``a.`b c`.d``). A leading `$` is
+ *   Miller's field sigil and is dropped (`$delay` is `delay`; `${a b}` is the
+ *   field `a b`).
  *
  * @throws UsageError (with a caret) for an unexpected character, an unterminated
  *         string or backtick name, or a malformed number.
@@ -124,6 +126,23 @@ export function lex(text: string, verb: string): Token[] {
     if (isIdentStart(c) || c === 96) {
       const path: string[] = [];
       let plain = true;
+      // Miller's field sigil: `$delay` is the field delay, `${Cost Total}` a
+      // name with any characters (a field named `$x` itself: in backticks).
+      if (c === 36 && i + 1 < n) {
+        const c1 = text.charCodeAt(i + 1);
+        if (c1 === 123) {
+          const close = text.indexOf('}', i + 2);
+          if (close < 0) throw errorAt(verb, text, i, "syntax error: unterminated ${name} (missing closing '}')");
+          path.push(text.slice(i + 2, close));
+          i = close + 1;
+          out.push({ kind: 'field', text: text.slice(start, i), pos: start, path, plain: false });
+          continue;
+        }
+        if (c1 === 96 || (isIdentStart(c1) && c1 !== 36)) {
+          i++;
+          plain = false;
+        }
+      }
       for (;;) {
         const sc = text.charCodeAt(i);
         if (sc === 96) {

@@ -283,6 +283,10 @@ class Parser {
         return this.unexpected(t);
       case 'field':
         if (t.plain && this.isOp(this.peek(), '(')) return this.call(t);
+        if (t.plain && (t.text === 'NR' || t.text === 'FNR')) {
+          // awk's and Miller's record number: not silently a missing field.
+          this.fail(t.pos, `'${t.text}' is not a variable in sluice`, `; the record number is nr() (a field named ${t.text}: $${t.text} or \`${t.text}\`)`);
+        }
         return { k: 'field', path: t.path!, text: t.text, pos: t.pos };
       case 'op':
         if (t.text === '(') {
@@ -300,8 +304,12 @@ class Parser {
     const name = nameTok.text;
     const def = FUNCTIONS[name];
     if (def === undefined) {
-      const best = closest(name, FUNCTION_NAMES as string[]);
-      this.fail(nameTok.pos, `unknown function '${name}'`, best ? ` (did you mean ${best}?)` : '');
+      const lower = name.toLowerCase();
+      const best =
+        (Object.hasOwn(FOREIGN_FUNCTIONS, lower) ? FOREIGN_FUNCTIONS[lower] : undefined) ??
+        (FUNCTIONS[lower] !== undefined ? `${lower}()` : undefined) ??
+        closest(name, FUNCTION_NAMES as string[]);
+      this.fail(nameTok.pos, `unknown function '${name}'`, best ? ` (did you mean ${/[(~]/.test(best) ? best : best + '()'}?)` : '');
     }
     this.expectOp('(');
     const args: Node[] = [];
@@ -434,6 +442,48 @@ export function parseAssignments(text: string, verb: string): Assignment[] {
   for (const a of list) checkDepth(a.expr, text, verb);
   return list;
 }
+
+/**
+ * Functions of other tools (awk, Miller, SQL, jq) by their lower-case name,
+ * and what sluice calls them, for the "did you mean" of an unknown function.
+ */
+const FOREIGN_FUNCTIONS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+  strlen: 'len()',
+  length: 'len()',
+  tolower: 'lower()',
+  toupper: 'upper()',
+  sub: 'replace()',
+  gsub: 'replace()',
+  regsub: 'replace()',
+  regexp_replace: 'replace()',
+  systime: 'now()',
+  systimeint: 'now()',
+  current_timestamp: 'now()',
+  splitax: 'split()',
+  splitnv: 'split()',
+  string_split: 'split()',
+  array_to_string: 'join()',
+  concat_ws: 'join()',
+  format: 'fmtnum()',
+  format_values: 'fmtnum()',
+  printf: 'fmtnum()',
+  sprintf: 'fmtnum()',
+  int: 'floor()',
+  float: 'number()',
+  tonumber: 'number()',
+  tostring: 'string()',
+  strptime: 'time()',
+  sec2gmt: 'strftime()',
+  is_present: 'exists()',
+  ifnull: 'coalesce()',
+  nvl: 'coalesce()',
+  substring: 'substr()',
+  row_number: 'nr()',
+  fnr: 'nr()',
+  regexp_matches: "the ~ operator (s ~ 're')",
+  match: "the ~ operator (s ~ 're')",
+  test: "the ~ operator (s ~ 're')",
+});
 
 /** The text of a field path for messages and `--explain`: dotted, with backticks where a segment needs them. */
 export function pathText(path: readonly string[]): string {

@@ -114,6 +114,7 @@ export const agg: VerbDef = {
   name: 'agg',
   summary: 'count, sum, avg, min, max, percentiles, distinct ... per group',
   usage,
+  arity: { min: 1, max: Infinity },
   parse(words: string[]): VerbInstance {
     const { pos, opts } = parseVerbArgs('agg', words, [
       { name: 'every', type: 'string' },

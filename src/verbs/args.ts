@@ -8,7 +8,9 @@
  */
 import { createRequire } from 'node:module';
 import type YargsFactory from 'yargs';
+import fs from 'node:fs';
 import { UsageError } from '../engine/errors.js';
+import type { VerbArity } from '../engine/types.js';
 
 /** One option of a verb. */
 export interface OptSpec {
@@ -39,37 +41,65 @@ export interface ParsedArgs {
  * @throws UsageError for an unknown option, a missing option value or a bad choice
  */
 export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): ParsedArgs {
+  // The command line's context for this verb (see withVerbTail), used once.
+  const tail = currentTail;
+  currentTail = undefined;
   const byFlag = new Map<string, OptSpec>();
   for (const s of specs) {
     byFlag.set('--' + s.name, s);
     if (s.alias) byFlag.set('-' + s.alias, s);
   }
-  const pos: string[] = [];
+  let pos: string[] = [];
   const optWords: string[] = [];
+  /** Words after a trailing main option that are not options: they can only be file operands. */
+  const afterMain: string[] = [];
   let help = false;
+  /** The words that are the verb's own (not main options, not operands), for VerbTail.verbWords. */
+  const kept: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (w === '--help' || w === '-h') {
       help = true;
+      kept.push(w);
       continue;
     }
     const eq = w.startsWith('--') ? w.indexOf('=') : -1;
     const flag = eq > 0 ? w.slice(0, eq) : w;
     const spec = byFlag.get(flag);
+    const main = spec ? undefined : tail?.mainFlags.get(flag);
     if (spec) {
+      kept.push(w);
       if (spec.type !== 'boolean' && eq < 0) {
         if (i + 1 >= words.length) throw new UsageError(`${verb}: option ${flag} needs a value`);
         // Joined as --name=VALUE, so a value that begins with '-' (`--offset -5h`) stays the value.
+        kept.push(words[i + 1]!);
         optWords.push(`--${spec.name}=${words[++i]!}`);
       } else optWords.push(w);
+    } else if (tail && main) {
+      // A main option among the verb's words (`head 2 -o ndjson`).
+      if (!tail.last) tail.misplaced();
+      if (!main.takesValue) tail.main.push(w);
+      else if (eq > 0) tail.main.push(`--${main.name}=${w.slice(eq + 1)}`);
+      else if (i + 1 < words.length) tail.main.push(`--${main.name}=${words[++i]!}`);
+      else throw new UsageError(`option ${flag} needs a value`);
     } else if (w.startsWith('--') && w.length > 2 && /^--[a-zA-Z]/.test(w)) {
       // Looks like a long option but is not one of ours.
       throw new UsageError(`${verb}: unknown option ${flag}${suggestFlag(flag, specs)}`);
+    } else if (tail && tail.main.length > 0) {
+      afterMain.push(w);
     } else {
       pos.push(w);
+      kept.push(w);
     }
   }
   if (help) return { pos, opts: {}, help };
+  if (tail?.last) {
+    const own = takeOperands(verb, pos, afterMain, tail);
+    // The operands taken from the positionals are their last ones.
+    for (const w of pos.slice(own.length).reverse()) kept.splice(kept.lastIndexOf(w), 1);
+    pos = own;
+  }
+  if (tail) tail.verbWords = kept;
   // Check choices here for a clearer message than yargs' "Invalid values".
   for (let i = 0; i < optWords.length; i++) {
     const w = optWords[i]!;
@@ -118,6 +148,100 @@ export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): 
     if (v !== undefined) opts[s.name] = v;
   }
   return { pos, opts, help };
+}
+
+/**
+ * What the command line tells parseVerbArgs about the verb being parsed, so
+ * that main options after the verb chain (`head 2 -o ndjson`) and file
+ * operands after the last verb's arguments (`head 3 f.csv`) are found by the
+ * same word scan that finds the verb's own options: a word that is one of the
+ * verb's options always belongs to the verb.
+ */
+export interface VerbTail {
+  /** True for the last verb of the chain (only it may be followed by main options and operands). */
+  last: boolean;
+  /** The main options by flag as written (`-o`, `--output`): their long name and whether they take a value. */
+  mainFlags: ReadonlyMap<string, { name: string; takesValue: boolean }>;
+  /** The verb's positional arity, if it declares one (VerbDef.arity). */
+  arity?: VerbArity;
+  /** Out: main options found, as `--name=value` or the flag word. */
+  main: string[];
+  /** Out: file operands found, in order. */
+  operands: string[];
+  /** Out: the words that are the verb's own (its options and arguments), when it parsed them with parseVerbArgs. */
+  verbWords?: string[];
+  /** Called when a main option stands where the command line cannot take it (not after the last verb, or followed by a word that is no file); throws a UsageError that shows where it goes. */
+  misplaced(why?: string): never;
+}
+
+let currentTail: VerbTail | undefined;
+
+/** A word that looks like the name of a data file (by its extension). */
+const DATA_FILE = /^[^\s'"=<>()]+\.(csv|tsv|tab|json|ndjson|jsonl|log|txt|gz)$/i;
+
+/**
+ * Run `parse` (a VerbDef's parse) with `tail` as the command-line context of
+ * its parseVerbArgs call.
+ */
+export function withVerbTail<T>(tail: VerbTail, parse: () => T): T {
+  currentTail = tail;
+  try {
+    return parse();
+  } finally {
+    currentTail = undefined;
+  }
+}
+
+/** 'file' for an existing non-directory path (a regular file, a FIFO such as <(cmd)), 'dir', or undefined. */
+function pathKind(p: string): 'file' | 'dir' | undefined {
+  try {
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    return st === undefined ? undefined : st.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Split a last verb's positional words into its arguments and file operands
+ * (see VerbDef.arity). Words beyond `arity.max` must name files (or `-`);
+ * after that, trailing words beyond `arity.min` that name existing files
+ * (not directories) are operands too, unless `arity.isArg` claims them.
+ * Words after a trailing main option must all be files.
+ * @returns the verb's own positional words
+ * @throws UsageError for a word that must be an operand but names no file
+ */
+function takeOperands(verb: string, pos: string[], afterMain: string[], tail: VerbTail): string[] {
+  const ops: string[] = [];
+  const a = tail.arity;
+  let keep = pos.length;
+  if (a) {
+    const mustBeFile = (w: string, why: string): void => {
+      if (w === '-') return;
+      const k = pathKind(w);
+      if (k === 'file') return;
+      throw new UsageError(`${verb}: '${w}' ${why}, and ${k === 'dir' ? 'is a directory, not a file' : 'is not a file'}`);
+    };
+    const forced = Math.max(0, pos.length - a.max);
+    for (let i = pos.length - forced; i < pos.length; i++) {
+      mustBeFile(pos[i]!, `is more than ${verb} takes (${a.max === 0 ? 'no arguments' : `at most ${a.max} argument${a.max === 1 ? '' : 's'}`})`);
+    }
+    keep = pos.length - forced;
+    while (keep > a.min && (pos[keep - 1] === '-' || pathKind(pos[keep - 1]!) === 'file') && !(a.isArg?.(pos[keep - 1]!) ?? false)) keep--;
+    // A last word that looks like a data file but names none (`select a,b flights.csv`
+    // with a typo in the name) is not taken silently as one more argument.
+    const lastWord = pos[keep - 1];
+    if (keep > a.min && lastWord !== undefined && DATA_FILE.test(lastWord) && !(a.isArg?.(lastWord) ?? false) && pathKind(lastWord) === undefined) {
+      throw new UsageError(`${verb}: no such file '${lastWord}'${/^[\w.-]+$/.test(lastWord) ? ` (if it is an argument, not a file: \`${lastWord}\` in backticks)` : ''}`);
+    }
+    ops.push(...pos.slice(keep));
+  }
+  for (const w of afterMain) {
+    if (w !== '-' && pathKind(w) !== 'file') tail.misplaced(`'${w}' after the main options is not a file`);
+    ops.push(w);
+  }
+  tail.operands.push(...ops);
+  return pos.slice(0, keep);
 }
 
 const require = createRequire(import.meta.url);

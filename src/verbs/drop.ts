@@ -32,6 +32,7 @@ export const drop: VerbDef = {
   name: 'drop',
   summary: 'remove the named fields',
   usage,
+  arity: { min: 1, max: Infinity },
   parse(args) {
     const { pos } = parseVerbArgs('drop', args, []);
     const fields = splitFieldListRaw(pos.join(','));

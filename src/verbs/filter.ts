@@ -4,7 +4,7 @@ import { UsageError } from '../engine/errors.js';
 import { compileExpr } from '../expr/index.js';
 import { parseVerbArgs } from './args.js';
 
-const usage = `Usage: sluice filter EXPR
+const usage = `Usage: sluice filter EXPR [FILE...]
 
 Keep the records for which EXPR is truthy (not null, false, 0 or "").
 Words after 'filter' are joined with spaces into one expression; an
@@ -12,7 +12,8 @@ expression that starts with '-' is still an expression.
 
 Expressions (also used by map):
   fields     delay, user.id (nested), \`Cost Total $\` (any name, backticks);
-             a missing field is null
+             $delay and \${Cost Total} (Miller's forms) are the same
+             fields; a missing field is null
   literals   12, 3.5, 1e3, "text", 'text', true, false, null
   operators  loosest first:
                a ? b : c      a ?? b (b when a is null)
@@ -65,6 +66,15 @@ Functions (a null argument gives null unless stated):
                                      text in zone (default UTC), e.g.
                                      strftime(time, "%F %H:%M %Z",
                                      "Europe/Paris")
+  now()                              wall-clock time, epoch ms
+  nr()                               the record's number in the input
+                                     (1, 2, ... across all inputs; awk's NR)
+  split(s, sep)                      array of the pieces of s between
+                                     each sep (plain text, not a regex)
+  join(a, sep)                       array a as text, sep between
+                                     (nulls skipped)
+  fmtnum(x, fmt)                     x by a printf format: "%.2f", "%05d",
+                                     "%x", "%,d" (thousands), "%.3e"
 
 Examples:
   $ sluice --csv filter 'delay > 300' then head 2 < flights.csv
@@ -79,6 +89,9 @@ Examples:
 
   $ echo '{"a":-3}' | sluice filter '-a > 2'
   {"a":-3}
+
+  $ sluice filter '$delay > 1000' flights.csv -o ndjson
+  {"time":"2001-01-01T11:37:00Z","delay":1191,"distance":2556,...}
 `;
 
 /** `filter EXPR`: keep records whose expression is truthy. */
@@ -86,16 +99,18 @@ export const filter: VerbDef = {
   name: 'filter',
   summary: 'keep the records for which an expression is true',
   usage,
+  arity: { min: 1, max: Infinity },
   parse(args) {
     const { pos } = parseVerbArgs('filter', args, []);
     const text = pos.join(' ');
     if (text.trim() === '') throw new UsageError("filter: needs an expression (e.g. filter 'delay > 60')");
-    const { test, fields } = compileExpr(text, 'filter');
+    const { test, fields, recordNumbers } = compileExpr(text, 'filter');
     return {
       name: 'filter',
       explain: { expr: text },
       needs: fields,
       recordWise: true,
+      ...(recordNumbers ? { needsRecordNumbers: true } : {}),
       build: (next) => filterStage(test, next),
     };
   },

@@ -5,7 +5,7 @@ import { detach } from '../engine/values.js';
 import { compileKey } from '../window/keys.js';
 import { fieldPath, parseVerbArgs, splitFieldList } from './args.js';
 
-const usage = `Usage: sluice head [N] [--by KEY[,KEY...]]
+const usage = `Usage: sluice head [N] [--by KEY[,KEY...]] [FILE...]
 
 Keep the first N records (default 10), or the first N of each group with
 --by. Without --by, sluice stops reading input as soon as it has N records,
@@ -13,6 +13,7 @@ so 'yes ... | sluice head 3' ends at once. Keys compare by text.
 
 Options:
   --by KEYS   keep the first N records per distinct value of KEYS
+  -n N        the same as N (Miller's and head(1)'s form)
 
 Examples:
   $ sluice --csv head 2 < flights.csv
@@ -31,11 +32,16 @@ export const head: VerbDef = {
   name: 'head',
   summary: 'keep the first N records (per group with --by); stops reading early',
   usage,
+  arity: { min: 0, max: 1, isArg: (w) => /^\d+$/.test(w) },
   parse(args) {
-    const { pos, opts } = parseVerbArgs('head', args, [{ name: 'by', type: 'string' }]);
+    const { pos, opts } = parseVerbArgs('head', args, [
+      { name: 'by', type: 'string' },
+      { name: 'count', alias: 'n', type: 'string' },
+    ]);
+    if (opts.count !== undefined) pos.unshift(String(opts.count));
     if (pos.length > 1) throw new UsageError(`head: expected one count, got '${pos.join(' ')}'`);
     const n = pos.length === 0 ? 10 : Number(pos[0]);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`head: count must be a whole number ≥ 0, not '${pos[0]}'`);
+    if (!/^\d+$/.test(pos[0] ?? '0') || !Number.isSafeInteger(n)) throw new UsageError(`head: count must be a whole number ≥ 0, not '${pos[0]}'`);
     const by = opts.by !== undefined ? splitFieldList(String(opts.by)) : [];
     return {
       name: 'head',

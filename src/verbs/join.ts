@@ -90,6 +90,7 @@ export const join: VerbDef = {
   name: 'join',
   summary: 'lookup join with a table file (inner, left, semi, anti)',
   usage,
+  arity: { min: 1, max: 1 },
   parse(args) {
     const { pos, opts } = parseVerbArgs('join', args, [
       { name: 'on', type: 'string' },

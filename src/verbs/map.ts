@@ -33,16 +33,18 @@ export const map: VerbDef = {
   name: 'map',
   summary: "set fields from expressions ('f = delay / 60; g.h = lower(origin)')",
   usage,
+  arity: { min: 1, max: Infinity },
   parse(args) {
     const { pos } = parseVerbArgs('map', args, []);
     const text = pos.join(' ');
     if (text.trim() === '') throw new UsageError("map: needs assignments (e.g. map 'hours = delay / 60')");
-    const { apply, fields, targets } = compileAssignments(text, 'map');
+    const { apply, fields, targets, recordNumbers } = compileAssignments(text, 'map');
     return {
       name: 'map',
       explain: { assign: text, sets: targets },
       needs: fields,
       recordWise: true,
+      ...(recordNumbers ? { needsRecordNumbers: true } : {}),
       build: (next) => mapStage(apply, next),
     };
   },

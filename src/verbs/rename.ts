@@ -34,6 +34,7 @@ export const rename: VerbDef = {
   name: 'rename',
   summary: 'rename fields (OLD=NEW,...)',
   usage,
+  arity: { min: 1, max: Infinity },
   parse(args) {
     const { pos } = parseVerbArgs('rename', args, []);
     const pairs = splitFieldListRaw(pos.join(','));

@@ -33,6 +33,7 @@ export const select: VerbDef = {
   name: 'select',
   summary: 'keep only the named fields, in that order',
   usage,
+  arity: { min: 1, max: Infinity },
   parse(args) {
     const { pos } = parseVerbArgs('select', args, []);
     const fields = splitFieldListRaw(pos.join(','));

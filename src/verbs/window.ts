@@ -24,11 +24,10 @@ across a DST change). Tumbling sizes may also be calendar months and
 years: 1mo, 3mo (quarters), 1y (in UTC, or in ZONE with --tz).
 Sliding windows of SIZE start every SLIDE; a
 record belongs to every one that holds its time (SIZE/SLIDE of them when
-SLIDE divides SIZE). A
-session window collects records (per --by key) at most GAP apart and spans
-[first time, last time + GAP); a record that bridges two sessions merges
-them. A count window holds N records (per --by key); a new one starts every
-M records (default M = N).
+SLIDE divides SIZE). A session window collects records (per --by key) at
+most GAP apart and spans [first time, last time + GAP); a record that
+bridges two sessions merges them. A count window holds N records (per
+--by key); a new one starts every M records (default M = N).
 
 Followed by agg (with only filter, map, select, drop, rename or join
 between), each group is written once, when its window closes: window_start,
@@ -150,6 +149,7 @@ export const window: VerbDef = {
   name: 'window',
   summary: 'tumbling, sliding, session or count windows on event or processing time',
   usage,
+  arity: { min: 2, max: 2 },
   parse(args) {
     const { pos, opts } = parseVerbArgs('window', args, [
       { name: 'time', type: 'string' },

@@ -39,3 +39,37 @@ describe('man/sluice.1', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('man page at 80 columns', () => {
+  it('renders with no line over 80 columns at MANWIDTH=80 (skipped without man)', () => {
+    const probe = spawnSync('man', ['--version'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) return; // man not installed
+    const r = spawnSync('man', ['-l', path.join(ROOT, 'man/sluice.1')], {
+      encoding: 'utf8',
+      env: { ...process.env, MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat', MAN_KEEP_FORMATTING: '' },
+    });
+    expect(r.status).toBe(0);
+    // man writes overstrike for bold when not to a terminal in some setups: strip it.
+    const text = r.stdout.replace(/.\x08/g, '').replace(/\x1b\[[0-9;]*m/g, '');
+    const lines = text.split('\n');
+    expect(lines.length).toBeGreaterThan(300);
+    const long = lines.filter((l) => [...l].length > 80);
+    expect(long).toEqual([]);
+  });
+
+  it("each verb's usage has no under-filled prose line (the orphaned 'A' of help window)", () => {
+    const bad: string[] = [];
+    for (const v of VERBS) {
+      const lines = v.usage.split('\n');
+      for (let i = 1; i + 1 < lines.length; i++) {
+        const l = lines[i]!;
+        const next = lines[i + 1]!;
+        // Paragraph prose: starts at column 0, followed by more prose of the same paragraph.
+        if (!/^[^\s$]/.test(l) || !/^[^\s$]/.test(next) || /[:.]$/.test(l)) continue;
+        const firstWord = next.split(' ')[0]!;
+        if (l.length + 1 + firstWord.length <= 60) bad.push(`help ${v.name}: '${l}' / '${next}'`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
