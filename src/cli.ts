@@ -19,6 +19,9 @@ import { closest, withVerbTail, type VerbTail } from './verbs/args.js';
 import { checkDelimiter } from './formats/csv.js';
 import { checkCheckpointOptions, checkpointCommand } from './checkpoint/cli.js';
 import { formatFromPath, sniffFormat } from './formats/index.js';
+import { presentation } from './live/index.js';
+import { CHART_KINDS, type ChartKind } from './live/chart.js';
+import { createProgress } from './live/progress.js';
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -55,7 +58,8 @@ Options:
                          {"line": TEXT} (then 'parse'); gzip input (files
                          and stdin) is found by its magic bytes and read
   -o, --output FMT       ndjson, json, csv, tsv, table, markdown or logfmt
-                         (default: the input format; ndjson after lines)
+                         (default: the input format; ndjson after lines);
+                         bar, line or chart draw a chart in the terminal
       --csv, --tsv, --ndjson
                          set input and output format at once
   -d, --delimiter C      CSV field delimiter (one character; 'tab' or \\t for tab)
@@ -80,6 +84,8 @@ Options:
                          lengths in FILE, and resume from it on the next run
       --checkpoint-every DUR
                          how often (default 5s; 0 = after every chunk)
+      --no-progress      no progress line on stderr (shown for a long read of
+                         files when stderr is a terminal)
       --explain          print the compiled pipeline and exit
   -h, --help             this help; 'sluice help VERB' for one verb
       --version          print the version
@@ -229,6 +235,7 @@ export function parseCommand(argv: string[]): Command {
   const takes = verbs[0] as { takeSources?: (s: string[]) => void } | undefined;
   if (takes?.takeSources && named.length > 0) takes.takeSources(named);
   const sources = named.length > 0 && !takes?.takeSources ? named : ['-'];
+  const progress = main.noProgress || main.follow || main.explain ? undefined : createProgress(sources, process.stderr, true);
   const options = {
     sources,
     inputFormat: main.input,
@@ -243,6 +250,8 @@ export function parseCommand(argv: string[]): Command {
     strictCsv: main.strictCsv,
     verbs,
     ...checkCheckpointOptions(main, sources, verbs),
+    ...presentation(main.output, verbs, Boolean(process.stdout.isTTY), progress, main.chart, main.color),
+    progress,
   };
   if (main.explain) {
     const par = main.parallel !== 1 ? explainParallel(options as Parameters<typeof run>[0], segments, main.parallel) + '\n' : '';
@@ -323,6 +332,8 @@ function verbDef(name: string) {
 interface MainOptions {
   input: InputFormat | 'auto';
   output?: OutputFormat;
+  /** `-o chart|bar|line`. */
+  chart?: ChartKind;
   delimiter?: string;
   noHeader: boolean;
   from: string[];
@@ -336,6 +347,7 @@ interface MainOptions {
   help: boolean;
   version: boolean;
   follow: boolean;
+  noProgress: boolean;
   checkpoint?: string;
   checkpointEvery?: string;
   /** `-j N`: worker threads (0 = every core). */
@@ -346,7 +358,7 @@ interface MainOptions {
 const mainOptions = () =>
   ({
   input: { alias: 'i', type: 'string', choices: ['ndjson', 'json', 'csv', 'csvlite', 'tsv', 'lines', 'logfmt', 'auto', 'jsonl'], default: 'auto' },
-  output: { alias: 'o', type: 'string', choices: ['ndjson', 'json', 'csv', 'tsv', 'table', 'markdown', 'logfmt', 'jsonl'] },
+  output: { alias: 'o', type: 'string', choices: ['ndjson', 'json', 'csv', 'tsv', 'table', 'markdown', 'logfmt', 'jsonl', ...CHART_KINDS] },
   'strict-csv': { type: 'boolean' },
   parallel: { alias: 'j', type: 'string', default: '1' },
   encoding: { type: 'string', choices: ['utf-8', 'latin1', 'utf8', 'latin-1', 'iso-8859-1'], default: 'utf-8' },
@@ -363,6 +375,7 @@ const mainOptions = () =>
   colour: { type: 'string' },
   explain: { type: 'boolean' },
   follow: { alias: 'F', type: 'boolean' },
+  'no-progress': { type: 'boolean' },
   checkpoint: { type: 'string' },
   'checkpoint-every': { type: 'string' },
   help: { alias: 'h', type: 'boolean' },
@@ -428,6 +441,9 @@ function parseMainOptions(words: string[]): MainOptions {
   const norm = (f: string | undefined) => (f === 'jsonl' ? 'ndjson' : f);
   let input = norm(a.input as string) as InputFormat | 'auto';
   let output = norm(a.output as string | undefined) as OutputFormat | undefined;
+  // A chart is drawn by src/live/chart.ts, not written by a record writer.
+  const chart = (CHART_KINDS as readonly string[]).includes(output as string) ? (output as unknown as ChartKind) : undefined;
+  if (chart !== undefined) output = undefined;
   const both = a.csv ? 'csv' : a.tsv ? 'tsv' : a.ndjson ? 'ndjson' : undefined;
   if ([a.csv, a.tsv, a.ndjson].filter(Boolean).length > 1) throw new UsageError('use only one of --csv, --tsv, --ndjson');
   if (both) {
@@ -448,6 +464,7 @@ function parseMainOptions(words: string[]): MainOptions {
   return {
     input,
     output,
+    chart,
     delimiter,
     noHeader: Boolean(a['no-header']),
     from: ((a.from as string[] | undefined) ?? []).map(String),
@@ -461,6 +478,7 @@ function parseMainOptions(words: string[]): MainOptions {
     help: Boolean(a.help),
     version: Boolean(a.version),
     follow: Boolean(a.follow),
+    noProgress: Boolean(a['no-progress']),
     checkpoint: a.checkpoint as string | undefined,
     checkpointEvery: a['checkpoint-every'] as string | undefined,
     parallel: parseParallel(a.parallel),

@@ -22,31 +22,65 @@ const OUT_BATCH = 4096;
  *
  * Output: one record per group (keys, then aggregates), groups in order of
  * first appearance. With no keys there is always exactly one record, even
- * for empty input (`count` 0, other aggregates null), as in SQL.
+ * for empty input (`count` 0, other aggregates null), as in SQL. With
+ * `everyMs`, each record (of every snapshot and of the final results at end
+ * of input) leads with `snapshot`, the wall-clock time of its snapshot as
+ * ISO 8601 UTC text with milliseconds.
  */
 export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineContext, everyMs?: number): Stage {
   const groups = new Map<string, GroupState>();
   let global: GroupState | undefined;
   let ended = false;
 
-  const emitAll = (): void => {
-    let out: Batch = [];
-    if (plan.global) {
-      global ??= plan.newGroup({} as Rec);
-      next.push([plan.output(global)]);
+  /** With --every, every output record leads with `snapshot`: the wall-clock time of its snapshot (ISO 8601 UTC, ms). */
+  const label = (): Rec | undefined => (everyMs === undefined ? undefined : { snapshot: new Date(ctx.now()).toISOString() });
+
+  // Snapshots (--every) respect backpressure: a tick while stdout is full, or
+  // while the last snapshot is still being written, is skipped (the next one
+  // shows the groups as they are then), and a snapshot of many groups is
+  // written a batch at a time, waiting for stdout to drain in between, so
+  // memory holds the groups and one batch, never a backlog of snapshots.
+  let snapGen = 0;
+  let snapping = false;
+  let skipped = 0;
+  const tick = (): void => {
+    if (ended) return;
+    if (snapping || ctx.outputBlocked()) {
+      skipped++;
       return;
     }
-    for (const g of groups.values()) {
-      out.push(plan.output(g));
-      if (out.length >= OUT_BATCH) {
-        next.push(out);
-        out = [];
-      }
+    const prefix = label();
+    if (plan.global) {
+      global ??= plan.newGroup({} as Rec);
+      next.push([plan.output(global, prefix)]);
+      return;
     }
-    if (out.length > 0) next.push(out);
+    if (groups.size === 0) return;
+    const gen = ++snapGen;
+    snapping = true;
+    const it = groups.values();
+    const step = (): void => {
+      if (gen !== snapGen || ended) return;
+      let out: Batch = [];
+      for (let r = it.next(); !r.done; r = it.next()) {
+        out.push(plan.output(r.value, prefix));
+        if (out.length >= OUT_BATCH) {
+          next.push(out);
+          out = [];
+          if (ctx.outputBlocked()) {
+            ctx.whenDrained(step);
+            return;
+          }
+        }
+      }
+      if (out.length > 0) next.push(out);
+      snapping = false;
+    };
+    step();
   };
 
-  const cancel = everyMs !== undefined ? everyLong(ctx, everyMs, () => { if (!ended) emitAll(); }) : undefined;
+  const cancel = everyMs !== undefined ? everyLong(ctx, everyMs, tick) : undefined;
+  if (everyMs !== undefined && process.env.SLUICE_DEBUG_SNAPSHOTS) ctx.summary(() => `agg: ${snapGen} snapshots written, ${skipped} ticks skipped while output was blocked`);
 
   const push = plan.global
     ? (batch: Batch): void => {
@@ -101,8 +135,12 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
       if (ended) return;
       ended = true;
       cancel?.();
+      // A snapshot still being written stops here: the final results follow.
+      snapGen++;
+      const prefix = label();
       if (plan.global) {
-        emitAll();
+        global ??= plan.newGroup({} as Rec);
+        next.push([plan.output(global, prefix)]);
         next.end();
         return;
       }
@@ -112,7 +150,7 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
       const step = (): void => {
         let out: Batch = [];
         for (let r = it.next(); !r.done; r = it.next()) {
-          out.push(plan.output(r.value));
+          out.push(plan.output(r.value, prefix));
           if (out.length >= OUT_BATCH) {
             next.push(out);
             out = [];

@@ -60,6 +60,17 @@ export interface RunOptions {
   /** `--strict-csv`: strict RFC 4180 quotes. */
   strictCsv?: boolean;
   verbs: VerbInstance[];
+  /**
+   * Presentation around the output writer (live snapshot view, charts: src/live/):
+   * given a factory of the writer for the output format, the writer to use.
+   */
+  wrapWriter?: (make: () => Writer) => Writer;
+  /**
+   * The progress line on stderr (src/live/progress.ts), when one is shown:
+   * each source's reader is wrapped by `reader` (it counts bytes and
+   * records), and `stop` clears the line when the run finishes.
+   */
+  progress?: { reader(r: Reader): Reader; stop(): void };
   /** `--follow`: keep reading the --from files as they grow, across rotation and truncation (sources/follow.ts). */
   follow?: boolean;
   /** `--checkpoint FILE`, `--checkpoint-every` (checkpoint/session.ts). */
@@ -375,12 +386,14 @@ export function run(opts: RunOptions): Promise<number> {
     const sink = new Sink(stdout, () => {
       const inFmt = firstFormat ?? 'ndjson';
       const outFmt: OutputFormat = opts.outputFormat ?? (inFmt === 'csvlite' ? 'csv' : inFmt === 'lines' ? 'ndjson' : inFmt);
-      return createWriter(outFmt, {
-        delimiter: delimiterFor(outFmt),
-        color: opts.color,
-        inputFormat: inFmt,
-        inputDelimiter: delimiterFor(inFmt),
-      });
+      const make = () =>
+        createWriter(outFmt, {
+          delimiter: delimiterFor(outFmt),
+          color: opts.color,
+          inputFormat: inFmt,
+          inputDelimiter: delimiterFor(inFmt),
+        });
+      return opts.wrapWriter ? opts.wrapWriter(make) : make();
     }, () => finish(true), opts.encoding === 'latin1');
     summaries.push(() =>
       sink.notLatin1 > 0 ? `${sink.notLatin1} character${sink.notLatin1 === 1 ? '' : 's'} beyond Latin-1 written as '?' (--encoding latin1)` : undefined,
@@ -479,6 +492,7 @@ export function run(opts: RunOptions): Promise<number> {
     function finish(ok: boolean): void {
       if (finished) return;
       finished = true;
+      opts.progress?.stop();
       for (const c of cancels) c();
       current?.stop();
       // The last checkpoint: at the end of input, the run is finished; on a signal, it resumes.
@@ -728,7 +742,8 @@ export function run(opts: RunOptions): Promise<number> {
         });
         // The writer copies RAW text only for records of the first source's format.
         const kept = fmt === firstFormat ? r : withoutRaw(r);
-        return recordNumbers ? withRecordNumbers(kept, recno) : kept;
+        const numbered = recordNumbers ? withRecordNumbers(kept, recno) : kept;
+        return opts.progress ? opts.progress.reader(numbered) : numbered;
       };
       if (fixedFormat) reader = makeReader(fixedFormat);
 

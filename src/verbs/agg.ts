@@ -71,6 +71,12 @@ backticks (a.b is the path b inside a).
 Options:
   --every DUR   also write a snapshot of every group each DUR of wall-clock
                 time (e.g. 5s), for 'tail -f'; default: only at the end.
+                Each output record then leads with 'snapshot', the time of
+                its snapshot (ISO 8601 UTC); the results at end of input
+                are the last snapshot. A tick while output is blocked (a
+                slow reader) is skipped, never queued. With -o table,
+                each snapshot is a block under a 'snapshot TIME' line; on
+                a terminal it is redrawn in place, as top(1) does.
                 Not allowed after 'window'.
   --partial     write mergeable partial state instead of results: one
                 record per group (per window and group after 'window'),
@@ -104,6 +110,9 @@ Examples:
   {"s":null,"count":1,"collect_s":[]}
 
   $ tail -f access.ndjson | sluice agg count by status --every 5s
+  {"snapshot":"2026-12-01T20:40:05.000Z","status":200,"count":1204}
+  {"snapshot":"2026-12-01T20:40:05.000Z","status":404,"count":17}
+  ...
 
   $ parallel --pipepart -a flights.ndjson --block 32M \\
       sluice agg --partial --part {#} "'count, p95(delay)'" by origin \\
@@ -138,6 +147,7 @@ export const agg: VerbDef = {
     if (partial && everyMs !== undefined) throw new UsageError('agg: --every cannot be used with --partial');
     for (const n of [...keys.map((k) => k.name), ...aggs.map((a) => a.name)]) {
       if (partial && n === PARTIAL_FIELD) throw new UsageError(`agg: '${PARTIAL_FIELD}' is the field of the partial state: rename the key or aggregate`);
+      if (everyMs !== undefined && n === 'snapshot') throw new UsageError("agg: with --every, output records lead with 'snapshot' (their time): rename the field named snapshot with 'as NAME'");
     }
     const needs = [...new Set([...keys.map((k) => k.name), ...aggs.filter((a) => a.field !== null).map((a) => a.field!)])];
     return {

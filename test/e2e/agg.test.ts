@@ -167,6 +167,10 @@ describe('agg --every on a stream that never ends', () => {
     expect(code).toBe(130);
     const all = parseLines(p.stdout);
     expect(all.length).toBe(before + 1);
-    expect(all[all.length - 1]).toEqual({ k: 'a', count: sent, max_n: sent });
+    expect(all[all.length - 1]).toMatchObject({ k: 'a', count: sent, max_n: sent });
+    // Every snapshot is labelled with its time, and the labels grow.
+    const times = all.map((r) => Date.parse(r.snapshot as string));
+    expect(times.every((t) => Number.isFinite(t))).toBe(true);
+    for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThanOrEqual(times[i - 1]!);
   }, 20_000);
 });

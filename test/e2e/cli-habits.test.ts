@@ -143,3 +143,35 @@ describe('expression functions now, nr, split, join, fmtnum', () => {
     expect(sluice(['map', 'n = strlen(s)']).stderr).toMatch(/did you mean len\(\)\?/);
   });
 });
+
+describe('terminal charts', () => {
+  it('-o bar draws one bar per ranked record, scaled to the largest', () => {
+    const r = sluice(['agg', 'count', 'by', 'k', '-o', 'bar'], '{"k":"x"}\n{"k":"x"}\n{"k":"x"}\n{"k":"x"}\n{"k":"yy"}\n{"k":"yy"}\n', { COLUMNS: '80' });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('count by k');
+    const bar = (l: string) => [...l].filter((c) => c === '█').length;
+    expect(lines[1]).toMatch(/^x   █+ 4$/);
+    expect(lines[2]).toMatch(/^yy  █+[▏▎▍▌▋▊▉]? 2$/);
+    // Half the length, to an eighth of a cell.
+    const eighths = (l: string) => 8 * bar(l) + ' ▏▎▍▌▋▊▉'.indexOf([...l].find((c) => '▏▎▍▌▋▊▉'.includes(c)) ?? ' ');
+    expect(Math.abs(eighths(lines[1]!) - 2 * eighths(lines[2]!))).toBeLessThanOrEqual(2);
+    // -o chart: without a time field, bars.
+    expect(sluice(['agg', 'count', 'by', 'k', '-o', 'chart'], '{"k":"x"}\n').stdout).toMatch(/^count by k\nx  █+ 1\n$/);
+  });
+  it('-o chart draws a windowed series as lines, one per group, with a legend', () => {
+    const input = ['a', 'b', 'a', 'a', 'b'].map((k, i) => JSON.stringify({ k, t: `2001-01-01T0${i}:30:00Z` })).join('\n') + '\n';
+    const r = sluice(['window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'count', 'by', 'k', '-o', 'chart'], input);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('count by k over window_start');
+    expect(r.stdout).toMatch(/[┼┤]/);
+    expect(r.stdout).toContain('2001-01-01T00:00:00.000Z');
+    expect(r.stdout).toContain('1: a   2: b');
+    expect(r.stdout).toContain('(a window without a record of a group counts 0)');
+  });
+  it('a chart of records without numbers is a clear error', () => {
+    const r = sluice(['-o', 'bar'], '{"k":"x"}\n');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('sluice: -o bar: no field holds numbers to draw (fields: k)\n');
+  });
+});

@@ -84,7 +84,7 @@ describe('filter end to end on the flights sample', () => {
     expect(err[2]).toBe(' '.repeat(14) + '^');
     const r2 = sluice(['filter', 'lenn(origin) > 2'], ndjsonText);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/^sluice: filter: unknown function 'lenn' at column 1 \(did you mean len\?\)\n/);
+    expect(r2.stderr).toMatch(/^sluice: filter: unknown function 'lenn' at column 1 \(did you mean len\(\)\?\)\n/);
     expect(r2.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
   });
 });

@@ -142,15 +142,58 @@ describe('agg stage', () => {
     ctx.advance(4999);
     expect(out.records).toEqual([]);
     ctx.advance(1);
-    expect(out.records).toEqual([{ status: 200, count: 1 }, { status: 404, count: 1 }]);
+    // Each snapshot's records lead with its wall-clock time.
+    const iso = (): string => new Date(ctx.now()).toISOString();
+    const t1 = iso();
+    expect(out.records).toEqual([{ snapshot: t1, status: 200, count: 1 }, { snapshot: t1, status: 404, count: 1 }]);
+    expect(Object.keys(out.records[0]!)[0]).toBe('snapshot');
     stage.push([{ status: 200 }]);
     ctx.advance(5000);
-    expect(out.records.slice(2)).toEqual([{ status: 200, count: 2 }, { status: 404, count: 1 }]);
+    const t2 = iso();
+    expect(t2 > t1).toBe(true);
+    expect(out.records.slice(2)).toEqual([{ snapshot: t2, status: 200, count: 2 }, { snapshot: t2, status: 404, count: 1 }]);
     stage.push([{ status: 500 }]);
+    ctx.advance(1234);
+    const t3 = iso();
     stage.end();
-    expect(out.records.slice(4)).toEqual([{ status: 200, count: 2 }, { status: 404, count: 1 }, { status: 500, count: 1 }]);
+    expect(out.records.slice(4)).toEqual([{ snapshot: t3, status: 200, count: 2 }, { snapshot: t3, status: 404, count: 1 }, { snapshot: t3, status: 500, count: 1 }]);
     ctx.advance(20_000); // the timer is cancelled at end
     expect(out.records.length).toBe(7);
+  });
+
+  it('--every skips ticks while output is blocked and writes a big snapshot a batch at a time, waiting for drain', () => {
+    const { out, stage, ctx } = build(['count', 'by', 'k', '--every', '1s']);
+    const batch = [];
+    for (let i = 0; i < 10_000; i++) batch.push({ k: i });
+    stage.push(batch);
+    // stdout refuses more after every batch until drained.
+    let blocked = false;
+    const waiting: Array<() => void> = [];
+    ctx.outputBlocked = () => blocked;
+    ctx.whenDrained = (fn) => void waiting.push(fn);
+    const inner = out.push.bind(out);
+    out.push = (b) => {
+      inner(b);
+      blocked = true;
+    };
+    ctx.advance(1000);
+    expect(out.records.length).toBe(4096); // one batch, then it waits
+    ctx.advance(10_000); // ten ticks while blocked / mid-snapshot: all skipped
+    expect(out.records.length).toBe(4096);
+    expect(waiting.length).toBe(1);
+    const drain = () => {
+      blocked = false;
+      waiting.shift()!();
+    };
+    drain();
+    expect(out.records.length).toBe(8192);
+    drain();
+    expect(out.records.length).toBe(10_000);
+    expect(new Set(out.records.map((r) => r.snapshot)).size).toBe(1);
+    // The next tick after the drain writes a new snapshot.
+    blocked = false;
+    ctx.advance(1000);
+    expect(out.records.length).toBe(14_096);
   });
 
   it('passes watermarks on', () => {
