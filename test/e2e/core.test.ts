@@ -54,7 +54,7 @@ describe('command line', () => {
     expect(d.stderr).toContain("'then' must stand between two verbs");
     const o = sluice(['-o', 'xml']);
     expect(o.code).toBe(2);
-    expect(o.stderr).toBe("sluice: --output must be one of ndjson, json, csv, tsv, table, markdown, logfmt (got 'xml')\n");
+    expect(o.stderr).toBe("sluice: --output must be one of ndjson, json, csv, tsv, table, markdown, logfmt, chart, bar, line (got 'xml')\n");
     const e = sluice(['-i', 'xml']);
     expect(e.code).toBe(2);
     expect(e.stderr.split('\n').length).toBe(2);
