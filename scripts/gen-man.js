@@ -90,7 +90,13 @@ export function fitUsage(text, width) {
       continue;
     }
     // Prose: re-fill this line with the following lines of its paragraph.
-    const words = l.trim().split(/ +/);
+    // A word too long for a line (a JSON record of an example) is split after
+    // its commas (JSON allows the blank that the split leaves).
+    const room = width - ind;
+    const words = l
+      .trim()
+      .split(/ +/)
+      .flatMap((w) => (w.length <= room ? [w] : w.split(/(?<=,)/)));
     const item = /^\S+:( |$)/;
     while (i + 1 < lines.length && lines[i + 1].trim() !== '' && indentOf(lines[i + 1]) === ind && !twoColumn(lines[i + 1]) && !isCommand(lines[i + 1]) && !item.test(lines[i + 1].trim())) {
       words.push(...lines[++i].trim().split(/ +/));
