@@ -3,11 +3,11 @@
 # while the output is blocked and written a batch at a time, so a slow reader
 # never makes sluice queue snapshot after snapshot in memory.
 #
-#   bash bench/snapshot-memory.sh             (GROUPS=1000000 by default)
-#   GROUPS=200000 bash bench/snapshot-memory.sh
+#   bash bench/snapshot-memory.sh             (NGROUPS=1000000 by default)
+#   NGROUPS=200000 bash bench/snapshot-memory.sh
 #   SLUICE=/path/to/other/bin/sluice.js bash bench/snapshot-memory.sh
 #
-# Input: GROUPS distinct keys `{"k":i,"v":i}`, made on the fly. Output goes to a
+# Input: NGROUPS distinct keys `{"k":i,"v":i}`, made on the fly. Output goes to a
 # slow reader (64 KiB every 10 ms, about 6 MB/s). Three runs, each with its
 # peak RSS (GNU time %M), wall time, output lines and snapshots seen:
 #   1. agg 'count, sum(v)' by k                  (no snapshots: the baseline)
@@ -16,7 +16,7 @@
 # Pass when runs 2 and 3 stay below 2 x the baseline's peak RSS + 100 MB.
 set -u
 cd "$(dirname "$0")/.."
-N=${GROUPS:-1000000}
+N=${NGROUPS:-1000000}
 SLUICE=${SLUICE:-bin/sluice.js}
 OUT=bench/out
 mkdir -p "$OUT"
