@@ -175,3 +175,13 @@ describe('terminal charts', () => {
     expect(r.stderr).toBe('sluice: -o bar: no field holds numbers to draw (fields: k)\n');
   });
 });
+
+describe('-j workers get the verbs without trailing options and operands', () => {
+  it('parseCommand leaves main options and file operands out of the words workers parse', async () => {
+    const { parseCommand } = await import('../../src/cli.js');
+    const c = parseCommand(['filter', 'a > 1', 'then', 'head', '2', path.join(FIXTURES, 'flights-20k.csv'), '-o', 'ndjson', '-j', '2']);
+    expect(c.options!.sources).toEqual([path.join(FIXTURES, 'flights-20k.csv')]);
+    expect(c.options!.outputFormat).toBe('ndjson');
+    expect((c as { verbWords?: string[][] }).verbWords).toEqual([['filter', 'a > 1'], ['head', '2']]);
+  });
+});
