@@ -22,12 +22,12 @@ start <= t < start + SIZE. With --tz ZONE, tumbling windows align to
 wall-clock time in ZONE: a 1d window is one local day (23 or 25 hours
 across a DST change). Tumbling sizes may also be calendar months and
 years: 1mo, 3mo (quarters), 1y (in UTC, or in ZONE with --tz).
-Sliding windows of SIZE start every SLIDE; a
-record belongs to every one that holds its time (SIZE/SLIDE of them when
-SLIDE divides SIZE). A session window collects records (per --by key) at
-most GAP apart and spans [first time, last time + GAP); a record that
-bridges two sessions merges them. A count window holds N records (per
---by key); a new one starts every M records (default M = N).
+Sliding windows of SIZE start every SLIDE; a record belongs to every one
+that holds its time (SIZE/SLIDE of them when SLIDE divides SIZE). A
+session window collects records (per --by key) at most GAP apart and
+spans [first time, last time + GAP); a record that bridges two sessions
+merges them. A count window holds N records (per --by key); a new one
+starts every M records (default M = N).
 
 Followed by agg (with only filter, map, select, drop, rename or join
 between), each group is written once, when its window closes: window_start,
@@ -52,9 +52,9 @@ its end, so an event exactly GAP after the last one still joins it. A
 record whose every window has closed is late: it is left out, written to
 --late-output if given, and counted on stderr at exit (with a hint when
 many are: sort by time first, or raise --lateness). A record without a
-readable time is a malformed record
-(see --on-error). At end of input (or on SIGINT/SIGTERM) every open window
-closes, partial count windows included.
+readable time is a malformed record (see --on-error). At end of input
+(or on SIGINT/SIGTERM) every open window closes, partial count windows
+included.
 
 Options:
   --time FIELD        event time field (default: processing time, whose
