@@ -39,6 +39,7 @@ export const explode: VerbDef = {
   name: 'explode',
   summary: 'one record per element of an array field (or of a split string)',
   usage,
+  arity: { min: 1, max: Infinity },
   parse(args) {
     const { pos, opts } = parseVerbArgs('explode', args, [
       { name: 'separator', type: 'string' },

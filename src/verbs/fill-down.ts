@@ -40,6 +40,7 @@ export const fillDown: VerbDef = {
   name: 'fill-down',
   summary: 'fill missing or blank fields from the previous record',
   usage,
+  arity: { min: 0, max: Infinity },
   parse(args) {
     const { pos, opts } = parseVerbArgs('fill-down', args, [
       { name: 'fields', alias: 'f', type: 'string' },

@@ -32,6 +32,7 @@ export const fillEmpty: VerbDef = {
   name: 'fill-empty',
   summary: 'replace null and empty values with a value (default N/A)',
   usage,
+  arity: { min: 0, max: 1 },
   parse(args) {
     const { pos, opts } = parseVerbArgs('fill-empty', args, [
       { name: 'value', alias: 'v', type: 'string' },

@@ -38,6 +38,7 @@ export const flatten: VerbDef = {
   name: 'flatten',
   summary: 'nested objects and arrays to flat a.b fields',
   usage,
+  arity: { min: 0, max: 0 },
   parse(args) {
     const { pos, opts } = parseVerbArgs('flatten', args, [{ name: 'separator', alias: 's', type: 'string', default: '.' }]);
     if (pos.length > 0) throw new UsageError(`flatten: unexpected '${pos[0]}' (flatten takes only --separator)`);

@@ -112,6 +112,7 @@ export const over: VerbDef = {
   name: 'over',
   summary: 'moving averages, running totals, lag, delta, rate per key (SQL OVER)',
   usage,
+  arity: { min: 1, max: Infinity },
   parse(words: string[]): VerbInstance {
     const { pos, opts } = parseVerbArgs('over', words, [
       { name: 'rows', type: 'string' },

@@ -97,6 +97,7 @@ export const parse: VerbDef = {
   name: 'parse',
   summary: 'fields from text: a regex with named groups, or a log layout (combined, common, syslog, syslog5424)',
   usage,
+  arity: { min: 0, max: 2 },
   parse(args) {
     const { pos, opts } = parseVerbArgs('parse', args, [
       { name: 'pattern', type: 'string', choices: [...BUILTIN_PATTERNS] },

@@ -43,6 +43,7 @@ export const partition: VerbDef = {
   name: 'partition',
   summary: 'write records to N files by a stable hash of their key',
   usage,
+  arity: { min: 0, max: 0 },
   parse(words) {
     const { pos, opts } = parseVerbArgs('partition', words, [
       { name: 'by', type: 'string' },

@@ -31,6 +31,7 @@ export const reorder: VerbDef = {
   name: 'reorder',
   summary: 'move fields to the front (or with -e to the end)',
   usage,
+  arity: { min: 0, max: Infinity },
   parse(args) {
     const { pos, opts } = parseVerbArgs('reorder', args, [
       { name: 'fields', alias: 'f', type: 'string' },

@@ -43,6 +43,7 @@ export const sample: VerbDef = {
   name: 'sample',
   summary: 'a uniform random sample of N records (reservoir), per group; reproducible with --seed',
   usage,
+  arity: { min: 1, max: 1 },
   parse(args) {
     const { pos, opts } = parseVerbArgs('sample', args, [
       { name: 'by', type: 'string' },

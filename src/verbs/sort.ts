@@ -63,6 +63,7 @@ export const sort: VerbDef = {
   name: 'sort',
   summary: 'sort records by keys (stable, nulls last); bounded memory, spills to temporary files',
   usage,
+  arity: { min: 1, max: Infinity, isArg: (w) => /^(asc|desc)$/i.test(w) },
   parse(args) {
     const { pos, opts } = parseVerbArgs('sort', args, [{ name: 'max-memory', type: 'string' }]);
     const keys = parseSortKeys('sort', pos);

@@ -52,6 +52,7 @@ export const split: VerbDef = {
   name: 'split',
   summary: 'write each record to the file of its group (one file per key), and pass it on',
   usage,
+  arity: { min: 0, max: 0 },
   parse(args) {
     const { pos, opts } = parseVerbArgs('split', args, [
       { name: 'by', type: 'string' },

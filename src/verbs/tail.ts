@@ -37,6 +37,7 @@ export const tail: VerbDef = {
   name: 'tail',
   summary: 'keep the last N records (per group with --by)',
   usage,
+  arity: { min: 0, max: 1, isArg: (w) => /^\d+$/.test(w) },
   parse(args) {
     const { pos, opts } = parseVerbArgs('tail', args, [{ name: 'by', type: 'string' }]);
     if (pos.length > 1) throw new UsageError(`tail: expected one count, got '${pos.join(' ')}'`);

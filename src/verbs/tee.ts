@@ -34,6 +34,7 @@ export const tee: VerbDef = {
   name: 'tee',
   summary: 'write the records passing through to a file, and pass them on',
   usage,
+  arity: { min: 1, max: 1 },
   parse(args) {
     const { pos, opts } = parseVerbArgs('tee', args, [{ name: 'format', type: 'string', choices: [...FILE_FORMATS] }]);
     if (pos.length !== 1) throw new UsageError(pos.length === 0 ? 'tee: name the file to write (tee FILE)' : `tee: expected one file, got '${pos.join(' ')}'`);

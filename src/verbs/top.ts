@@ -49,6 +49,7 @@ export const top: VerbDef = {
   name: 'top',
   summary: 'the N records with the largest (smallest) values, per group; per window after window',
   usage,
+  arity: { min: 2, max: 3, isArg: (w) => /^(asc|desc)$/i.test(w) },
   parse(args) {
     const { pos, opts } = parseVerbArgs('top', args, [{ name: 'by', type: 'string' }]);
     if (pos.length === 0) throw new UsageError('top: expected a count and a field (e.g. top 5 delay desc)');

@@ -32,6 +32,7 @@ export const unflatten: VerbDef = {
   name: 'unflatten',
   summary: 'flat a.b fields back to nested objects',
   usage,
+  arity: { min: 0, max: 0 },
   parse(args) {
     const { pos, opts } = parseVerbArgs('unflatten', args, [{ name: 'separator', alias: 's', type: 'string', default: '.' }]);
     if (pos.length > 0) throw new UsageError(`unflatten: unexpected '${pos[0]}' (unflatten takes only --separator)`);

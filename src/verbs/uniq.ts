@@ -50,6 +50,7 @@ export const uniq: VerbDef = {
   name: 'uniq',
   summary: 'distinct records or field combinations, written at first sight; --count counts them',
   usage,
+  arity: { min: 0, max: Infinity },
   parse(args) {
     const { pos, opts } = parseVerbArgs('uniq', args, [
       { name: 'count', alias: 'c', type: 'boolean' },

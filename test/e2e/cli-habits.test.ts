@@ -88,6 +88,23 @@ describe('file operands after the last verb', () => {
   });
 });
 
+describe('file operands after the verbs added this round', () => {
+  it('sort, top, uniq, tail, sample, flatten, over and parse read a trailing file', () => {
+    expect(inDir(['sort', 'v', 'desc', 'a.csv']).stdout).toBe('k,v\nb,2\na,1\n');
+    expect(inDir(['top', '1', 'v', 'a.csv', 'b.csv']).stdout).toBe('k,v\nc,3\n');
+    expect(inDir(['top', '1', 'v', 'asc', 'a.csv']).stdout).toBe('k,v\na,1\n');
+    expect(inDir(['uniq', 'k', '--count', 'a.csv']).stdout).toBe('k,count\na,1\nb,1\n');
+    expect(inDir(['tail', '1', 'a.csv']).stdout).toBe('k,v\nb,2\n');
+    expect(inDir(['sample', '5', '--seed', '1', 'b.csv']).stdout).toBe('k,v\nc,3\n');
+    expect(inDir(['flatten', 'b.csv']).stdout).toBe('k,v\nc,3\n');
+    expect(inDir(['over', 'sum(v) as s', '--rows', 'all', 'a.csv']).stdout).toBe('k,v,s\na,1,1\nb,2,3\n');
+    expect(inDir(['-i', 'lines', 'parse', '(?<first>\\w),', 'b.csv']).stdout).toBe('{"first":"k"}\n{"first":"c"}\n');
+    const bad = inDir(['flatten', 'nosuch.csv']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/flatten: 'nosuch.csv' is more than flatten takes \(no arguments\), and is not a file/);
+  });
+});
+
 describe('Miller, jq and awk habits', () => {
   it("filter '$delay > 100' is the field delay", () => {
     const r = sluice(['filter', '$delay > 100 && ${origin} == "LAX"', 'then', 'head', '1', 'test/fixtures/flights-20k.csv']);
