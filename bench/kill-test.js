@@ -136,18 +136,21 @@ function runOnce(dir, log, every, killAfter) {
 
 /**
  * The uninterrupted run in `refDir` and the killed-and-restarted run in `killDir`.
+ * @param killWithinMs each kill lands uniformly within this many ms after the
+ *   run's first checkpoint (default 1.5 checkpoint periods)
  * @returns a summary: kills that landed before the end, restarts, and whether each file is identical
  */
-export async function killRun({ log, refDir, killDir, kills, every = '1s', seed = 1 }) {
+export async function killRun({ log, refDir, killDir, kills, every = '1s', seed = 1, killWithinMs }) {
   const rnd = mulberry32(seed);
-  const everyMs = every.endsWith('ms') ? Number(every.slice(0, -2)) : Number(every.slice(0, -1)) * 1000;
+  const everyMs = every === '0' ? 0 : every.endsWith('ms') ? Number(every.slice(0, -2)) : Number(every.slice(0, -1)) * 1000;
+  const within = killWithinMs ?? everyMs * 1.5;
   const ref = await runOnce(refDir, log, every, undefined);
   if (ref.code !== 0) throw new Error(`reference run failed (${ref.code}): ${ref.stderr}`);
   let landed = 0;
   let runs = 0;
   const runMs = [];
   for (let k = 0; k < kills; k++) {
-    const r = await runOnce(killDir, log, every, () => Math.floor(rnd() * everyMs * 1.5));
+    const r = await runOnce(killDir, log, every, () => Math.floor(rnd() * within));
     runs++;
     runMs.push(r.ms);
     if (r.signal === 'SIGKILL') landed++;
