@@ -12,7 +12,7 @@
  * - A UTF-16 byte order mark (FF FE or FE FF) at the start switches to
  *   UTF-16 (little or big endian), decoded by TextDecoder in stream mode.
  * - `latin1`: every byte is the character of that code (ISO 8859-1), so
- *   nothing is invalid; output is then written as Latin-1 too (engine/run.ts),
+ *   nothing is invalid; output is then written as Latin-1 too (engine/output.ts),
  *   which gives unchanged bytes back unchanged.
  */
 import { StringDecoder } from 'node:string_decoder';

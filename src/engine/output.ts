@@ -1,0 +1,133 @@
+/**
+ * Where a run's records go: the output format and writer (`outputFormatFor`,
+ * `makeWriter`), the last stage `Sink` that writes stdout one string per
+ * batch and notes backpressure, and `OutputFiles`, the files stages open
+ * (--late-output, tee, split, ...) with their checkpoint truncation.
+ *
+ * Backpressure: the sink remembers when `write()` returned false (`blocked`);
+ * the runner then pauses the source until stdout emits `drain`.
+ */
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
+import { ioError } from './errors.js';
+import type { Batch, InputFormat, OutputFormat, Stage, Writer } from './types.js';
+import type { RunOptions } from './options.js';
+import { createWriter } from '../formats/index.js';
+import { CheckpointSession } from '../checkpoint/session.js';
+
+/** The output format: the chosen one, else the input's (csvlite → csv, lines → ndjson). */
+export function outputFormatFor(inFmt: InputFormat, chosen: OutputFormat | undefined): OutputFormat {
+  return chosen ?? (inFmt === 'csvlite' ? 'csv' : inFmt === 'lines' ? 'ndjson' : inFmt);
+}
+
+/** The delimiter of format `f`: `--delimiter`, else tab for TSV and comma otherwise. */
+export function delimiterFor(opts: RunOptions, f: InputFormat | OutputFormat): string {
+  return opts.delimiter ?? (f === 'tsv' ? '\t' : ',');
+}
+
+/**
+ * A writer of `outFmt` for records read as `inFmt` (whose RAW text it may copy).
+ * @param color colour the output (a terminal)
+ */
+export function makeWriter(opts: RunOptions, inFmt: InputFormat, outFmt: OutputFormat, color: boolean): Writer {
+  return createWriter(outFmt, { delimiter: delimiterFor(opts, outFmt), color, inputFormat: inFmt, inputDelimiter: delimiterFor(opts, inFmt) });
+}
+
+/** The last stage: serialises each batch to one string and writes it. */
+export class Sink implements Stage {
+  writer: Writer | undefined;
+  /** Set when a write returned false; cleared on 'drain'. */
+  blocked = false;
+  /** Characters beyond U+00FF written as `?` in Latin-1 output (reported at exit). */
+  notLatin1 = 0;
+  constructor(
+    private readonly out: Writable,
+    private readonly makeWriter: () => Writer,
+    /** Called once the whole pipeline has ended (its last output is written or queued). */
+    private readonly onEnd: () => void,
+    /** `--encoding latin1`: write Latin-1 bytes (so unchanged input bytes come back unchanged). */
+    private readonly latin1 = false,
+  ) {}
+  private w(): Writer {
+    return (this.writer ??= this.makeWriter());
+  }
+  private put(text: string): void {
+    if (text.length === 0) return;
+    let ok: boolean;
+    if (this.latin1) {
+      if (/[^\x00-\xff]/.test(text)) {
+        text = text.replace(/[\ud800-\udbff][\udc00-\udfff]|[^\x00-\xff]/g, () => {
+          this.notLatin1++;
+          return '?';
+        });
+      }
+      ok = this.out.write(text, 'latin1');
+    } else ok = this.out.write(text);
+    if (!ok) this.blocked = true;
+  }
+  push(batch: Batch): void {
+    this.put(this.w().write(batch));
+  }
+  watermark(): void {}
+  end(): void {
+    this.put(this.w().end());
+    this.onEnd();
+  }
+  /** The line for stderr at exit, when characters were replaced in Latin-1 output. */
+  summary(): string | undefined {
+    const n = this.notLatin1;
+    return n > 0 ? `${n} character${n === 1 ? '' : 's'} beyond Latin-1 written as '?' (--encoding latin1)` : undefined;
+  }
+}
+
+/**
+ * Output files that stages open (`PipelineContext.openOutput`): written
+ * synchronously; with a checkpoint, a resumed run appends to each after
+ * truncating it back to its checkpointed length, and each checkpoint records
+ * its length.
+ */
+export class OutputFiles {
+  private readonly fds: number[] = [];
+  constructor(private readonly cp: CheckpointSession | undefined) {}
+
+  /**
+   * Open `path` for writing.
+   * @returns its writer, whose `write` throws RuntimeError (errno in words) on a failed write
+   * @throws RuntimeError when it cannot be opened
+   */
+  open(path: string): { write(text: string): void } {
+    let fd: number;
+    const cp = this.cp;
+    const resumeLength = cp?.outputLength(path);
+    try {
+      fd = fs.openSync(path, resumeLength !== undefined ? 'a' : 'w');
+    } catch (e) {
+      throw ioError('cannot open', path, e);
+    }
+    this.fds.push(fd);
+    if (cp) {
+      if (resumeLength !== undefined) CheckpointSession.truncate(path, fd, resumeLength);
+      cp.addOutput(path, fd);
+    }
+    return {
+      write: (text: string) => {
+        try {
+          fs.writeSync(fd, text);
+        } catch (e) {
+          throw ioError('cannot write', path, e);
+        }
+      },
+    };
+  }
+
+  /** Close every file opened (errors ignored: writes were synchronous). */
+  closeAll(): void {
+    for (const fd of this.fds) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+}
