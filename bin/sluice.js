@@ -5,5 +5,10 @@ import { installSignalCatcher } from '../dist/engine/signals.js';
 installSignalCatcher();
 // Tests only: say when the catcher is in place, so a test can signal this early.
 if (process.env.SLUICE_TEST_SIGNAL_READY) process.stderr.write('sluice: signals ready\n');
+// -j N: the worker threads start loading now, beside the main thread (see src/parallel/pool.ts).
+if (process.argv.some((a) => a.startsWith('-j') || a.startsWith('--parallel'))) {
+  const { prestartFromArgv } = await import('../dist/parallel/pool.js');
+  prestartFromArgv(process.argv.slice(2));
+}
 const { main } = await import('../dist/cli.js');
 main(process.argv.slice(2));

@@ -1,12 +1,15 @@
 /**
- * `-j N` / `--parallel N` (issue 14 item 5): the pipeline on N worker
- * threads, with output identical to `-j 1`, order included.
+ * `-j N` / `--parallel N` (issue 14 item 5): the pipeline on N threads (the
+ * main thread and N-1 worker threads, started early by pool.ts), with
+ * output identical to `-j 1`, order included.
  *
  * Input: regular files (NDJSON; CSV/TSV without any double quote, so that no
  * quoted field can span a line) are cut into ranges of about 2 MiB at line
- * ends; each range is a job, numbered in input order, handed to the next idle
- * worker (worker.ts). Records leave the workers as NDJSON text per job and
- * are put back in job order; a plain `agg` runs in the workers as partial
+ * ends; each range is a job, numbered in input order, handed to a worker
+ * (up to two queued each, so none waits while the main thread is busy) or
+ * run by the main thread itself when it is idle (chunk.ts). Records come
+ * back as NDJSON bytes per job, their memory moved, not copied, and are put
+ * back in job order (written straight to stdout when nothing else runs); a plain `agg` runs in the workers as partial
  * state per job (positions = job number · 2^36 + record number), merged in
  * the main thread by first position, which is -j 1's order of first
  * appearance. The records then go through the verbs that run in the main
@@ -19,9 +22,7 @@
  * message, with the record's line in its file, and exit status 1.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../engine/run.js';
 import { run } from '../engine/run.js';
 import { InputError } from '../engine/errors.js';
@@ -33,15 +34,15 @@ import { decodeValue } from '../state/codec.js';
 import { stringifyRecord } from '../engine/values.js';
 import { formatFromPath, sniffFormat } from '../formats/index.js';
 import { type ParallelPlan, planParallel } from './plan.js';
-import type { ChunkJob, ChunkResult, WorkerInit } from './worker.js';
+import type { Worker } from 'node:worker_threads';
+import { type ChunkJob, type ChunkResult, type ChunkRunner, type WorkerInit, createChunkRunner } from './chunk.js';
+import { releaseWorkers, takeWorkers, threadCount } from './pool.js';
 
 /** Bytes per job (SLUICE_J_CHUNK_BYTES overrides it, for tests on small files). */
 const CHUNK = Number(process.env.SLUICE_J_CHUNK_BYTES) > 0 ? Number(process.env.SLUICE_J_CHUNK_BYTES) : 2 * 1024 * 1024;
 
-/** The number of worker threads for `-j N` (0 = every core). */
-export function workerCount(n: number): number {
-  return n === 0 ? Math.max(1, os.availableParallelism?.() ?? os.cpus().length) : n;
-}
+/** The number of threads for `-j N` (0 = every core). */
+export const workerCount = threadCount;
 
 /** Cut the sources into jobs, or say why not. */
 function makeJobs(opts: RunOptions): ChunkJob[] | string {
@@ -132,9 +133,15 @@ function lineAt(file: string, pos: number): number {
  */
 export async function runParallel(opts: RunOptions, words: string[][], n: number): Promise<number | null> {
   const split = planParallel(opts, words);
-  if (typeof split === 'string') return null;
+  if (typeof split === 'string') {
+    releaseWorkers();
+    return null;
+  }
   const jobs = makeJobs(opts);
-  if (typeof jobs === 'string') return null;
+  if (typeof jobs === 'string') {
+    releaseWorkers();
+    return null;
+  }
   return runSplit(opts, split, jobs, workerCount(n));
 }
 
@@ -148,7 +155,7 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
   return `parallel: ${workerCount(n)} workers run ${inWorkers.join(', ')} on 2 MiB ranges of regular files; the main thread runs ${inMain.join(', ')}`;
 }
 
-function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nWorkers: number): Promise<number> {
+function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThreads: number): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const inFmt = jobs[0]!.fmt;
@@ -158,16 +165,24 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nWork
   const direct = split.agg === null && restVerbs.length === 0 && outFmt === 'ndjson' && inFmt === 'ndjson';
 
   const init: WorkerInit = { prefix: split.prefix, agg: split.agg, delimiter: opts.delimiter, maxLineBytes: opts.maxLineBytes, strictCsv: opts.strictCsv };
-  const workerUrl = new URL('./worker.js', import.meta.url);
-  const workers = Array.from({ length: Math.min(nWorkers, jobs.length) }, () => new Worker(workerUrl, { workerData: init }));
+  // N threads: N-1 workers and this one, which takes jobs when it has nothing else to do.
+  const workers = takeWorkers(Math.max(0, Math.min(nThreads, jobs.length) - 1));
+  releaseWorkers();
+  for (const w of workers) {
+    w.ref();
+    w.postMessage({ init });
+  }
+  let mainRunner: ChunkRunner | null = null;
 
-  // Records for the main thread's part of the pipeline: a stream of NDJSON text in job order.
+  // Records for the main thread's part of the pipeline: a stream of NDJSON bytes in job order.
   let wakeFn = (): void => {};
   const feed = new Readable({
     read() {
       wakeFn();
     },
   });
+  /** Bytes waiting in the feed above which no more jobs are handed out. */
+  const FEED_LIMIT = 16 * 1024 * 1024;
   let mainRun: Promise<number> | null = null;
   if (!direct) {
     mainRun = run({
@@ -187,6 +202,7 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nWork
     const done = new Map<number, ChunkResult>();
     let failed: { message: string } | null = null;
     let finished = false;
+    let mainEnded = false;
     // Partials of a plain agg, merged as they come.
     let aggPlan: ReturnType<typeof compileAggPlan> | null = null;
     const groups = new Map<string, GroupState>();
@@ -197,28 +213,39 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nWork
       checkNames(keys, aggs);
       aggPlan = compileAggPlan(aggs, keys);
     }
-    /** Jobs handed out but not yet written: at most two per worker (bounded memory). */
-    const inFlight = () => next - written;
+    /** Jobs handed out but not yet written: a bound on memory. */
+    const maxInFlight = 3 * (workers.length + 1);
+    const outstanding = new Map<Worker, number>(workers.map((w) => [w, 0]));
     let paused = false;
+    const blocked = (): boolean =>
+      finished || mainEnded || next >= jobs.length || paused || next - written >= maxInFlight || (!direct && feed.readableLength > FEED_LIMIT);
 
     const finish = async (code: number): Promise<void> => {
       if (finished) return;
       finished = true;
       await Promise.all(workers.map((w) => w.terminate()));
       if (mainRun !== null) {
-        feed.push(null);
+        if (!mainEnded) feed.push(null);
         const c = await mainRun;
         if (code === 0) code = c;
       }
       if (failed !== null) stderr.write(`sluice: ${failed.message}\n`);
       stdout.write('', () => resolve(code));
     };
+    // `head` (or another verb) in the main thread stopped reading: hand out no more jobs, stop every worker.
+    feed.on('pause', () => {
+      if (feed.listenerCount('data') === 0) mainEnded = true;
+    });
+    void mainRun?.then(() => {
+      mainEnded = true;
+      if (!finished) void finish(0);
+    });
 
-    const write = (text: string): void => {
-      if (text.length === 0) return;
+    const write = (bytes: Uint8Array): void => {
+      if (bytes.length === 0) return;
       if (direct) {
-        if (!stdout.write(text)) paused = true;
-      } else feed.push(text);
+        if (!stdout.write(bytes)) paused = true;
+      } else feed.push(bytes);
     };
 
     const drain = (): void => {
@@ -239,7 +266,7 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nWork
           void finish(1);
           return;
         }
-        if (r.kind === 'text') write(r.text);
+        if (r.kind === 'bytes') write(r.bytes);
         else {
           const p = aggPlan!;
           for (const [k, kv, states, first] of r.groups) {
@@ -262,30 +289,40 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nWork
               text = '';
             }
           }
-          write(text);
+          if (text.length > 0) feed.push(text);
         }
         void finish(0);
       }
     };
 
-    const give = (w: Worker): void => {
-      if (finished || next >= jobs.length) return;
-      if (inFlight() >= 2 * workers.length || paused || (!direct && feed.readableLength > 64 * 1024 * 1024)) {
-        waiting.push(w);
-        return;
-      }
-      w.postMessage(jobs[next++]!);
-    };
-    const waiting: Worker[] = [];
+    /** Hand jobs to the workers: up to two each, so none waits while this thread is busy. */
     const wake = (): void => {
-      while (waiting.length > 0 && !paused && inFlight() < 2 * workers.length && next < jobs.length) {
-        if (!direct && feed.readableLength > 64 * 1024 * 1024) return;
-        w0 = waiting.shift()!;
-        w0.postMessage(jobs[next++]!);
+      for (const w of workers) {
+        while (!blocked() && outstanding.get(w)! < 2) {
+          outstanding.set(w, outstanding.get(w)! + 1);
+          w.postMessage(jobs[next++]!);
+        }
       }
+      scheduleOwn();
     };
-    let w0: Worker;
     wakeFn = wake;
+
+    /** This thread takes the next job itself when nothing else waits for it. */
+    let ownScheduled = false;
+    const scheduleOwn = (): void => {
+      if (ownScheduled || blocked()) return;
+      ownScheduled = true;
+      setImmediate(() => {
+        ownScheduled = false;
+        if (blocked()) return;
+        mainRunner ??= createChunkRunner(init);
+        const job = jobs[next++]!;
+        done.set(job.id, mainRunner(job));
+        drain();
+        wake();
+      });
+    };
+
     if (direct) {
       stdout.on('drain', () => {
         paused = false;
@@ -296,16 +333,16 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nWork
 
     for (const w of workers) {
       w.on('message', (r: ChunkResult) => {
+        outstanding.set(w, outstanding.get(w)! - 1);
         done.set(r.id, r);
         drain();
-        give(w);
         wake();
       });
       w.on('error', (e) => {
         failed = { message: `internal error in a worker: ${e.message}` };
         void finish(1);
       });
-      give(w);
     }
+    wake();
   });
 }

@@ -71,6 +71,22 @@ describe('-j 3 equals -j 1', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('head in the main thread stops every worker: a malformed record far behind is never read', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
+    const file = path.join(dir, 'long.ndjson');
+    // ~1.9 MB of records (about 380 jobs of 5000 bytes), then a malformed one.
+    const body = LINES.join('\n') + '\n';
+    fs.writeFileSync(file, body + '{"delay": oops}\n');
+    const one = sluice(['--from', file, 'filter', 'delay > 10', 'then', 'head', '3']);
+    const par = sluice(['-j', '2', '--from', file, 'filter', 'delay > 10', 'then', 'head', '3'], '', { SLUICE_J_CHUNK_BYTES: '5000' });
+    expect(one.code).toBe(0);
+    expect(par.stderr).toBe('');
+    expect(par.code).toBe(0);
+    expect(par.stdout).toBe(one.stdout);
+    expect(par.stdout.trim().split('\n')).toHaveLength(3);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('--explain shows where the pipeline is split', () => {
     const r = sluice(['-j', '2', '--explain', '--from', 'x.ndjson', 'filter', 'delay > 0', 'then', 'agg', 'count', 'by', 'origin', 'then', 'head', '3']);
     expect(r.stdout).toMatch(/parallel: 2 workers run filter, agg \(as partials\) .* the main thread runs merge of the partials, head/);

@@ -1,0 +1,222 @@
+/**
+ * The work of one `-j N` job (issue 14 item 5), shared by the worker threads
+ * (worker.ts) and the main thread, which takes jobs too when it is idle:
+ * read one byte range of an input file (it ends at a record boundary), parse
+ * it, run the leading record-wise verbs, and return either the records as
+ * NDJSON bytes (unchanged NDJSON records as read) in a Buffer whose memory can
+ * be transferred to another thread without a copy, or, when the pipeline
+ * continues with a plain `agg`, the range's partial aggregates
+ * (src/state/partial.ts states; positions = job number · 2^36 + record
+ * number, so the first position of a group is its -j 1 order of first
+ * appearance).
+ */
+import fs from 'node:fs';
+import type { Batch, ErrorSink, PipelineContext, Rec, Stage } from '../engine/types.js';
+import { InputError } from '../engine/errors.js';
+import { lineOf } from '../engine/values.js';
+import { createReader, createWriter } from '../formats/index.js';
+import { parseCommand } from '../cli.js';
+import { POS_PART, compileAggPlan } from '../agg/plan.js';
+import type { GroupState } from '../agg/types.js';
+import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
+import { encodeValue } from '../state/codec.js';
+
+/** What a chunk runner is made from (the main thread sends it to each worker). */
+export interface WorkerInit {
+  /** Words of the leading record-wise verbs, one array per verb. */
+  prefix: string[][];
+  /** Words of a plain agg run as partials (without the verb name), or null. */
+  agg: string[] | null;
+  delimiter?: string;
+  maxLineBytes: number;
+  strictCsv?: boolean;
+}
+
+/** One range of one file. */
+export interface ChunkJob {
+  id: number;
+  file: string;
+  fmt: 'ndjson' | 'csv' | 'tsv';
+  /** Byte offsets: [start, end), end at a line end. */
+  start: number;
+  end: number;
+  /** CSV/TSV: the header line (with its line end), fed before the range. */
+  header: string;
+}
+
+/** The answer for one job. `bytes` is NDJSON text, UTF-8. */
+export type ChunkResult =
+  | { id: number; kind: 'bytes'; bytes: Uint8Array }
+  | { id: number; kind: 'agg'; groups: [string, unknown[], unknown[], number][] }
+  | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string };
+
+/** A chunk runner: one job in, its result out (synchronous, ~10-50 ms per 2 MiB). */
+export type ChunkRunner = (job: ChunkJob) => ChunkResult;
+
+/** Feed size: the reader gets a range in slices of about this many characters. */
+const SLICE = 256 * 1024;
+
+/**
+ * UTF-8 bytes of `text` in a Buffer that owns its whole ArrayBuffer (never a
+ * slice of Node's shared pool), so that the ArrayBuffer can be transferred.
+ */
+export function ownBytes(text: string): Buffer {
+  const n = Buffer.byteLength(text);
+  const b = Buffer.from(new ArrayBuffer(n));
+  if (n > 0) b.write(text, 0, n, 'utf8');
+  return b;
+}
+
+/**
+ * Make a runner for `init`. Parses the verbs' words as the command line
+ * does (parseCommand), so a word the main thread accepted is accepted here.
+ */
+export function createChunkRunner(init: WorkerInit): ChunkRunner {
+  let current: ChunkJob | null = null;
+  const errors: ErrorSink = {
+    mode: 'fail',
+    count: 0,
+    reject(source, line, error, text, verb) {
+      throw new InputError(error, source, line, text, verb);
+    },
+  } as ErrorSink;
+  const ctx = {
+    errors,
+    stopInput() {},
+    every() {
+      return () => {};
+    },
+    now: () => Date.now(),
+    outputBlocked: () => false,
+    whenDrained(fn: () => void) {
+      fn();
+    },
+    warn() {},
+    summary() {},
+    locate: (rec: Rec) => ({ source: current?.file ?? '-', line: lineOf(rec) }),
+    openOutput() {
+      throw new Error('a verb that writes files cannot run in a -j worker');
+    },
+  } as unknown as PipelineContext;
+
+  const words = init.prefix.flatMap((w, i) => (i === 0 ? w : ['then', ...w]));
+  const verbs = words.length > 0 ? parseCommand(words).options!.verbs : [];
+
+  let plan: ReturnType<typeof compileAggPlan> | null = null;
+  if (init.agg !== null) {
+    const { aggs: aggText, keys: keyText } = splitAggWords(init.agg);
+    const aggs = parseAggList(aggText);
+    const keys = keyText === null ? [] : parseKeyList(keyText);
+    checkNames(keys, aggs);
+    plan = compileAggPlan(aggs, keys);
+  }
+
+  let groups = new Map<string, GroupState>();
+  let out: string[] = [];
+  const writer = createWriter('ndjson', { inputFormat: 'ndjson' });
+  let csvWriter: ReturnType<typeof createWriter> | null = null;
+
+  const sink: Stage =
+    plan !== null
+      ? {
+          push(batch: Batch) {
+            const p = plan!;
+            if (p.global) {
+              let g = groups.get('');
+              if (g === undefined) groups.set('', (g = p.newGroup(batch[0]!)));
+              for (let i = 0; i < batch.length; i++) p.add(g, batch[i]!);
+              return;
+            }
+            for (let i = 0; i < batch.length; i++) {
+              const rec = batch[i]!;
+              p.add(p.groupOf(groups, rec), rec);
+            }
+          },
+          watermark() {},
+          end() {},
+        }
+      : {
+          push(batch: Batch) {
+            out.push((csvWriter ?? writer).write(batch));
+          },
+          watermark() {},
+          end() {},
+        };
+
+  let head: Stage = sink;
+  for (let i = verbs.length - 1; i >= 0; i--) head = verbs[i]!.build(head, ctx, { verbs, index: i });
+  const lineNumbers = verbs.some((v) => v.needsLineNumbers === true);
+  let buf = Buffer.allocUnsafe(0);
+
+  return (job: ChunkJob): ChunkResult => {
+    current = job;
+    groups = new Map();
+    out = [];
+    if (plan !== null) plan.position = job.id * POS_PART;
+    // NDJSON text of records read from CSV: written without RAW (the CSV line).
+    csvWriter = job.fmt === 'ndjson' ? null : createWriter('ndjson', {});
+    const size = job.end - job.start;
+    if (buf.length < size) buf = Buffer.allocUnsafe(size);
+    const fd = fs.openSync(job.file, 'r');
+    let got = 0;
+    try {
+      while (got < size) {
+        const n = fs.readSync(fd, buf, got, size - got, job.start + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    const text = job.header + buf.toString('utf8', 0, got);
+    const reader = createReader(job.fmt, {
+      source: job.file,
+      errors,
+      delimiter: init.delimiter ?? (job.fmt === 'tsv' ? '\t' : ','),
+      maxLineBytes: init.maxLineBytes,
+      lineNumbers,
+      ...(init.strictCsv ? { strictCsv: true } : {}),
+    } as Parameters<typeof createReader>[1]);
+    try {
+      for (let at = 0; at < text.length; ) {
+        let to = Math.min(text.length, at + SLICE);
+        if (to < text.length) {
+          const nl = text.indexOf('\n', to);
+          to = nl < 0 ? text.length : nl + 1;
+        }
+        const batch = reader.feed(text.slice(at, to));
+        at = to;
+        if (batch.length > 0) head.push(batch);
+      }
+      const last = reader.end();
+      if (last.length > 0) head.push(last);
+    } catch (e) {
+      if (e instanceof InputError) {
+        if (e.partial && e.partial.length > 0 && plan === null) {
+          try {
+            head.push(e.partial as Batch);
+          } catch {
+            /* the first error is the one reported */
+          }
+        }
+        return { id: job.id, kind: 'error', what: e.what, source: e.source, line: e.line, text: e.text, verb: e.verb, partial: ownBytes(out.join('')) };
+      }
+      return { id: job.id, kind: 'error', what: '', source: job.file, line: 0, text: '', partial: ownBytes(out.join('')), message: (e as Error).message };
+    }
+    if (plan === null) {
+      const bytes = ownBytes(out.join(''));
+      out = [];
+      return { id: job.id, kind: 'bytes', bytes };
+    }
+    const res: [string, unknown[], unknown[], number][] = [];
+    for (const [k, g] of groups) res.push([k, g.keyValues.map(encodeValue), plan.stateOf(g), g.first ?? 0]);
+    groups = new Map();
+    return { id: job.id, kind: 'agg', groups: res };
+  };
+}
+
+/** The ArrayBuffers of a result that can be moved to another thread rather than copied. */
+export function transferList(r: ChunkResult): ArrayBuffer[] {
+  const b = r.kind === 'bytes' ? r.bytes : r.kind === 'error' ? r.partial : null;
+  return b !== null && b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength ? [b.buffer] : [];
+}
