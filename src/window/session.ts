@@ -75,8 +75,13 @@ export function sessionKind(env: WindowEnv): WindowKindOps {
   /**
    * Close every session whose end is before `limit` (the watermark has passed
    * it: an event at exactly the end could still join it), in output order.
+   * Returns whether a session closed. Heap keys may be stale (a session that
+   * grew keeps its old, smaller key until popped), so the answer is read from
+   * the sessions themselves, never from the heap's smallest key: what the
+   * stage does must not depend on heap history, which a checkpoint does not
+   * keep (a restored heap holds only real keys).
    */
-  function closeBefore(limit: number): void {
+  function closeBefore(limit: number): boolean {
     const closing: Session[] = [];
     while (heap.size > 0 && heap.peekKey() < limit) {
       const s = heap.pop()!;
@@ -88,7 +93,7 @@ export function sessionKind(env: WindowEnv): WindowKindOps {
       s.closed = true;
       closing.push(s);
     }
-    if (closing.length === 0) return;
+    if (closing.length === 0) return false;
     closing.sort((a, b) => a.end - b.end || a.start - b.start || a.seq - b.seq);
     for (const s of closing) {
       const list = byKey.get(s.key)!;
@@ -102,13 +107,19 @@ export function sessionKind(env: WindowEnv): WindowKindOps {
       for (const s of closing) emitHeld(s);
       env.flush();
     }
+    return true;
   }
 
+  /**
+   * The watermark moves to `c`: close the sessions it passed, and tell
+   * downstream (`next.watermark`) only when one closed, so that downstream
+   * sees the same watermarks whether or not the run was restored from a
+   * checkpoint (`agg --partial` writes each one as a control record).
+   */
   function advance(c: number): void {
     if (c > clock.wm) {
       clock.wm = c;
-      if (heap.peekKey() < c) {
-        closeBefore(c);
+      if (heap.peekKey() < c && closeBefore(c)) {
         env.flush();
         next.watermark(c);
       }
