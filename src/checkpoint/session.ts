@@ -14,8 +14,8 @@
  * checkpoint is written again after a crash: at least once.
  *
  * Which stages can be checkpointed: those with `Stage.snapshot`/`restore`
- * (agg without window, head, and the window kinds and windowed aggregations
- * that implement them). A pipeline with a stateful verb whose stage has no
+ * (agg, head, tail, top, uniq, sample, sort, fill-down, unsparsify, and the
+ * window kinds and windowed aggregations). A pipeline with a stateful verb whose stage has no
  * snapshot is refused (exit 2) rather than losing its state silently.
  */
 import fs from 'node:fs';
@@ -26,6 +26,7 @@ import type { FileTail } from '../sources/follow.js';
 import { type CheckpointData, type SourcePosition, readCheckpoint, writeCheckpoint } from './file.js';
 import { fingerprintDiff, fingerprintOf } from './fingerprint.js';
 import { type ResumePoint, resumePoint, truncateOutput } from './resume.js';
+import { KeptFiles } from './keep.js';
 
 /** `--checkpoint FILE --checkpoint-every DUR`. */
 export interface CheckpointOptions {
@@ -60,6 +61,8 @@ export class CheckpointSession {
   /** Malformed records counted before the checkpoint. */
   readonly malformedBefore: number = 0;
   readonly stats: CheckpointStats = { writes: 0, lastBytes: 0, lastMs: 0 };
+  /** Files kept beside the checkpoint (sort's runs): `FILE.files/`. */
+  readonly files: KeptFiles;
   private readonly starts: ResumePoint[] = [];
   private readonly outputs = new Map<string, number>();
   private readonly verbs: VerbInstance[];
@@ -99,6 +102,7 @@ export class CheckpointSession {
   ) {
     this.verbs = run.verbs;
     this.errorsFile = run.errorsFile;
+    this.files = new KeptFiles(o.file);
     const fp = fingerprintOf(run);
     this.fingerprint = fp;
     this.saved = readCheckpoint(o.file);
@@ -170,7 +174,7 @@ export class CheckpointSession {
     if (lacking.length > 0) {
       throw new UsageError(
         `--checkpoint: the state of ${lacking.map((l) => `'${l}'`).join(', ')} cannot be checkpointed yet, so a restart would lose it ` +
-          `(checkpointed: agg, head, window tumbling/sliding with agg; see 'sluice --help')`,
+          `(checkpointed: window, agg, head, tail, top, sort, uniq, sample, fill-down, unsparsify and the record-wise verbs; see 'sluice --help')`,
       );
     }
     const saved = this.saved;
@@ -254,7 +258,7 @@ export class CheckpointSession {
     this.timer = undefined;
     if (!this.tryWrite(finished) && this.sources !== undefined) {
       this.note(`--checkpoint: a reader was inside an overlong line; ${this.o.file} keeps the previous checkpoint`);
-    }
+    } else if (finished) this.files.removeAll();
   }
 
   /** Write a checkpoint now if every reader is at a point it can resume from. @throws RuntimeError on a write error */

@@ -130,6 +130,7 @@ export function run(opts: RunOptions): Promise<number> {
         summaries.push(fn);
       },
       sources: opts.sources,
+      checkpointFiles: cp?.files,
       newWriter(format) {
         const inFmt = readers.firstFormat ?? 'ndjson';
         return makeWriter(opts, inFmt, format ?? outputFormatFor(inFmt, opts.outputFormat), false);
@@ -246,7 +247,9 @@ export function run(opts: RunOptions): Promise<number> {
       for (const c of cancels) c();
       current?.stop();
       // The last checkpoint: at the end of input, the run is finished; on a signal, it resumes.
-      if (cp && ok) {
+      // (A signal while the stages write their last output after end of input: the
+      // state is half written out, so the checkpoint before the end stands.)
+      if (cp && ok && (exitCode === 0 || !ended)) {
         try {
           cp.final(exitCode === 0);
         } catch (e) {

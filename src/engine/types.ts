@@ -213,6 +213,23 @@ export interface PipelineContext {
   newWriter?(format?: OutputFormat): Writer;
   /** Files opened by stages (`--late-output`): closed and flushed at exit. */
   openOutput(path: string): { write(text: string): void };
+  /** With `--checkpoint`: where stage state too big for the checkpoint file goes (sort's runs). */
+  readonly checkpointFiles?: CheckpointFiles;
+}
+
+/**
+ * Files kept beside a checkpoint (src/checkpoint/keep.ts), for state that is
+ * already on disk and never changes (sort's spilled runs).
+ */
+export interface CheckpointFiles {
+  /**
+   * Keep `file` (which must not change any more) for checkpoints; returns the
+   * name to put in the state. Keeping the same file again returns the same name.
+   * @throws RuntimeError when it cannot be linked or copied
+   */
+  keep(file: string): string;
+  /** The path of a kept file, from its name in a restored state. @throws Error when it is missing */
+  path(name: string): string;
 }
 
 /**

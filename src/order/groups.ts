@@ -19,6 +19,10 @@ export class Groups<S> {
   ) {
     this.keyOf = compileKey(by.map((f) => f.path));
   }
+  /** Set group `key`'s state (restoring a checkpoint; `key` as `of` makes it). */
+  put(key: string, state: S): void {
+    this.map.set(key, state);
+  }
   /** The state of the record's group, made on first sight. */
   of(rec: Rec): S {
     const k = this.keyOf(rec);

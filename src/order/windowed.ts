@@ -16,11 +16,14 @@
  * `window_id`) fields; one without them (removed by a `select` between) is an
  * error rather than a silently wrong ranking.
  */
-import type { Batch, Rec, Stage, VerbInstance } from '../engine/types.js';
+import type { Batch, PipelineContext, Rec, Stage, VerbInstance } from '../engine/types.js';
+import { arrayTaker, writeBurst } from './burst.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { fieldGetter, textOf } from '../engine/values.js';
 import { findUpstreamWindow } from '../window/link.js';
 import { isWindowInstance } from '../window/instance.js';
+import { RecordCodec, openVerbState, stateArray, stateString, verbState } from '../state/records.js';
+import { decodeCount, stateError } from '../state/codec.js';
 
 /** Where the windows come from: a windowed `agg`, or `window` alone; null when the verb is not per window. */
 export type WindowMode = 'agg' | 'alone' | null;
@@ -51,6 +54,17 @@ export interface WindowOps<S> {
   add(state: S, rec: Rec): void;
   /** Append the window's output to `out`. */
   flush(state: S, out: Rec[]): void;
+  /**
+   * For checkpoints: the state as a JSON-serialisable value, records as
+   * record lines of `codec` (src/state/records.ts).
+   */
+  save(state: S, codec: RecordCodec): unknown;
+  /** The inverse of `save`. @throws StateError on a state `save` cannot have written */
+  load(v: unknown, codec: RecordCodec): S;
+  /** State shared by all windows (sample's generator), saved once per stage. */
+  saveShared?(): unknown;
+  /** The inverse of `saveShared`. @throws StateError */
+  loadShared?(v: unknown): void;
 }
 
 interface Bucket<S> {
@@ -136,6 +150,65 @@ export function perWindowStage<S>(verb: string, mode: 'agg' | 'alone', next: Sta
     end(): void {
       flushWhere(() => true);
       next.end();
+    },
+    snapshot(): unknown {
+      const codec = new RecordCodec();
+      const windows: unknown[] = [];
+      for (const [k, b] of open) windows.push([k, numOrNull(b.start), numOrNull(b.end), b.seq, ops.save(b.state, codec)]);
+      return verbState(verb, { windows, seq, headers: codec.headerState(), ...(ops.saveShared ? { shared: ops.saveShared() } : {}) });
+    },
+    restore(state: unknown): void {
+      const o = openVerbState(state, verb);
+      const codec = new RecordCodec();
+      codec.loadHeaders(o.headers);
+      open.clear();
+      last = null;
+      lastKey = '';
+      seq = decodeCount(o.seq);
+      if (ops.loadShared) ops.loadShared(o.shared);
+      for (const w of stateArray(o.windows, 'windows')) {
+        const a = stateArray(w, 'a window');
+        if (a.length !== 5) throw stateError('a window is not [key, start, end, seq, state]');
+        const start = a[1] === null ? NaN : Number(a[1]);
+        const end = a[2] === null ? NaN : Number(a[2]);
+        open.set(stateString(a[0], 'a window key'), { state: ops.load(a[4], codec), start, end, seq: decodeCount(a[3]) });
+      }
+    },
+  };
+}
+
+function numOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/**
+ * The stage of an ordering verb over the whole input (no window): one state,
+ * written at end of input with backpressure (`writeBurst`), checkpointed with
+ * `ops.save`/`ops.load` in the envelope of src/state/records.ts.
+ */
+export function wholeInputStage<S>(verb: string, ops: WindowOps<S>, next: Stage, ctx: PipelineContext): Stage {
+  let state = ops.create();
+  return {
+    push(batch: Batch) {
+      for (let i = 0; i < batch.length; i++) ops.add(state, batch[i]!);
+    },
+    watermark: (ms) => next.watermark(ms),
+    end() {
+      const out: Rec[] = [];
+      ops.flush(state, out);
+      writeBurst(ctx, next, arrayTaker(out), () => next.end());
+    },
+    snapshot(): unknown {
+      const codec = new RecordCodec();
+      const body = ops.save(state, codec);
+      return verbState(verb, { state: body, headers: codec.headerState(), ...(ops.saveShared ? { shared: ops.saveShared() } : {}) });
+    },
+    restore(v: unknown): void {
+      const o = openVerbState(v, verb);
+      const codec = new RecordCodec();
+      codec.loadHeaders(o.headers);
+      if (ops.loadShared) ops.loadShared(o.shared);
+      state = ops.load(o.state, codec);
     },
   };
 }

@@ -9,15 +9,14 @@
  * buffers). More than `FAN_IN` runs are first merged
  * in groups into longer runs, so open files and read buffers stay bounded.
  *
- * A run line keeps what the writers need to write the record exactly as an
- * unspilled one: its fields (NDJSON, numbers kept exact), and its RAW text and
- * CSV header when it has them:
- *   `J` + record JSON                               (no RAW text)
- *   `N` + record JSON                               (RAW text equal to the JSON)
- *   `R` + JSON string of RAW + TAB + record JSON
- *   `C` + header number + TAB + JSON string of RAW + TAB + JSON array of the
- *         values in the header's key order (an unchanged CSV/TSV record)
- * Other symbols (line numbers, event time) are not kept.
+ * A run line is a record line of src/state/records.ts (`RecordCodec`): it
+ * keeps the fields with exact numbers, the RAW text and the CSV header, so a
+ * spilled record is written exactly as an unspilled one.
+ *
+ * Checkpoints (`--checkpoint`, verbs/sort.ts): `snapshot(keep)` gives the
+ * records held in memory as record lines and the runs written so far, each
+ * handed to `keep` (which hard-links or copies it beside the checkpoint);
+ * `restore` loads them back, reading kept runs where they are.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,9 +25,8 @@ import vm from 'node:vm';
 import { StringDecoder } from 'node:string_decoder';
 import type { Rec } from '../engine/types.js';
 import { RuntimeError } from '../engine/errors.js';
-import { NumText, fieldGetter, rawOf, setField, setRaw, stringifyRecord, stringifyValue } from '../engine/values.js';
-import { CSV_HEADER, type CsvHeader } from '../formats/csv.js';
-import { mayHoldInexactNumber, parseExact } from '../formats/exactjson.js';
+import { NumText, rawOf } from '../engine/values.js';
+import { RecordCodec } from '../state/records.js';
 import type { KeyOrder, KeyValue } from '../order/keys.js';
 import { Heap } from '../order/heap.js';
 import { errText, makeTempDir, removeTempDir } from './tempdir.js';
@@ -101,9 +99,6 @@ export function estimateRecord(rec: Rec, keys: number): number {
   return sizeOf(rec, 0) + (raw !== undefined ? 24 + raw.length : 0) + 48 + keys * 24;
 }
 
-function parseRecord(json: string): Rec {
-  return (mayHoldInexactNumber(json) ? parseExact(json) : JSON.parse(json)) as Rec;
-}
 
 /** A pull source of sorted records. */
 export interface SortedSource {
@@ -200,9 +195,8 @@ export class ExternalSorter {
   private bytes = 0;
   private runs: string[] = [];
   private nextRun = 0;
-  private headers: CsvHeader[] = [];
-  private headerIdx = new Map<CsvHeader, number>();
-  private getters: Array<Array<(rec: Rec) => unknown>> = [];
+  /** Record lines of the runs (src/state/records.ts). */
+  private readonly codec = new RecordCodec();
   /** The private temporary directory, once a run was written. */
   dir: string | null = null;
   /** Runs written (for tests and --explain figures). */
@@ -227,55 +221,15 @@ export class ExternalSorter {
   }
 
   private encode(rec: Rec): string {
-    const raw = rawOf(rec);
-    if (raw === undefined) return 'J' + stringifyRecord(rec);
-    const h = (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER];
-    if (h !== undefined) {
-      // An unchanged CSV/TSV record has exactly its header's fields: keep only the values.
-      let i = this.headerIdx.get(h);
-      if (i === undefined) {
-        i = this.headers.length;
-        this.headers.push(h);
-        this.headerIdx.set(h, i);
-        this.getters.push(h.keys.map((k) => fieldGetter(k)));
-      }
-      const gs = this.getters[i]!;
-      const vals = new Array<unknown>(gs.length);
-      for (let j = 0; j < gs.length; j++) vals[j] = gs[j]!(rec);
-      return 'C' + i + '\t' + JSON.stringify(raw) + '\t' + stringifyValue(vals);
-    }
-    const s = stringifyRecord(rec);
-    return raw === s ? 'N' + s : 'R' + JSON.stringify(raw) + '\t' + s;
+    return this.codec.encode(rec);
   }
 
   private decode(line: string): Rec {
-    const t = line.charCodeAt(0);
-    if (t === 74 /* J */) return parseRecord(line.slice(1));
-    if (t === 78 /* N */) {
-      const s = line.slice(1);
-      const rec = parseRecord(s);
-      setRaw(rec, s);
-      return rec;
+    try {
+      return this.codec.decode(line);
+    } catch {
+      throw new RuntimeError(`${this.opts.verb}: a temporary file was changed while sluice read it (bad line)`);
     }
-    if (t === 82 /* R */) {
-      const i = line.indexOf('\t');
-      const rec = parseRecord(line.slice(i + 1));
-      setRaw(rec, JSON.parse(line.slice(1, i)) as string);
-      return rec;
-    }
-    if (t === 67 /* C */) {
-      const i = line.indexOf('\t');
-      const j = line.indexOf('\t', i + 1);
-      const h = this.headers[Number(line.slice(1, i))]!;
-      const vals = parseRecord(line.slice(j + 1)) as unknown as unknown[];
-      const keys = h.keys;
-      const rec: Rec = {};
-      for (let k = 0; k < keys.length; k++) setField(rec, keys[k]!, vals[k]);
-      setRaw(rec, JSON.parse(line.slice(i + 1, j)) as string);
-      (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER] = h;
-      return rec;
-    }
-    throw new RuntimeError(`${this.opts.verb}: a temporary file was changed while sluice read it (bad line)`);
   }
 
   private newRunFile(): string {
@@ -406,7 +360,8 @@ export class ExternalSorter {
     });
     for (const c of cursors) c.close();
     this.open = [];
-    for (const f of group) fs.rmSync(f, { force: true });
+    // (Runs kept for a checkpoint live elsewhere: the checkpoint's own, never removed here.)
+    for (const f of group) if (path.dirname(f) === this.dir) fs.rmSync(f, { force: true });
     return out;
   }
 
@@ -461,6 +416,36 @@ export class ExternalSorter {
       },
       close: () => this.close(),
     };
+  }
+
+  /**
+   * Checkpoint state (between batches, before `finish`): the CSV header table,
+   * the records held in memory as record lines (arrival order), and the runs
+   * written so far, in order, each as what `keep(path)` returns for it (the
+   * name under which the caller keeps a copy).
+   */
+  snapshot(keep: (runFile: string) => string): { headers: unknown; held: string[]; runs: string[] } {
+    const held = new Array<string>(this.buf.length);
+    for (let i = 0; i < this.buf.length; i++) held[i] = this.codec.encode(this.buf[i]!.rec);
+    const runs = this.runs.map(keep);
+    return { headers: this.codec.headerState(), held, runs };
+  }
+
+  /**
+   * Load a state written by `snapshot` (before any `add`). `runFiles` are the
+   * paths of its runs, in order, read where they are and never removed.
+   * @throws StateError on a damaged state
+   */
+  restore(state: { headers: unknown; held: unknown[] }, runFiles: string[]): void {
+    this.codec.loadHeaders(state.headers);
+    this.runs = runFiles.slice();
+    this.buf = [];
+    this.bytes = 0;
+    for (const line of state.held) {
+      const rec = this.codec.decodeState(line);
+      this.buf.push({ k: this.opts.order.extract(rec), rec });
+      this.bytes += estimateRecord(rec, this.opts.order.size);
+    }
   }
 
   /** Close open run files and remove the temporary directory (idempotent). */

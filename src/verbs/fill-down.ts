@@ -2,6 +2,8 @@ import type { Batch, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { markChanged, setField } from '../engine/values.js';
 import { keep } from '../agg/accumulators.js';
+import { decodeValue, encodeValue, stateError } from '../state/codec.js';
+import { openVerbState, stateArray, stateString, verbState } from '../state/records.js';
 import { fieldRef, hasRef, setPathCopying, type FieldRef } from '../reshape/paths.js';
 import { parseVerbArgs, splitFieldListRaw } from './args.js';
 
@@ -90,6 +92,13 @@ function fillStage(refs: FieldRef[], onlyIfBlank: boolean, next: Stage): Stage {
     },
     watermark: (ms) => next.watermark(ms),
     end: () => next.end(),
+    // Checkpoint: the last non-blank value of each field (null: none yet).
+    snapshot: () => verbState('fill-down', { last: last.map((v) => (v === undefined ? null : [encodeValue(v)])) }),
+    restore(v: unknown): void {
+      const a = stateArray(openVerbState(v, 'fill-down').last, 'fill-down values');
+      if (a.length !== refs.length) throw stateError('fill-down values do not match the fields');
+      for (let j = 0; j < a.length; j++) last[j] = a[j] === null ? undefined : decodeValue(stateArray(a[j], 'a fill-down value')[0]);
+    },
   };
 }
 
@@ -115,5 +124,14 @@ function fillAllStage(next: Stage): Stage {
     },
     watermark: (ms) => next.watermark(ms),
     end: () => next.end(),
+    // Checkpoint: [field, last non-blank value] pairs.
+    snapshot: () => verbState('fill-down', { all: [...last].map(([k, x]) => [k, encodeValue(x)]) }),
+    restore(v: unknown): void {
+      last.clear();
+      for (const e of stateArray(openVerbState(v, 'fill-down').all, 'fill-down values')) {
+        const a = stateArray(e, 'a fill-down value');
+        last.set(stateString(a[0], 'a fill-down field'), decodeValue(a[1]));
+      }
+    },
   };
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
+import type { Rec, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { parseVerbArgs } from './args.js';
 import { type FieldRef, parseFieldList } from '../order/keys.js';
 import { Groups } from '../order/groups.js';
-import { type WindowMode, type WindowOps, perWindowStage, windowModeOf } from '../order/windowed.js';
-import { arrayTaker, writeBurst } from '../order/burst.js';
+import { type WindowMode, type WindowOps, perWindowStage, wholeInputStage, windowModeOf } from '../order/windowed.js';
+import { stateArray, stateString } from '../state/records.js';
+import { decodeCount, stateError } from '../state/codec.js';
 
 const usage = `Usage: sluice sample N [--by KEYS] [--seed S]
 
@@ -14,7 +15,9 @@ sampling (Vitter's Algorithm R): every record has the same chance N/n of
 being kept, in one pass, with memory for N records per group. Written at
 end of input, in input order (groups in order of first appearance). With
 --seed the sample is the same on every run over the same input; without
-it, a fresh random seed is used each run.
+it, a fresh random seed is used each run. With --checkpoint the generator's
+state is saved with the reservoirs, so a resumed run samples exactly as one
+uninterrupted run would.
 
 After 'window ... then agg' (or after 'window' alone), a sample of each
 window, written when the window closes.
@@ -69,18 +72,7 @@ export const sample: VerbDef = {
         const mode: WindowMode = windowModeOf('sample', plan);
         const ops = sampleOps(n, by, rand);
         if (mode !== null) return perWindowStage('sample', mode, next, ops);
-        const state = ops.create();
-        return {
-          push(batch: Batch) {
-            for (let i = 0; i < batch.length; i++) ops.add(state, batch[i]!);
-          },
-          watermark: (ms) => next.watermark(ms),
-          end() {
-            const out: Rec[] = [];
-            ops.flush(state, out);
-            writeBurst(ctx, next, arrayTaker(out), () => next.end());
-          },
-        } satisfies Stage;
+        return wholeInputStage('sample', ops, next, ctx);
       },
     };
   },
@@ -91,15 +83,28 @@ export const sample: VerbDef = {
  * Ettinger, 2017; a 32-bit state, passes gjrand and PractRand to 2^32
  * outputs), the seed's high bits folded into the state. Not cryptographic.
  */
-export function seeded(seed: number): () => number {
+export function seeded(seed: number): Prng {
   let s = ((seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32) >>> 0, 0x85ebca6b)) >>> 0;
-  return () => {
+  const next = (() => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }) as Prng;
+  next.getState = () => s;
+  next.setState = (x: number) => {
+    s = x >>> 0;
   };
+  return next;
+}
+
+/** A generator of floats in [0, 1) whose 32-bit state can be saved and set (checkpoints). */
+export interface Prng {
+  (): number;
+  /** The state: a whole number in [0, 2^32). */
+  getState(): number;
+  setState(s: number): void;
 }
 
 interface Reservoir {
@@ -108,9 +113,10 @@ interface Reservoir {
   seen: number;
 }
 
-function sampleOps(n: number, by: FieldRef[], rand: () => number): WindowOps<{ groups: Groups<Reservoir>; seq: number }> {
+function sampleOps(n: number, by: FieldRef[], rand: Prng): WindowOps<{ groups: Groups<Reservoir>; seq: number }> {
+  const create = () => ({ groups: new Groups<Reservoir>(by, () => ({ recs: [], seqs: [], seen: 0 })), seq: 0 });
   return {
-    create: () => ({ groups: new Groups<Reservoir>(by, () => ({ recs: [], seqs: [], seen: 0 })), seq: 0 }),
+    create,
     add(s, rec) {
       const r = s.groups.of(rec);
       const seq = s.seq++;
@@ -133,6 +139,32 @@ function sampleOps(n: number, by: FieldRef[], rand: () => number): WindowOps<{ g
         for (const i of idx) out.push(r.recs[i]!);
       }
       s.groups.map.clear();
+    },
+    // Checkpoint: the generator's state (once per stage), the arrival counter, and per
+    // group [key, records seen, [[arrival number, record line], ...]] in reservoir slot order.
+    saveShared: () => rand.getState(),
+    loadShared(v) {
+      const x = decodeCount(v);
+      if (x >= 2 ** 32) throw stateError('a sample generator state is not 32 bits');
+      rand.setState(x);
+    },
+    save: (s, codec) => ({ seq: s.seq, groups: [...s.groups.map].map(([k, r]) => [k, r.seen, r.recs.map((rec, i) => [r.seqs[i], codec.encode(rec)])]) }),
+    load(v, codec) {
+      const o = (v ?? {}) as { seq?: unknown; groups?: unknown };
+      const s = create();
+      s.seq = decodeCount(o.seq);
+      for (const e of stateArray(o.groups, 'sample groups')) {
+        const a = stateArray(e, 'a sample group');
+        const r: Reservoir = { recs: [], seqs: [], seen: decodeCount(a[1]) };
+        for (const x of stateArray(a[2], 'sample records')) {
+          const p = stateArray(x, 'a sample record');
+          r.seqs.push(decodeCount(p[0]));
+          r.recs.push(codec.decodeState(p[1]));
+        }
+        if (r.recs.length > n || r.recs.length > r.seen) throw stateError('a sample group does not fit its count');
+        s.groups.put(stateString(a[0], 'a sample key'), r);
+      }
+      return s;
     },
   };
 }

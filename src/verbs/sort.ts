@@ -1,5 +1,7 @@
 import type { Batch, PipelineContext, Rec, Stage, VerbDef } from '../engine/types.js';
-import { UsageError } from '../engine/errors.js';
+import { RuntimeError, UsageError } from '../engine/errors.js';
+import { openVerbState, stateArray, stateString, verbState } from '../state/records.js';
+import { stateError } from '../state/codec.js';
 import { parseVerbArgs } from './args.js';
 import { type SortKey, compileKeyOrder, describeKeys, parseSortKeys } from '../order/keys.js';
 import { type WindowMode, perWindowStage, windowModeOf } from '../order/windowed.js';
@@ -21,6 +23,15 @@ under $TMPDIR (default /tmp), and at the end the runs are merged. The
 directory is removed when sort is done, on an error and on a signal; a
 signal during the merge stops it (what was written is a prefix of the
 sorted output) and exits 130 (SIGINT) or 143 (SIGTERM).
+
+With --checkpoint FILE, a checkpoint holds the records sort keeps in
+memory (in FILE itself) and names the runs spilled so far, which are
+hard-linked (on another file system: copied) into the directory FILE.files
+beside it: a run never changes once written, so each is kept once. A
+resumed sort reads the kept runs there. FILE.files is removed when a run
+finishes. A signal during the final merge keeps the checkpoint written
+before end of input: the next run truncates the output back and merges
+again.
 
 After 'window ... then agg' (or after 'window' alone), sort orders each
 window's records and writes them when the window closes, not at end of
@@ -96,6 +107,13 @@ function windowedSortStage(keys: SortKey[], mode: 'agg' | 'alone', next: Stage):
       list.sort((a, b) => order.compare(a.k, b.k));
       for (const e of list) out.push(e.rec);
     },
+    // Checkpoint: the window's records as record lines, in arrival order.
+    save: (list, codec) => list.map((e) => codec.encode(e.rec)),
+    load: (v, codec) =>
+      stateArray(v, 'sort records').map((x) => {
+        const rec = codec.decodeState(x);
+        return { k: order.extract(rec), rec };
+      }),
   });
 }
 
@@ -109,7 +127,27 @@ function sortStage(keys: SortKey[], maxMemory: number, next: Stage, ctx: Pipelin
   if (!(maxMemory >= 1)) throw new UsageError('sort: --max-memory must be at least 1 byte');
   const sorter = new ExternalSorter({ order: compileKeyOrder(keys), maxMemory, verb: 'sort' });
   let ended = false;
+  const files = ctx.checkpointFiles;
   return {
+    // Checkpoint: the records held in memory as record lines, and the spilled
+    // runs by name, kept beside the checkpoint (src/checkpoint/keep.ts).
+    snapshot(): unknown {
+      if (files === undefined) throw new RuntimeError('sort: no place to keep spilled runs for a checkpoint');
+      return verbState('sort', sorter.snapshot((f) => files.keep(f)));
+    },
+    restore(v: unknown): void {
+      const o = openVerbState(v, 'sort');
+      const runs = stateArray(o.runs, 'sort runs').map((n) => {
+        const name = stateString(n, 'a sort run');
+        if (files === undefined) throw stateError('sort runs but no checkpoint directory');
+        try {
+          return files.path(name);
+        } catch (e) {
+          throw stateError((e as Error).message);
+        }
+      });
+      sorter.restore({ headers: o.headers, held: stateArray(o.held, 'sort records') }, runs);
+    },
     push(batch: Batch): void {
       for (let i = 0; i < batch.length; i++) sorter.add(batch[i]!);
     },

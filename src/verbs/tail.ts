@@ -1,16 +1,18 @@
-import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
+import type { Rec, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { parseVerbArgs } from './args.js';
 import { type FieldRef, parseFieldList } from '../order/keys.js';
 import { Groups } from '../order/groups.js';
-import { type WindowMode, type WindowOps, perWindowStage, windowModeOf } from '../order/windowed.js';
-import { arrayTaker, writeBurst } from '../order/burst.js';
+import { type WindowMode, type WindowOps, perWindowStage, wholeInputStage, windowModeOf } from '../order/windowed.js';
+import { stateArray, stateString } from '../state/records.js';
+import { decodeCount, stateError } from '../state/codec.js';
 
 const usage = `Usage: sluice tail [N] [--by KEYS]
 
 Keep the last N records (default 10), or the last N of each group with
 --by, written at end of input in input order (with --by: groups in order
-of first appearance). Memory: N records per group (a ring buffer).
+of first appearance). Memory: N records per group (a ring buffer). With --checkpoint, the
+records held are saved in the checkpoint.
 
 After 'window ... then agg' (or after 'window' alone), the last N of each
 window, written when the window closes.
@@ -53,18 +55,7 @@ export const tail: VerbDef = {
         const mode: WindowMode = windowModeOf('tail', plan);
         const ops = tailOps(n, by);
         if (mode !== null) return perWindowStage('tail', mode, next, ops);
-        const state = ops.create();
-        return {
-          push(batch: Batch) {
-            for (let i = 0; i < batch.length; i++) ops.add(state, batch[i]!);
-          },
-          watermark: (ms) => next.watermark(ms),
-          end() {
-            const out: Rec[] = [];
-            ops.flush(state, out);
-            writeBurst(ctx, next, arrayTaker(out), () => next.end());
-          },
-        } satisfies Stage;
+        return wholeInputStage('tail', ops, next, ctx);
       },
     };
   },
@@ -94,6 +85,19 @@ function tailOps(n: number, by: FieldRef[]): WindowOps<Groups<Ring>> {
         for (let i = 0; i < len; i++) out.push(r.recs[(first + i) % len]!);
       }
       g.map.clear();
+    },
+    // Checkpoint: per group [key, records seen, ring slots as record lines].
+    save: (g, codec) => [...g.map].map(([k, r]) => [k, r.seen, r.recs.map((x) => codec.encode(x))]),
+    load(v, codec) {
+      const g = new Groups<Ring>(by, () => ({ recs: [], seen: 0 }));
+      for (const e of stateArray(v, 'tail groups')) {
+        const a = stateArray(e, 'a tail group');
+        const recs = stateArray(a[2], 'tail records').map((x) => codec.decodeState(x));
+        const seen = decodeCount(a[1]);
+        if (recs.length > n || recs.length > seen || (seen > recs.length && recs.length !== n)) throw stateError('a tail group does not fit its count');
+        g.put(stateString(a[0], 'a tail key'), { recs, seen });
+      }
+      return g;
     },
   };
 }

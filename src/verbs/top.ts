@@ -1,12 +1,13 @@
-import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
+import type { Rec, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { pathGetter } from '../engine/values.js';
 import { parseVerbArgs } from './args.js';
 import { type FieldRef, type KeyValue, type SortKey, compareDirected, keyValue, parseFieldList, parseSortKeys } from '../order/keys.js';
 import { Heap } from '../order/heap.js';
 import { Groups } from '../order/groups.js';
-import { type WindowMode, perWindowStage, windowModeOf } from '../order/windowed.js';
-import { arrayTaker, writeBurst } from '../order/burst.js';
+import { type WindowMode, type WindowOps, perWindowStage, wholeInputStage, windowModeOf } from '../order/windowed.js';
+import { stateArray, stateString } from '../state/records.js';
+import { decodeCount, stateError } from '../state/codec.js';
 
 const usage = `Usage: sluice top N FIELD [asc|desc] [--by KEYS]
 
@@ -15,7 +16,8 @@ the smallest (asc), per group with --by; the whole records are written, best
 first, at end of input, groups in order of first appearance. Values compare
 as in sort (numbers numerically, before text; null and missing last), and
 equal values keep input order: top N is the first N records of a stable
-sort, per group. Memory: N records per group (a heap of the N best).
+sort, per group. Memory: N records per group (a heap of the N best). With --checkpoint, the
+records held are saved in the checkpoint.
 
 After 'window ... then agg' (or after 'window' alone), top keeps the N best
 of each window and group and writes them when the window closes (Flink's
@@ -71,18 +73,7 @@ export const top: VerbDef = {
         const mode: WindowMode = windowModeOf('top', plan);
         const ops = topOps(n, key, by);
         if (mode !== null) return perWindowStage('top', mode, next, ops);
-        const state = ops.create();
-        return {
-          push(batch: Batch) {
-            for (let i = 0; i < batch.length; i++) ops.add(state, batch[i]!);
-          },
-          watermark: (ms) => next.watermark(ms),
-          end() {
-            const out: Rec[] = [];
-            ops.flush(state, out);
-            writeBurst(ctx, next, arrayTaker(out), () => next.end());
-          },
-        } satisfies Stage;
+        return wholeInputStage('top', ops, next, ctx);
       },
     };
   },
@@ -95,7 +86,7 @@ interface Item {
 }
 
 /** The N best per group, as WindowOps (a whole input is one window). */
-function topOps(n: number, key: SortKey, by: FieldRef[]) {
+function topOps(n: number, key: SortKey, by: FieldRef[]): WindowOps<{ groups: Groups<Heap<Item>>; seq: number }> {
   const get = pathGetter(key.path);
   const desc = key.desc;
   /** a ranks before b: better value, or equal and earlier. */
@@ -107,8 +98,9 @@ function topOps(n: number, key: SortKey, by: FieldRef[]) {
     groups: Groups<Heap<Item>>;
     seq: number;
   }
+  const newHeap = (): Heap<Item> => new Heap<Item>((a, b) => before(b, a));
   return {
-    create: (): State => ({ groups: new Groups(by, () => new Heap<Item>((a, b) => before(b, a))), seq: 0 }),
+    create: (): State => ({ groups: new Groups(by, newHeap), seq: 0 }),
     add(s: State, rec: Rec): void {
       const heap = s.groups.of(rec);
       const item = { k: keyValue(get(rec)), seq: s.seq++, rec };
@@ -121,6 +113,26 @@ function topOps(n: number, key: SortKey, by: FieldRef[]) {
         for (const it of items) out.push(it.rec);
       }
       s.groups.map.clear();
+    },
+    // Checkpoint: the arrival counter, and per group [key, [[arrival number, record line], ...]].
+    save: (s, codec) => ({ seq: s.seq, groups: [...s.groups.map].map(([k, h]) => [k, h.items.map((it) => [it.seq, codec.encode(it.rec)])]) }),
+    load(v, codec) {
+      const o = (v ?? {}) as { seq?: unknown; groups?: unknown };
+      const s: State = { groups: new Groups(by, newHeap), seq: decodeCount(o.seq) };
+      for (const e of stateArray(o.groups, 'top groups')) {
+        const a = stateArray(e, 'a top group');
+        const heap = newHeap();
+        for (const x of stateArray(a[1], 'top records')) {
+          const p = stateArray(x, 'a top record');
+          const rec = codec.decodeState(p[1]);
+          const sq = decodeCount(p[0]);
+          if (sq >= s.seq) throw stateError('a top record arrived after the counter');
+          heap.push({ k: keyValue(get(rec)), seq: sq, rec });
+        }
+        if (heap.size > n) throw stateError('a top group holds more than N records');
+        s.groups.put(stateString(a[0], 'a top key'), heap);
+      }
+      return s;
     },
   };
 }

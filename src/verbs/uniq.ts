@@ -1,11 +1,12 @@
-import type { Batch, PipelineContext, Rec, Stage, VerbDef } from '../engine/types.js';
+import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { detach, fieldGetter, markChanged, pathGetter, setField, stringifyRecord } from '../engine/values.js';
 import { parseVerbArgs } from './args.js';
 import { type FieldRef, parseFieldList } from '../order/keys.js';
 import { compileKey } from '../window/keys.js';
-import { type WindowMode, type WindowOps, perWindowStage, windowModeOf } from '../order/windowed.js';
-import { arrayTaker, writeBurst } from '../order/burst.js';
+import { type WindowMode, type WindowOps, perWindowStage, wholeInputStage, windowModeOf } from '../order/windowed.js';
+import { openVerbState, stateArray, stateString, verbState } from '../state/records.js';
+import { decodeCount } from '../state/codec.js';
 
 const usage = `Usage: sluice uniq [FIELDS] [--count [--as NAME]]
 
@@ -71,7 +72,7 @@ export const uniq: VerbDef = {
         const mode: WindowMode = windowModeOf('uniq', plan);
         const ops = uniqOps(fields, count ? countName : null);
         if (mode !== null) return perWindowStage('uniq', mode, next, ops);
-        return count ? countStage(ops, next, ctx) : firstSightStage(fields, next);
+        return count ? wholeInputStage('uniq', ops, next, ctx) : firstSightStage(fields, next);
       },
     };
   },
@@ -116,21 +117,12 @@ function firstSightStage(fields: FieldRef[], next: Stage): Stage {
     },
     watermark: (ms) => next.watermark(ms),
     end: () => next.end(),
-  };
-}
-
-/** uniq --count without a window: counts, written at the end. */
-function countStage(ops: WindowOps<Map<string, { rec: Rec; n: number }>>, next: Stage, ctx: PipelineContext): Stage {
-  const state = ops.create();
-  return {
-    push(batch: Batch) {
-      for (let i = 0; i < batch.length; i++) ops.add(state, batch[i]!);
-    },
-    watermark: (ms) => next.watermark(ms),
-    end() {
-      const out: Rec[] = [];
-      ops.flush(state, out);
-      writeBurst(ctx, next, arrayTaker(out), () => next.end());
+    // Checkpoint: the keys seen.
+    snapshot: () => verbState('uniq', { seen: [...seen] }),
+    restore(v: unknown): void {
+      const o = openVerbState(v, 'uniq');
+      seen.clear();
+      for (const k of stateArray(o.seen, 'uniq keys')) seen.add(stateString(k, 'a uniq key'));
     },
   };
 }
@@ -164,6 +156,16 @@ function uniqOps(fields: FieldRef[], countName: string | null): WindowOps<Map<st
         } else out.push(e.rec);
       }
       m.clear();
+    },
+    // Checkpoint: [key, record line, count] per distinct value.
+    save: (m, codec) => [...m].map(([k, e]) => [k, codec.encode(e.rec), e.n]),
+    load(v, codec) {
+      const m = new Map<string, { rec: Rec; n: number }>();
+      for (const x of stateArray(v, 'uniq values')) {
+        const a = stateArray(x, 'a uniq value');
+        m.set(stateString(a[0], 'a uniq key'), { rec: codec.decodeState(a[1]), n: decodeCount(a[2]) });
+      }
+      return m;
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Batch, PipelineContext, Rec, Stage, VerbDef } from '../engine/type
 import { UsageError } from '../engine/errors.js';
 import { detach, setField, typeCell } from '../engine/values.js';
 import { carryWindowTags } from '../window/tags.js';
+import { RecordCodec, openVerbState, stateArray, stateString, verbState } from '../state/records.js';
 import { parseVerbArgs, splitFieldList } from './args.js';
 
 const usage = `Usage: sluice unsparsify [--fields F,...] [--fill VALUE]
@@ -125,6 +126,21 @@ function holdingStage(fill: unknown, next: Stage, ctx: PipelineContext): Stage {
         next.end();
       };
       step();
+    },
+    // Checkpoint: the field names in order of first appearance, and the records held as record lines.
+    snapshot(): unknown {
+      const codec = new RecordCodec();
+      const recs = held.map((r) => codec.encode(r));
+      return verbState('unsparsify', { names: [...names.keys()], held: recs, headers: codec.headerState() });
+    },
+    restore(v: unknown): void {
+      const o = openVerbState(v, 'unsparsify');
+      const codec = new RecordCodec();
+      codec.loadHeaders(o.headers);
+      names.clear();
+      for (const n of stateArray(o.names, 'unsparsify fields')) names.set(stateString(n, 'a field name'), true);
+      held.length = 0;
+      for (const x of stateArray(o.held, 'unsparsify records')) held.push(codec.decodeState(x));
     },
   };
 }
