@@ -12,6 +12,7 @@ import { UsageError, errnoText } from './engine/errors.js';
 import { signalStatus } from './engine/signals.js';
 import type { InputFormat, OnErrorMode, OutputFormat, VerbInstance } from './engine/types.js';
 import { run } from './engine/run.js';
+import { inputFields } from './engine/projection.js';
 import { explainParallel, runParallel } from './parallel/run.js';
 import { VERBS, findVerb } from './verbs/index.js';
 import fs from 'node:fs';
@@ -508,6 +509,11 @@ function explain(o: NonNullable<Command['options']>): string {
   const firstIn = o.sources[0] === undefined ? undefined : /^(\w+),/.exec(inputFormatOf(o.sources[0], o.inputFormat))?.[1];
   lines.push(`output: ${o.outputFormat ?? (firstIn ? `${firstIn} (as the input)` : 'as the input')}`);
   lines.push(`on-error: ${o.onError}${o.errorsFile ? `, rejected records to ${o.errorsFile}` : ''}`);
+  // Read only what is needed (engine/projection.ts), as the run decides it for NDJSON or CSV input.
+  const inFmt = o.inputFormat !== 'auto' ? o.inputFormat : o.sources[0] !== undefined && o.sources[0] !== '-' ? formatFromPath(o.sources[0]) : undefined;
+  const outFmt = o.outputFormat ?? inFmt ?? 'ndjson';
+  const sel = inputFields(o.verbs, (inFmt ?? 'ndjson') === 'ndjson' && (outFmt === 'ndjson' || outFmt === 'json'));
+  lines.push(`decodes: ${sel === null ? 'every field' : sel.names.length === 0 ? 'no field (records are copied as read)' : sel.names.join(', ')}${sel !== null && sel.prefixes.length > 0 ? ` (also with prefixes ${sel.prefixes.join(', ')})` : ''}`);
   return lines.join('\n') + '\n';
 }
 

@@ -43,6 +43,12 @@ export interface RunOptions {
   follow?: boolean;
   /** `--checkpoint FILE`, `--checkpoint-every` (checkpoint/session.ts). */
   checkpoint?: CheckpointOptions;
+  /**
+   * Decode whole records even where the verbs need fewer fields (tests and
+   * benchmarks compare both ways; also the environment variable
+   * SLUICE_READ_ALL=1). Default: read only what is needed (engine/projection.ts).
+   */
+  readAll?: boolean;
   /** Streams (injectable for tests). */
   stdin?: Readable;
   stdout?: Writable;

@@ -8,7 +8,8 @@
  */
 import { InputError } from './errors.js';
 import { RECNO, markChanged } from './values.js';
-import type { Batch, ErrorSink, InputFormat, Reader } from './types.js';
+import type { Batch, ErrorSink, FieldSelection, InputFormat, Reader } from './types.js';
+import { inputFields } from './projection.js';
 import type { RunOptions } from './options.js';
 import { CSV_HEADER } from '../formats/csv.js';
 import { createReader } from '../formats/index.js';
@@ -84,6 +85,21 @@ export class SourceReaders {
   }
 
   /**
+   * The fields a reader of format `fmt` must decode (engine/projection.ts), or
+   * undefined for whole records. Not with checkpoints (held records are saved
+   * as JSON, without their RAW text). Call once `firstFormat` is set.
+   */
+  private fieldsFor(fmt: InputFormat): FieldSelection | undefined {
+    const o = this.opts;
+    if (o.readAll || process.env.SLUICE_READ_ALL === '1' || o.checkpoint !== undefined) return undefined;
+    if (fmt !== 'ndjson' && fmt !== 'csv' && fmt !== 'tsv' && fmt !== 'csvlite') return undefined;
+    const outFmt = o.outputFormat ?? (fmt === 'csvlite' ? 'csv' : fmt);
+    // The writer copies RAW text of unchanged records: NDJSON of the first source's format, written as NDJSON or JSON.
+    const rawSink = fmt === 'ndjson' && fmt === this.firstFormat && (outFmt === 'ndjson' || outFmt === 'json') && o.wrapWriter === undefined;
+    return inputFields(o.verbs, rawSink) ?? undefined;
+  }
+
+  /**
    * The reader of source `name` in format `fmt`.
    * @param positioned for a source read by position (FileTail): its records are
    *   neither numbered nor counted by the progress line
@@ -100,6 +116,7 @@ export class SourceReaders {
       maxLineBytes: o.maxLineBytes,
       strictCsv: o.strictCsv,
       lineNumbers: this.lineNumbers,
+      fields: this.fieldsFor(fmt),
     });
     if (positioned) {
       positioned.check(r);

@@ -129,6 +129,57 @@ export interface ReaderOptions {
   lineNumbers?: boolean;
   /** CSV: strict RFC 4180 (`--strict-csv`): a quote inside an unquoted field is malformed. Default: a literal character. */
   strictCsv?: boolean;
+  /**
+   * NDJSON, CSV, TSV: decode only these top-level fields (engine/projection.ts
+   * decides when no verb needs the whole record). Records keep their RAW text
+   * and line numbers; malformed input is found and reported as without it.
+   * Other formats ignore it (they read every field).
+   */
+  fields?: FieldSelection;
+}
+
+/**
+ * The top-level fields a reader must decode (ReaderOptions.fields).
+ *
+ * A field is selected when its name is one of `names`, or is one of `names`
+ * preceded by any number of the `prefixes` (each may repeat, in any order:
+ * `join`'s `right_` rule renames a table field `state` to `right_state`,
+ * `right_right_state`, ... while the record has the shorter ones, so those
+ * must be known too). Selecting more fields than needed is always correct;
+ * selecting fewer is not.
+ */
+export interface FieldSelection {
+  readonly names: readonly string[];
+  readonly prefixes: readonly string[];
+}
+
+/**
+ * How a verb uses the fields of the records it receives, for reading only
+ * what is needed (engine/projection.ts). A verb without it may use every
+ * field (the readers then decode whole records).
+ */
+export interface FieldAccess {
+  /**
+   * Top-level field names the verb reads, or whose presence changes what it
+   * does (for a path `a.b`: `a`, and the literal name `a.b` where the verb
+   * also looks that up).
+   */
+  readonly reads: readonly string[];
+  /** Name prefixes that may precede any of `reads` (FieldSelection.prefixes). */
+  readonly prefixes?: readonly string[];
+  /**
+   * What the verb emits: `same`, the records it received, unchanged (RAW text
+   * kept: filter, head, sort); `changed`, the records it received (or copies)
+   * with fields set or added (map, join, window); `new`, records it builds
+   * only from the fields in `reads` (agg, select).
+   */
+  readonly emits: 'same' | 'changed' | 'new';
+  /**
+   * True when the verb may write a received record as text (a rejection in
+   * --errors: its RAW text, else its JSON): a record changed upstream then
+   * needs every field.
+   */
+  readonly writesRecords?: boolean;
 }
 
 /**
@@ -246,6 +297,8 @@ export interface VerbInstance {
   readonly needs: string[];
   /** True for verbs that hold no state between records (filter, map, select, ...). */
   readonly recordWise: boolean;
+  /** Optional: which fields of its records the verb uses (see FieldAccess); absent means it may use all of them. */
+  readonly access?: FieldAccess;
   /** True when the verb may reject records as malformed (e.g. `window --time`): readers then stamp line numbers. */
   readonly needsLineNumbers?: boolean;
   /** True when the verb reads records' input numbers (the expression function `nr()`): the runner then stamps them (symbol RECNO). */

@@ -53,6 +53,8 @@ export class Compiler {
   /** True when the expression calls `nr()` (the runner must stamp input record numbers). */
   recordNumbers = false;
   private readonly seen = new Set<string>();
+  /** The top-level names of the field paths read (`a` of `a.b`), for reading only what is needed. */
+  readonly roots = new Set<string>();
 
   /**
    * @param text the expression text (for carets in errors found while compiling)
@@ -80,6 +82,7 @@ export class Compiler {
   }
 
   private noteField(path: string[]): void {
+    this.roots.add(path[0]!);
     const t = pathText(path);
     if (!this.seen.has(t)) {
       this.seen.add(t);

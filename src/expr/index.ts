@@ -21,16 +21,17 @@ export { parseExpr, parseAssignments } from './parser.js';
  * @returns `fn`: record → value (null for a missing field, never undefined);
  *   `test`: record → truthiness of the value (faster than `truthy(fn(rec))`);
  *   `fields`: the field paths it reads (`a.b`, `` `x y` ``), for `--explain`;
- *   `recordNumbers`: it calls `nr()` (VerbInstance.needsRecordNumbers).
+ *   `recordNumbers`: it calls `nr()` (VerbInstance.needsRecordNumbers);
+ *   `roots`: the top-level names of the fields it reads (`a` of `a.b`).
  * @throws UsageError (exit 2) for a syntax error, an unknown function, a wrong
  *   number of arguments, an invalid literal regex or time format; the message
  *   names the column and `detail` holds the expression with a caret under it.
  */
-export function compileExpr(text: string, verb: string): { fn: Fn; test: Pred; fields: string[]; recordNumbers: boolean } {
+export function compileExpr(text: string, verb: string): { fn: Fn; test: Pred; fields: string[]; recordNumbers: boolean; roots: string[] } {
   const tree = parseExpr(text, verb);
   const c = new Compiler(text, verb);
   const { fn, test } = c.both(tree);
-  return { fn, test, fields: c.fields, recordNumbers: c.recordNumbers };
+  return { fn, test, fields: c.fields, recordNumbers: c.recordNumbers, roots: [...c.roots] };
 }
 
 /**
@@ -38,10 +39,14 @@ export function compileExpr(text: string, verb: string): { fn: Fn; test: Pred; f
  * @returns `apply`: assigns the fields of one record in place, left to right,
  *   each seeing the ones before; calls `markChanged` when a value changed.
  *   `fields`: field paths read; `targets`: field paths assigned;
- *   `recordNumbers`: the expressions call `nr()`.
+ *   `recordNumbers`: the expressions call `nr()`; `roots`: the top-level
+ *   names of the fields read or assigned.
  * @throws UsageError as compileExpr.
  */
-export function compileAssignments(text: string, verb: string): { apply: (rec: Rec) => void; fields: string[]; targets: string[]; recordNumbers: boolean } {
+export function compileAssignments(
+  text: string,
+  verb: string,
+): { apply: (rec: Rec) => void; fields: string[]; targets: string[]; recordNumbers: boolean; roots: string[] } {
   const list = parseAssignments(text, verb);
   const c = new Compiler(text, verb);
   const apply = compileAssignmentList(list, c);
@@ -50,5 +55,7 @@ export function compileAssignments(text: string, verb: string): { apply: (rec: R
     const t = pathText(a.path);
     if (!targets.includes(t)) targets.push(t);
   }
-  return { apply, fields: c.fields, targets, recordNumbers: c.recordNumbers };
+  const roots = new Set(c.roots);
+  for (const a of list) roots.add(a.path[0]!);
+  return { apply, fields: c.fields, targets, recordNumbers: c.recordNumbers, roots: [...roots] };
 }

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { LINE, NumText, RAW, rawOf, setLine, setRaw, stringifyValue, typeCell, typeCellIn } from '../engine/values.js';
+import { FieldMatcher, type FieldSelection } from './fields.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, countNewlines, longerThan, overlongMessage } from './common.js';
 
 /**
@@ -77,15 +78,20 @@ const MAX_COMPILED_FIELDS = 256;
  * Returns undefined for no names or more than MAX_COMPILED_FIELDS (the
  * caller then uses the generic loop).
  */
-function compileRow(names: readonly string[], delim: string, header: CsvHeader, lineNumbers: boolean): RowBuilder | undefined {
+function compileRow(names: readonly string[], delim: string, header: CsvHeader, lineNumbers: boolean, keep?: FieldMatcher): RowBuilder | undefined {
   const n = names.length;
   if (n === 0 || n > MAX_COMPILED_FIELDS) return undefined;
+  // With selected fields (`keep`), the other cells are only counted, not typed.
+  const kept = names.map((name) => keep === undefined || keep.has(name));
   let body = 'let q = 0, c = 0;\n';
   for (let j = 0; j < n - 1; j++) {
-    body += `c = t.indexOf(D, q); if (c < 0) return undefined; const v${j} = T(t, q, c); q = c + 1;\n`;
+    body += `c = t.indexOf(D, q); if (c < 0) return undefined; ${kept[j] ? `const v${j} = T(t, q, c); ` : ''}q = c + 1;\n`;
   }
-  body += `if (t.indexOf(D, q) >= 0) return undefined; const v${n - 1} = T(t, q, t.length);\n`;
-  const props = names.map((name, j) => (name === '__proto__' ? `["__proto__"]: v${j}` : `${JSON.stringify(name)}: v${j}`));
+  body += `if (t.indexOf(D, q) >= 0) return undefined; ${kept[n - 1] ? `const v${n - 1} = T(t, q, t.length);` : ''}\n`;
+  const props: string[] = [];
+  names.forEach((name, j) => {
+    if (kept[j]) props.push(name === '__proto__' ? `["__proto__"]: v${j}` : `${JSON.stringify(name)}: v${j}`);
+  });
   props.push('[RAW]: t', '[HDR]: H');
   if (lineNumbers) props.push('[LINE]: line');
   body += `return { ${props.join(', ')} };`;
@@ -118,6 +124,13 @@ export interface CsvReaderOptions {
   strictQuotes?: boolean;
   /** Stamp records with their line number (symbol LINE). */
   lineNumbers?: boolean;
+  /**
+   * Decode only these fields (ReaderOptions.fields): rows read on the fast
+   * path (no quotes, no TSV escapes) count the other cells without typing
+   * them, and their records hold the selected fields only; other rows are
+   * read in full (a superset is always correct). Absent: every field.
+   */
+  fields?: FieldSelection;
 }
 
 /**
@@ -223,6 +236,8 @@ export class CsvReader implements Reader {
   private build: RowBuilder | undefined;
   private needHeader: boolean;
   private readonly lineNumbers: boolean;
+  /** The selected fields (CsvReaderOptions.fields), or undefined for every field. */
+  private readonly keep: FieldMatcher | undefined;
 
   constructor(opts: CsvReaderOptions) {
     checkDelimiter(opts.delimiter);
@@ -235,6 +250,7 @@ export class CsvReader implements Reader {
     this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.forceCsvParse = opts.forceCsvParse ?? false;
     this.lineNumbers = opts.lineNumbers ?? false;
+    this.keep = opts.fields !== undefined ? new FieldMatcher(opts.fields) : undefined;
     this.parseOpts = { delimiter: opts.delimiter, relax_column_count: true, record_delimiter: ['\r\n', '\n'], relax_quotes: !(opts.strictQuotes ?? false) };
     const dialect = opts.dialect ?? 'csv';
     this.tsv = dialect === 'tsv';
@@ -644,7 +660,7 @@ export class CsvReader implements Reader {
       this.names = gen;
       this.header = makeHeader(gen, '');
       this.protoAt = -1;
-      this.build = compileRow(gen, this.delim, this.header, this.lineNumbers);
+      this.build = compileRow(gen, this.delim, this.header, this.lineNumbers, this.keep);
       return this.row(cells, text, at, out, lineAt);
     }
     if (cells.length !== n) {
@@ -679,7 +695,7 @@ export class CsvReader implements Reader {
     this.names = cells;
     this.protoAt = cells.indexOf('__proto__');
     this.header = makeHeader(cells, text);
-    this.build = compileRow(cells, this.delim, this.header, this.lineNumbers);
+    this.build = compileRow(cells, this.delim, this.header, this.lineNumbers, this.keep);
     this.needHeader = false;
   }
 }

@@ -41,6 +41,7 @@ export function createReader(format: InputFormat, opts: ReaderOptions): Reader {
       lineNumbers: opts.lineNumbers,
       dialect: format,
       strictQuotes: opts.strictCsv,
+      fields: opts.fields,
     }),
   );
 }

@@ -10,6 +10,8 @@ import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../en
 import { LINE_PREFIX, NumText, rawOf, setLine, setRaw, stringifyRecord } from '../engine/values.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, longerThan, overlongMessage } from './common.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
+import { FieldMatcher, type FieldSelection } from './fields.js';
+import { scanSelected } from './ndjson-select.js';
 
 /** Options of the NDJSON reader. */
 export interface NdjsonReaderOptions {
@@ -20,6 +22,12 @@ export interface NdjsonReaderOptions {
   maxLineBytes?: number;
   /** Stamp records with their line number (symbol LINE). */
   lineNumbers?: boolean;
+  /**
+   * Decode only these top-level fields (ReaderOptions.fields): records hold
+   * the selected fields only (as the full parse has them), and their RAW
+   * line. Absent: every field.
+   */
+  fields?: FieldSelection;
 }
 
 const INEXACT_G = new RegExp(INEXACT_NUMBER_RE.source, 'g');
@@ -233,8 +241,11 @@ export class NdjsonReader implements Reader {
     this.errors = opts.errors;
     this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.lineNumbers = opts.lineNumbers ?? false;
+    this.matcher = opts.fields !== undefined ? new FieldMatcher(opts.fields) : null;
   }
   private readonly lineNumbers: boolean;
+  /** The selected fields (ReaderOptions.fields), or null for every field. */
+  private readonly matcher: FieldMatcher | null;
 
   feed(chunk: string): Batch {
     return collectRecords((out) => this.feedInto(chunk, out));
@@ -279,9 +290,17 @@ export class NdjsonReader implements Reader {
       const text = this.tail + chunk.slice(0, nl);
       this.tail = '';
       this.tailBytes = -1;
-      this.handle(text, ++this.line, howOf(text), out);
+      this.whole(text, ++this.line, out);
       pos = nl + 1;
       nl = chunk.indexOf('\n', pos);
+    }
+    if (this.matcher !== null) {
+      // Selected fields: no number searches (the values decoded are typed one by one).
+      while (nl >= 0) {
+        this.handleSelected(chunk.slice(pos, nl), ++this.line, out);
+        pos = nl + 1;
+        nl = chunk.indexOf('\n', pos);
+      }
     }
     // A line with a `.` may hold a number JSON.parse would not keep (`1.50`,
     // `1.5e3`): INEXACT_G says whether it does. It runs forward over the chunk
@@ -330,7 +349,7 @@ export class NdjsonReader implements Reader {
       const text = this.tail;
       this.tail = '';
       this.tailBytes = -1;
-      this.handle(text, ++this.line, howOf(text), out);
+      this.whole(text, ++this.line, out);
     }
     this.skipping = false;
   }
@@ -356,6 +375,34 @@ export class NdjsonReader implements Reader {
       this.skipping = true;
       this.errors.reject(this.source, this.line + 1, overlongMessage('NDJSON line', this.max), text);
     }
+  }
+
+  /** Parse one line (without its `\n`) that was not looked at in its chunk into `out`, or reject it. */
+  private whole(text: string, lineNo: number, out: Rec[]): void {
+    if (this.matcher !== null) this.handleSelected(text, lineNo, out);
+    else this.handle(text, lineNo, howOf(text), out);
+  }
+
+  /**
+   * `handle` with the selected fields only (ndjson-select.ts): a line the
+   * scanner does not vouch for (invalid, not an object, very deep, very long)
+   * takes the full parse, which also gives every message.
+   */
+  private handleSelected(line: string, lineNo: number, out: Rec[]): void {
+    let text = line;
+    const last = text.length - 1;
+    if (last >= 0 && text.charCodeAt(last) === 13) text = text.slice(0, last);
+    if (text.length === 0) return;
+    if (text.length * 3 <= this.max) {
+      const rec = scanSelected(text, this.matcher!, parseJsonValue);
+      if (rec !== null) {
+        setRaw(rec, text);
+        if (this.lineNumbers) setLine(rec, lineNo);
+        out.push(rec);
+        return;
+      }
+    }
+    this.handle(line, lineNo, howOf(line), out);
   }
 
   /** Parse one line (without its `\n`) into `out`, or reject it. `how`: see TRUST, WALK, EXACT. */

@@ -3,6 +3,7 @@
  * window module builds the stage (per window and key); otherwise the plain
  * aggregation stage of src/agg/stage.ts.
  */
+import { rootsOf } from '../engine/projection.js';
 import type { VerbDef, VerbInstance } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { parseVerbArgs } from './args.js';
@@ -160,6 +161,10 @@ export const agg: VerbDef = {
       },
       needs,
       recordWise: false,
+      access: {
+        reads: [...keys.flatMap((k) => [k.path[0]!, ...rootsOf(k.name)]), ...aggs.flatMap((a) => (a.path !== null ? [a.path[0]!, ...rootsOf(a.field!)] : []))],
+        emits: 'new',
+      },
       build(next, ctx, plan) {
         const aggPlan = compileAggPlan(aggs, keys);
         const win = findUpstreamWindow(plan);

@@ -104,12 +104,13 @@ export const filter: VerbDef = {
     const { pos } = parseVerbArgs('filter', args, []);
     const text = pos.join(' ');
     if (text.trim() === '') throw new UsageError("filter: needs an expression (e.g. filter 'delay > 60')");
-    const { test, fields, recordNumbers } = compileExpr(text, 'filter');
+    const { test, fields, recordNumbers, roots } = compileExpr(text, 'filter');
     return {
       name: 'filter',
       explain: { expr: text },
       needs: fields,
       recordWise: true,
+      access: { reads: roots, emits: 'same' },
       ...(recordNumbers ? { needsRecordNumbers: true } : {}),
       build: (next) => filterStage(test, next),
     };

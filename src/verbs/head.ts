@@ -1,3 +1,4 @@
+import { rootsOf } from '../engine/projection.js';
 import type { Batch, PipelineContext, Stage, VerbDef } from '../engine/types.js';
 import { recordStage } from '../engine/stage.js';
 import { UsageError } from '../engine/errors.js';
@@ -48,6 +49,7 @@ export const head: VerbDef = {
       explain: by.length ? { n, by } : { n },
       needs: by.length ? by : ['*'],
       recordWise: false,
+      access: { reads: by.flatMap(rootsOf), emits: 'same' },
       build: (next, ctx) => (by.length ? headByStage(n, by, next) : headStage(n, next, ctx)),
     };
   },

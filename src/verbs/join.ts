@@ -1,3 +1,4 @@
+import { rootsOf } from '../engine/projection.js';
 import fs from 'node:fs';
 import type { Batch, ErrorSink, InputFormat, Rec, Stage, VerbDef } from '../engine/types.js';
 import { recordStage } from '../engine/stage.js';
@@ -74,6 +75,13 @@ interface KeyPair {
   table: string;
 }
 
+/** Every field name of the table (its header, and the keys of every row). */
+function tableNames(records: readonly Rec[], fields: readonly string[] | undefined): string[] {
+  const names = new Set<string>(fields ?? []);
+  for (const r of records) for (const k of Object.keys(r)) names.add(k);
+  return [...names];
+}
+
 /** The table as read at parse time: records, and the rejections and error to replay at build time. */
 interface LoadedTable {
   records: Rec[];
@@ -121,6 +129,12 @@ export const join: VerbDef = {
       explain: { file, format: table.format, rows: table.records.length, on: keys.map((k) => `${k.stream}=${k.table}`), type, prefix },
       needs: [...keys.map((k) => k.stream), '*'],
       recordWise: true,
+      // The table's fields are read too: a record that has one gets the table's under a prefixed name.
+      access: {
+        reads: [...keys.flatMap((k) => [k.path[0]!, ...rootsOf(k.stream)]), ...tableNames(table.records, table.fields)],
+        prefixes: [prefix],
+        emits: type === 'semi' || type === 'anti' ? 'same' : 'changed',
+      },
       files: { inputs: [file] },
       build(next, ctx) {
         for (const r of table.rejected) ctx.errors.reject(file, r.line, r.error, r.text);

@@ -38,12 +38,14 @@ export const map: VerbDef = {
     const { pos } = parseVerbArgs('map', args, []);
     const text = pos.join(' ');
     if (text.trim() === '') throw new UsageError("map: needs assignments (e.g. map 'hours = delay / 60')");
-    const { apply, fields, targets, recordNumbers } = compileAssignments(text, 'map');
+    const { apply, fields, targets, recordNumbers, roots } = compileAssignments(text, 'map');
     return {
       name: 'map',
       explain: { assign: text, sets: targets },
       needs: fields,
       recordWise: true,
+      // (A target is read too: assigning a field its own value leaves the record unchanged.)
+      access: { reads: roots, emits: 'changed' },
       ...(recordNumbers ? { needsRecordNumbers: true } : {}),
       build: (next) => mapStage(apply, next),
     };

@@ -1,3 +1,4 @@
+import { rootsOf } from '../engine/projection.js';
 import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
 import { recordStage } from '../engine/stage.js';
 import { UsageError } from '../engine/errors.js';
@@ -43,6 +44,7 @@ export const select: VerbDef = {
       explain: { fields },
       needs: fields,
       recordWise: true,
+      access: { reads: fields.flatMap(rootsOf), emits: 'new' },
       build: (next) => selectStage(fields, next),
     };
   },

@@ -1,3 +1,4 @@
+import { rootsOf } from '../engine/projection.js';
 import type { Batch, PipelineContext, Rec, Stage, VerbDef } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { openVerbState, stateArray, stateString, verbState } from '../state/records.js';
@@ -84,6 +85,7 @@ export const sort: VerbDef = {
       explain: { keys: describeKeys(keys), maxMemory: formatSize(maxMemory) },
       needs: keys.map((k) => k.name),
       recordWise: false,
+      access: { reads: keys.flatMap((k) => rootsOf(k.name)), emits: 'same' },
       build(next, ctx, plan) {
         const mode: WindowMode = windowModeOf('sort', plan);
         if (mode !== null) return windowedSortStage(keys, mode, next);

@@ -1,3 +1,4 @@
+import { rootsOf } from '../engine/projection.js';
 import type { PipelineContext, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { formatDuration, parseCalendarMonths, parseDuration } from '../time/duration.js';
@@ -288,6 +289,8 @@ export const window: VerbDef = {
       explain,
       needs: [...(time !== undefined ? [time] : []), ...byNames],
       recordWise: false,
+      // --late-output writes late records whole.
+      ...(lateOutput === null ? { access: { reads: [...(time !== undefined ? [time] : []), ...byNames].flatMap(rootsOf), emits: 'changed' as const, writesRecords: true } } : {}),
       needsLineNumbers: time !== undefined,
       files: { outputs: lateOutput !== null ? [lateOutput] : [] },
       build(next: Stage, ctx: PipelineContext): Stage {

@@ -1,0 +1,238 @@
+/**
+ * Reading only the selected fields of an NDJSON line (issue 14 item 7).
+ *
+ * `scanSelected` walks a line's top-level keys once, checking the whole line
+ * against the JSON grammar (RFC 8259) as it goes, and decodes only the values
+ * of selected keys; every other value is skipped structurally (strings with
+ * their escapes, numbers, literals, nested objects and arrays). The result is
+ * the record `JSON.parse` would give, restricted to the selected fields, with
+ * the same values:
+ * - strings: the text between the quotes, or JSON.parse of the quoted text
+ *   when it holds an escape;
+ * - numbers: `typeCellIn`, the number or a NumText exactly when the NDJSON
+ *   reader's exact parse makes one (its text is not `String(n)`);
+ * - objects and arrays: `parseJsonValue` (the reader's own parse);
+ * - duplicate keys: the last value wins and the key keeps the position of
+ *   its first occurrence, as with JSON.parse (and parseExact); a key written
+ *   with escapes (`"d\u0065lay"`) is the same key as written plainly;
+ * - `__proto__` is an ordinary own field.
+ *
+ * Anything the scanner does not vouch for returns null, and the caller parses
+ * the line in full as before (so every error message, and the nesting limit,
+ * stay those of the full reader): invalid JSON, a top-level value that is not
+ * an object, nesting deeper than SCAN_DEPTH.
+ */
+import type { Rec } from '../engine/types.js';
+import { setField, typeCellIn } from '../engine/values.js';
+import type { FieldMatcher } from './fields.js';
+
+/** Deepest nesting the scanner follows; a deeper line goes to the full parse (which rejects past MAX_NESTING). */
+const SCAN_DEPTH = 256;
+const FAIL = -1;
+
+/** Set by `skipString` when the string holds a backslash escape. */
+let escaped = false;
+
+function skipWs(s: string, i: number): number {
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 13 || c === 10) i++;
+    else return i;
+  }
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** `s[i]` is `"`: the index after the closing quote, or FAIL (control character, bad escape, no end). Sets `escaped`. */
+function skipString(s: string, i: number): number {
+  const n = s.length;
+  i++;
+  for (;;) {
+    if (i >= n) return FAIL;
+    const c = s.charCodeAt(i);
+    if (c === 34) return i + 1;
+    if (c === 92) {
+      escaped = true;
+      const e = s.charCodeAt(i + 1);
+      if (e === 117) {
+        // \uXXXX
+        if (!(isHex(s.charCodeAt(i + 2)) && isHex(s.charCodeAt(i + 3)) && isHex(s.charCodeAt(i + 4)) && isHex(s.charCodeAt(i + 5)))) return FAIL;
+        i += 6;
+      } else if (e === 34 || e === 92 || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116) i += 2;
+      else return FAIL;
+    } else if (c < 32) return FAIL;
+    else i++;
+  }
+}
+
+/** A JSON number starts at `i`: the index after it, or FAIL. */
+function skipNumber(s: string, i: number): number {
+  let c = s.charCodeAt(i);
+  if (c === 45) c = s.charCodeAt(++i);
+  if (c === 48) c = s.charCodeAt(++i);
+  else if (c >= 49 && c <= 57) {
+    do c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57);
+  } else return FAIL;
+  if (c === 46) {
+    c = s.charCodeAt(++i);
+    if (!(c >= 48 && c <= 57)) return FAIL;
+    do c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57);
+  }
+  if (c === 101 || c === 69) {
+    c = s.charCodeAt(++i);
+    if (c === 43 || c === 45) c = s.charCodeAt(++i);
+    if (!(c >= 48 && c <= 57)) return FAIL;
+    do c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57);
+  }
+  return i;
+}
+
+/** A JSON value starts at `i` (no blanks before it): the index after it, or FAIL. `depth`: containers around it. */
+function skipValue(s: string, i: number, depth: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 34) return skipString(s, i);
+  if (c === 123 || c === 91) {
+    if (depth >= SCAN_DEPTH) return FAIL;
+    const obj = c === 123;
+    const close = obj ? 125 : 93;
+    i = skipWs(s, i + 1);
+    if (s.charCodeAt(i) === close) return i + 1;
+    for (;;) {
+      if (obj) {
+        if (s.charCodeAt(i) !== 34) return FAIL;
+        i = skipString(s, i);
+        if (i === FAIL) return FAIL;
+        i = skipWs(s, i);
+        if (s.charCodeAt(i) !== 58) return FAIL;
+        i = skipWs(s, i + 1);
+      }
+      i = skipValue(s, i, depth + 1);
+      if (i === FAIL) return FAIL;
+      i = skipWs(s, i);
+      const d = s.charCodeAt(i);
+      if (d === 44) i = skipWs(s, i + 1);
+      else if (d === close) return i + 1;
+      else return FAIL;
+    }
+  }
+  if (c === 116) return s.startsWith('true', i) ? i + 4 : FAIL;
+  if (c === 102) return s.startsWith('false', i) ? i + 5 : FAIL;
+  if (c === 110) return s.startsWith('null', i) ? i + 4 : FAIL;
+  return skipNumber(s, i);
+}
+
+/** A JSON string without escapes, control characters or quotes in it. */
+const PLAIN_STRING = '"[^"\\\\\\u0000-\\u001f]*"';
+const FLAT_VALUE = `(?:${PLAIN_STRING}|-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|true|false|null)`;
+/**
+ * A compact flat object: no blanks, no escapes, no nested values (`{"a":1,"b":"x"}`,
+ * as sluice and most tools write NDJSON). Irregexp checks it much faster than
+ * a loop in JavaScript can, and then keys and values are found with indexOf.
+ */
+const FLAT = new RegExp(`^\\{(?:${PLAIN_STRING}:${FLAT_VALUE},)*${PLAIN_STRING}:${FLAT_VALUE}\\}$`);
+
+/** `scanSelected` for a line FLAT matches: every `"` opens or closes a key or a string value, every `,` and `}` ends a value. */
+function scanFlat(s: string, m: FieldMatcher): Rec {
+  const rec: Rec = {};
+  let i = 1;
+  for (;;) {
+    const ke = s.indexOf('"', i + 1);
+    const name = m.nameAt(s, i + 1, ke);
+    const vs = ke + 2;
+    let e: number;
+    const c = s.charCodeAt(vs);
+    if (c === 34) e = s.indexOf('"', vs + 1) + 1;
+    else {
+      e = vs + 1;
+      for (;;) {
+        const d = s.charCodeAt(e);
+        if (d === 44 || d === 125) break;
+        e++;
+      }
+    }
+    if (name !== undefined) {
+      const v = c === 34 ? s.slice(vs + 1, e - 1) : c === 116 ? true : c === 102 ? false : c === 110 ? null : typeCellIn(s, vs, e);
+      if (name === '__proto__') setField(rec, name, v);
+      else rec[name] = v;
+    }
+    if (s.charCodeAt(e) === 125) return rec;
+    i = e + 1;
+  }
+}
+
+/**
+ * The selected fields of one NDJSON line (without its line end), or null
+ * when the line must be parsed in full (see the module comment).
+ * @param s     the line
+ * @param m     the selected fields
+ * @param whole parses the text of a nested value the way the full reader does (`parseJsonValue`)
+ */
+export function scanSelected(s: string, m: FieldMatcher, whole: (text: string) => unknown): Rec | null {
+  if (FLAT.test(s)) return m.empty ? {} : scanFlat(s, m);
+  const n = s.length;
+  let i = skipWs(s, 0);
+  if (s.charCodeAt(i) !== 123) return null;
+  const rec: Rec = {};
+  i = skipWs(s, i + 1);
+  if (s.charCodeAt(i) !== 125) {
+    for (;;) {
+      if (s.charCodeAt(i) !== 34) return null;
+      const ks = i + 1;
+      escaped = false;
+      i = skipString(s, i);
+      if (i === FAIL) return null;
+      let name: string | undefined;
+      if (!escaped) name = m.nameAt(s, ks, i - 1);
+      else {
+        const k = JSON.parse(s.slice(ks - 1, i)) as string;
+        if (m.has(k)) name = k;
+      }
+      i = skipWs(s, i);
+      if (s.charCodeAt(i) !== 58) return null;
+      i = skipWs(s, i + 1);
+      const vs = i;
+      if (name === undefined) {
+        i = skipValue(s, i, 1);
+        if (i === FAIL) return null;
+      } else {
+        const c = s.charCodeAt(i);
+        let v: unknown;
+        if (c === 34) {
+          escaped = false;
+          i = skipString(s, i);
+          if (i === FAIL) return null;
+          v = escaped ? JSON.parse(s.slice(vs, i)) : s.slice(vs + 1, i - 1);
+        } else if (c === 123 || c === 91) {
+          i = skipValue(s, i, 1);
+          if (i === FAIL) return null;
+          try {
+            v = whole(s.slice(vs, i));
+          } catch {
+            return null;
+          }
+        } else if (c === 116 || c === 102 || c === 110) {
+          i = skipValue(s, i, 1);
+          if (i === FAIL) return null;
+          v = c === 116 ? true : c === 102 ? false : null;
+        } else {
+          i = skipNumber(s, i);
+          if (i === FAIL) return null;
+          v = typeCellIn(s, vs, i);
+        }
+        if (name === '__proto__') setField(rec, name, v);
+        else rec[name] = v;
+      }
+      i = skipWs(s, i);
+      const d = s.charCodeAt(i);
+      if (d === 44) i = skipWs(s, i + 1);
+      else if (d === 125) break;
+      else return null;
+    }
+  }
+  return skipWs(s, i + 1) === n ? rec : null;
+}
