@@ -18,29 +18,33 @@ Group records into windows of event time (--time FIELD) or of processing
 time (the wall clock when a record arrives), or of record counts.
 
 Windows are half-open [start, end), aligned to the Unix epoch in UTC
-(shifted by --offset). A tumbling window of SIZE holds the times
-start <= t < start + SIZE. With --tz ZONE, tumbling windows align to
-wall-clock time in ZONE: a 1d window is one local day (23 or 25 hours
-across a DST change). Tumbling sizes may also be calendar months and
-years: 1mo, 3mo (quarters), 1y (in UTC, or in ZONE with --tz).
-Sliding windows of SIZE start every SLIDE; a record belongs to every one
-that holds its time (SIZE/SLIDE of them when SLIDE divides SIZE). A
-session window collects records (per --by key) at most GAP apart and
-spans [first time, last time + GAP); a record that bridges two sessions
-merges them. A count window holds N records (per --by key); a new one
-starts every M records (default M = N).
+(shifted by --offset). A tumbling window of SIZE holds the times start <= t
+< start + SIZE. With --tz ZONE, tumbling windows align to wall-clock time
+in ZONE: a 1d window is one local day (23 or 25 hours across a DST change).
+Tumbling sizes may also be calendar months and years: 1mo, 3mo (quarters),
+1y (in UTC, or in ZONE with --tz). Sliding windows of SIZE start every
+SLIDE; a record belongs to every one that holds its time (SIZE/SLIDE of
+them when SLIDE divides SIZE). A session window collects records (per --by
+key) at most GAP apart and spans [first time, last time + GAP); a record
+that bridges two sessions merges them. A count window holds N records (per
+--by key); a new one starts every M records (default M = N). Count windows
+are numbered by window_id in the order they open: 0, 1, 2, ... over all
+keys, so with --by an id names one window of one key (a key's ids rise,
+with gaps). A key whose windows have all closed is forgotten: memory holds
+only keys with an open window.
 
 Followed by agg (with only filter, map, select, drop, rename or join
 between), each group is written once, when its window closes: window_start,
-window_end, the agg keys, then the aggregates; windows in order of end, then
-start. Count windows give window_id (0, 1, 2, ... per key) instead of the
-bounds. The --by keys of session and count windows are not output: add them
-to agg's keys to see them. The verbs between do not see window_start,
-window_end or window_id (agg adds them): reading them there is an error, and
-so is an agg key or aggregate of one of those names. agg's first, last
-and collect take records in arrival order in every kind of window (in
-sliding windows they then keep one state per window instead of sharing
-panes, so they cost SIZE/SLIDE times more).
+window_end, the agg keys, then the aggregates; windows in order of end,
+then start. Count windows give window_id instead of the bounds, and share
+panes of gcd(N, M) records, so N/M has no limit there. The --by keys of
+session and count windows are not output: add them to agg's keys to see
+them. The verbs between do not see window_start, window_end or window_id
+(agg adds them): reading them there is an error, and so is an agg key or
+aggregate of one of those names. agg's first, last and collect take records
+in arrival order in every kind of window (in sliding windows they then keep
+one state per window instead of sharing panes, so they cost SIZE/SLIDE
+times more).
 
 Alone, window writes each record as soon as it arrives, once per window it
 belongs to, with window_start and window_end (ISO 8601 UTC, milliseconds)
@@ -68,7 +72,7 @@ Options:
                       %%; times without a zone are UTC (default: auto)
   --every DUR|M       sliding: the slide, at most SIZE; count: M, at most
                       N; a record may be in at most 10000 windows
-                      (SIZE/SLIDE, N/M)
+                      (SIZE/SLIDE; N/M only for count windows alone)
   --offset DUR        shift window bounds; a negative shift is written
                       --offset=-5h (default: 0)
   --lateness DUR      how far behind the largest time the watermark stays,
@@ -119,10 +123,11 @@ Examples:
 const KINDS: WindowKind[] = ['tumbling', 'sliding', 'session', 'count'];
 
 /**
- * The most windows one record may belong to (sliding: SIZE/SLIDE; count:
- * N/M). Beyond it a spec is a usage error: each record would be copied (alone)
- * or added (first/last/collect, count windows) that many times, and a
- * mistyped `--every 1ms` would run out of memory instead of failing.
+ * The most windows one record may belong to (sliding: SIZE/SLIDE; count
+ * windows alone: N/M). Beyond it a spec is a usage error: each record would
+ * be copied (alone) or added (first/last/collect) that many times, and a
+ * mistyped `--every 1ms` would run out of memory instead of failing. Count
+ * windows before agg have no such limit: a record is added once, to its pane.
  */
 export const MAX_WINDOWS_PER_RECORD = 10_000;
 
@@ -202,8 +207,7 @@ export const window: VerbDef = {
       size = positiveInt(sizeWord, 'window: count N');
       slide = every !== undefined ? positiveInt(every, 'window: --every M') : size;
       refuse(slide > size, `--every ${slide} is more than N = ${size}: records between windows would belong to none`);
-      refuse(Math.ceil(size / slide) > MAX_WINDOWS_PER_RECORD,
-        `count ${size} --every ${slide} puts each record in ${Math.ceil(size / slide)} windows; at most ${MAX_WINDOWS_PER_RECORD} are allowed (use a larger --every)`);
+      // (N/M windows per record is checked when the stage is built: before agg, count windows share panes.)
       refuse(time !== undefined, 'count windows do not use time: drop --time');
       refuse(opts['time-format'] !== undefined || offsetText !== undefined || latenessText !== undefined || idleText !== undefined || lateOutput !== null,
         'count windows take only --every and --by (no time options)');
@@ -294,6 +298,12 @@ export const window: VerbDef = {
       needsLineNumbers: time !== undefined,
       files: { outputs: lateOutput !== null ? [lateOutput] : [] },
       build(next: Stage, ctx: PipelineContext): Stage {
+        // Alone, a record is copied once per window; before agg it is added once, to its pane.
+        if (kind === 'count' && instance.consumer === null && Math.ceil(size / slide) > MAX_WINDOWS_PER_RECORD) {
+          throw new UsageError(
+            `window: count ${size} --every ${slide} alone writes each record ${Math.ceil(size / slide)} times; at most ${MAX_WINDOWS_PER_RECORD} are allowed (use a larger --every, or aggregate with 'then agg ...', which has no such limit)`,
+          );
+        }
         return buildWindowStage(spec, instance.consumer, next, ctx);
       },
     };

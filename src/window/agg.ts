@@ -16,8 +16,11 @@
  *   `collect` keep one state per window instead (see `orderSensitive`).
  * - Checkpoints: `snapshot()` holds the open windows (or panes, Two-Stacks
  *   queues and corrections) with each group in the format of state.ts.
- * - Session and count windows: the window stage tags records with their
- *   session / count windows and tells this stage about merges and closes.
+ * - Session windows: the window stage tags records with their session and
+ *   tells this stage about merges and closes.
+ * - Count windows: the window stage tags records with their pane (records of
+ *   one key, gcd(N, M) of them), and tells this stage when windows close;
+ *   panes are shared through Two-Stacks as for sliding windows.
  */
 import type { AggPlan, GroupState } from '../agg/types.js';
 import { Collect, First, Last } from '../agg/accumulators.js';
@@ -27,9 +30,9 @@ import { EVENT_TIME } from '../engine/values.js';
 import { isoString } from '../time/parse.js';
 import { type WindowSpec, floorMod, gcd, isCalendar, lastWindowStart, nextWindowEnd } from './spec.js';
 import { windowCalendar } from './calendar.js';
-import { type CountWindow, type Session, type WindowConsumer, type WindowSideChannel, sessionRoot } from './kind.js';
+import { type CountPane, type CountSeries, type CountWindow, type Session, type WindowConsumer, type WindowSideChannel, sessionRoot } from './kind.js';
 import { WINDOW_TAG } from './tags.js';
-import { TwoStacks } from './twostacks.js';
+import { type Monoid, TwoStacks } from './twostacks.js';
 import { structuralClone } from './clone.js';
 import { decodeArray, decodeCount, decodeGroup, decodeObject, decodeString, decodeTime, encodeGroup, encodeTime, want } from './state.js';
 
@@ -112,6 +115,31 @@ function decodeGroups(plan: AggPlan, v: unknown): Map<string, GroupState> {
     const a = decodeArray(e, 'a group');
     want(a.length === 2, 'a group is not [key, state]');
     m.set(decodeString(a[0], 'group key'), decodeGroup(plan, a[1]));
+  }
+  return m;
+}
+
+/** `[[group key, Two-Stacks state], ...]` of the groups' pane queues, for a checkpoint. */
+function encodeQueues(m: Map<string, TwoStacks>): unknown[] {
+  const out: unknown[] = [];
+  for (const [k, q] of m) out.push([k, q.toState(encodeGroup)]);
+  return out;
+}
+
+/** The inverse of `encodeQueues`. @throws StateError */
+function decodeQueues(plan: AggPlan, monoid: Monoid, v: unknown): Map<string, TwoStacks> {
+  const m = new Map<string, TwoStacks>();
+  for (const e of decodeArray(v, 'queues')) {
+    const a = decodeArray(e, 'a queue');
+    want(a.length === 2, 'a queue is not [key, state]');
+    let q: TwoStacks;
+    try {
+      q = TwoStacks.fromState(monoid, a[1], (x) => decodeGroup(plan, x));
+    } catch (err) {
+      if (err instanceof Error && err.name === 'StateError') throw err;
+      want(false, (err as Error).message);
+    }
+    m.set(decodeString(a[0], 'queue key'), q!);
   }
   return m;
 }
@@ -445,8 +473,7 @@ function paneAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): Windowe
     },
     snapshot(): unknown {
       const pend = pendingIdx.map((idx) => [idx, encodeParts(pendingPanes.get(idx)!)]);
-      const act: unknown[] = [];
-      for (const [k, q] of active) act.push([k, q.toState(encodeGroup)]);
+      const act = encodeQueues(active);
       const corr: unknown[] = [];
       for (const [a, m] of corrections) corr.push([a, encodeParts(m)]);
       return { v: STATE_VERSION, s: 'panes', closedUpTo: encodeTime(closedUpTo), frontier: encodeTime(frontier), seq, pending: pend, active: act, corrections: corr };
@@ -469,18 +496,7 @@ function paneAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): Windowe
       }
       pendingIdx.sort((x, y) => x - y);
       active.clear();
-      for (const e of decodeArray(o.active, 'queues')) {
-        const a = decodeArray(e, 'a queue');
-        want(a.length === 2, 'a queue is not [key, state]');
-        let q: TwoStacks;
-        try {
-          q = TwoStacks.fromState(monoid, a[1], (v) => decodeGroup(plan, v));
-        } catch (err) {
-          if (err instanceof Error && err.name === 'StateError') throw err;
-          want(false, (err as Error).message);
-        }
-        active.set(decodeString(a[0], 'queue key'), q!);
-      }
+      for (const [k, q] of decodeQueues(plan, monoid, o.active)) active.set(k, q);
       corrections.clear();
       for (const e of decodeArray(o.corrections, 'corrections')) {
         const a = decodeArray(e, 'a correction');
@@ -560,11 +576,11 @@ export function buildSessionAgg(plan: AggPlan, next: Stage): WindowedAggStage {
       emitSessions(windows as Session[], out);
       if (out.length > 0) next.push(out);
     },
-    windowState(w: Session | CountWindow): unknown {
+    windowState(w: Session | CountSeries): unknown {
       const m = w.agg as Map<string, Part> | undefined;
       return m === undefined ? undefined : encodeParts(m);
     },
-    restoreWindow(w: Session | CountWindow, state: unknown): void {
+    restoreWindow(w: Session | CountSeries, state: unknown): void {
       w.agg = decodeParts(plan, state);
       live.add(w as Session);
     },
@@ -588,43 +604,111 @@ export function buildSessionAgg(plan: AggPlan, next: Stage): WindowedAggStage {
   };
 }
 
-/** Count windows: one map of groups per count window, closed by the window stage when full (or at end). */
-export function buildCountAgg(plan: AggPlan, next: Stage): WindowedAggStage {
-  const live = new Set<CountWindow>();
-  const stats = { lateInAgg: 0, strategy: 'count' };
+/** The aggregation's state of one count series (CountSeries.agg): its panes. */
+interface SeriesPanes {
+  /** The pane being filled (its index; -1 before the first) and its groups. */
+  curIdx: number;
+  cur: Map<string, Part>;
+  /** Per group: its finished panes, oldest first. */
+  queues: Map<string, TwoStacks>;
+  /** Arrival number of the series' next record (first appearance order of groups in a window). */
+  seq: number;
+}
+
+/**
+ * Count windows with pane sharing: each record is added once, to its pane
+ * (records `[idx·P, (idx + 1)·P)` of its key, P = gcd(N, M), see count.ts);
+ * each group keeps the finished panes of its key in a Two-Stacks queue, so a
+ * closing window costs O(1) amortised merges per group, whatever N/M. Panes
+ * of one key hold consecutive records, so merging them keeps arrival order
+ * (first, last and collect are right too). Groups in a window come out in
+ * order of first appearance in it; windows in closing order, then the rest
+ * at end of input in order of their ids.
+ * @param plan the compiled agg (`clone` used to copy partial states, else a structural copy)
+ * @param spec the count window's spec (size N, slide M)
+ */
+export function buildCountAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): WindowedAggStage {
+  const n = spec.size;
+  const pane = gcd(n, spec.slide);
+  const panesPerWindow = n / pane;
+  const clone = typeof plan.clone === 'function' ? (g: GroupState) => plan.clone!(g) : structuralClone;
+  const monoid = { merge: (a: GroupState, b: GroupState) => plan.merge(a, b), clone };
+  const stats = { lateInAgg: 0, strategy: panesPerWindow === 1 ? 'count' : `count panes of ${pane} records, Two-Stacks` };
   const side = newSide();
+  const newPanes = (): SeriesPanes => ({ curIdx: -1, cur: new Map(), queues: new Map(), seq: 0 });
+
+  /** Move the pane being filled into the groups' queues. */
+  function finishPane(sp: SeriesPanes): void {
+    if (sp.cur.size === 0) return;
+    for (const [k, p] of sp.cur) {
+      let q = sp.queues.get(k);
+      if (q === undefined) {
+        q = new TwoStacks(monoid);
+        sp.queues.set(k, q);
+      }
+      q.push(sp.curIdx, p.g, p.seq);
+    }
+    sp.cur = new Map();
+  }
+
   function emit(list: readonly CountWindow[], out: Rec[]): void {
     for (const w of list) {
-      const m = w.agg as Map<string, GroupState> | undefined;
-      if (m === undefined) continue;
-      w.agg = undefined;
-      live.delete(w);
-      for (const g of m.values()) out.push(plan.output(g, { window_id: w.id }));
+      const sp = w.series.agg as SeriesPanes | undefined;
+      if (sp === undefined) continue;
+      const startPane = w.first / pane;
+      const endPane = startPane + panesPerWindow;
+      const prefix = { window_id: w.id };
+      if (panesPerWindow === 1 && sp.queues.size === 0) {
+        // Tumbling count windows: the window is the pane being filled (groups in insertion order).
+        if (sp.curIdx === startPane) {
+          for (const p of sp.cur.values()) out.push(plan.output(p.g, prefix));
+          sp.cur = new Map();
+        }
+        continue;
+      }
+      if (sp.curIdx < endPane) finishPane(sp);
+      const rows: Part[] = [];
+      for (const [k, q] of sp.queues) {
+        q.evictBefore(startPane);
+        if (q.empty) {
+          sp.queues.delete(k);
+          continue;
+        }
+        rows.push(q.query());
+      }
+      rows.sort((x, y) => x.seq - y.seq);
+      for (const p of rows) out.push(plan.output(p.g, prefix));
+      // Panes before the key's next window are no longer needed.
+      const nextStart = (w.first + spec.slide) / pane;
+      for (const [k, q] of sp.queues) {
+        q.evictBefore(nextStart);
+        if (q.empty) sp.queues.delete(k);
+      }
     }
   }
+
   return {
     stats,
     side,
     push(batch: Batch): void {
       for (let i = 0; i < batch.length; i++) {
         const rec = batch[i]!;
-        const wins = tagOf<CountWindow[]>(rec, side);
-        const k = plan.groupKey(rec);
-        for (let j = 0; j < wins.length; j++) {
-          const w = wins[j]!;
-          let m = w.agg as Map<string, GroupState> | undefined;
-          if (m === undefined) {
-            m = new Map();
-            w.agg = m;
-            live.add(w);
-          }
-          let g = m.get(k);
-          if (g === undefined) {
-            g = plan.newGroup(rec);
-            m.set(k, g);
-          }
-          plan.add(g, rec);
+        const p = tagOf<CountPane>(rec, side);
+        const series = p.series;
+        let sp = series.agg as SeriesPanes | undefined;
+        if (sp === undefined) sp = series.agg = newPanes();
+        if (p.idx !== sp.curIdx) {
+          finishPane(sp);
+          sp.curIdx = p.idx;
         }
+        const k = plan.groupKey(rec);
+        let part = sp.cur.get(k);
+        if (part === undefined) {
+          part = { g: plan.newGroup(rec), seq: sp.seq };
+          sp.cur.set(k, part);
+        }
+        sp.seq++;
+        plan.add(part.g, rec);
       }
     },
     sessionMerged(): void {},
@@ -633,22 +717,36 @@ export function buildCountAgg(plan: AggPlan, next: Stage): WindowedAggStage {
       emit(windows as CountWindow[], out);
       if (out.length > 0) next.push(out);
     },
-    // The groups hang on the count windows: the window stage's snapshot holds them.
-    windowState(w: Session | CountWindow): unknown {
-      const m = w.agg as Map<string, GroupState> | undefined;
-      return m === undefined ? undefined : encodeGroups(m);
+    // The panes hang on the count series: the window stage's snapshot holds them.
+    windowState(w: Session | CountSeries): unknown {
+      const sp = (w as CountSeries).agg as SeriesPanes | undefined;
+      if (sp === undefined) return undefined;
+      return { curIdx: sp.curIdx, cur: encodeParts(sp.cur), queues: encodeQueues(sp.queues), seq: sp.seq };
     },
-    restoreWindow(w: Session | CountWindow, state: unknown): void {
-      w.agg = decodeGroups(plan, state);
-      live.add(w as CountWindow);
+    restoreWindow(w: Session | CountSeries, state: unknown): void {
+      const o = decodeObject(state, 'count panes');
+      const sp = newPanes();
+      want(typeof o.curIdx === 'number' && Number.isInteger(o.curIdx) && o.curIdx >= -1, 'count panes: bad pane index');
+      sp.curIdx = o.curIdx;
+      sp.cur = decodeParts(plan, o.cur);
+      sp.seq = decodeCount(o.seq, 'seq');
+      sp.queues = decodeQueues(plan, monoid, o.queues);
+      (w as CountSeries).agg = sp;
+    },
+    // The groups hang on the count series (the window stage's snapshot holds them);
+    // here only the plan's input position, which orders first/last/collect across panes.
+    snapshot(): unknown {
+      return { v: STATE_VERSION, s: 'count', pos: (plan as { position?: number }).position ?? null };
+    },
+    restore(state: unknown): void {
+      const pos = envelope(state, 'count').pos;
+      if (pos !== null && pos !== undefined) (plan as { position?: number }).position = decodeCount(pos, 'input position');
     },
     watermark(ms: number): void {
       next.watermark(ms);
     },
     end(): void {
-      const out: Rec[] = [];
-      emit([...live].sort((a, b) => a.seq - b.seq), out);
-      if (out.length > 0) next.push(out);
+      // The window stage closed every open window before this (count.ts end).
       next.end();
     },
   };

@@ -10,7 +10,7 @@
  * |---------------|-----------------------|--------------------------------------------------|
  * | time-kind.ts  | tumbling and sliding  | the next window end, the end of the latest window with data (records are never held: a window is a function of the time) |
  * | session.ts    | session               | the open sessions per `--by` key (bounds, and alone: their records) |
- * | count.ts      | count                 | per `--by` key: records seen, the open count windows |
+ * | count.ts      | count                 | per `--by` key with an open window: records seen, its open windows' ids |
  *
  * Every kind keeps the watermark rule of SPEC §4.1 through `WindowEnv.clock`
  * (the largest time seen minus `--lateness`), and tells downstream about a
@@ -105,17 +105,36 @@ export interface Session {
   agg: unknown;
 }
 
-/** A count window: records `[id·M, id·M + N)` of one `--by` key. */
-export interface CountWindow {
-  /** The window's number within its key: 0, 1, 2, ... */
-  readonly id: number;
+/**
+ * The count windows of one `--by` key while it has an open window (count.ts):
+ * its records are numbered 0, 1, 2, ... in arrival order; its window number
+ * `j` holds records `[j·M, j·M + N)`. Dropped once its last open window
+ * closes (a key that comes back starts a new series).
+ */
+export interface CountSeries {
+  /** The `--by` key text. */
   readonly key: string;
-  /** Creation order across keys. */
-  readonly seq: number;
-  /** Records still needed to fill it. */
-  remaining: number;
-  /** For the windowed aggregation's state. */
+  /** For the windowed aggregation's state of this series (its panes). */
   agg: unknown;
+}
+
+/**
+ * The tag of a record in count windows before `agg`: its series and its pane,
+ * records `[idx·P, (idx + 1)·P)` of the series, P = gcd(N, M). Windows are
+ * unions of whole panes, so the aggregation adds a record once, to its pane.
+ */
+export interface CountPane {
+  readonly series: CountSeries;
+  readonly idx: number;
+}
+
+/** A count window, as told to the aggregation when it closes. */
+export interface CountWindow {
+  /** `window_id`: the window's number in the order windows open, over all keys (0, 1, 2, ...). */
+  readonly id: number;
+  readonly series: CountSeries;
+  /** The series number of its first record (j·M): it holds the series' records `[first, first + N)`. */
+  readonly first: number;
 }
 
 /**
@@ -141,13 +160,13 @@ export interface WindowConsumer {
   closed(windows: readonly (Session | CountWindow)[]): void;
   /**
    * For checkpoints of session and count windows, whose aggregation state
-   * hangs on the window objects the window stage owns: the consumer's state
-   * of one open window (JSON-serialisable; undefined when it holds none), put
-   * into the window stage's snapshot beside the window.
+   * hangs on the objects the window stage owns (a session, a count series):
+   * the consumer's state of one (JSON-serialisable; undefined when it holds
+   * none), put into the window stage's snapshot beside it.
    */
-  windowState?(w: Session | CountWindow): unknown;
+  windowState?(w: Session | CountSeries): unknown;
   /** The inverse, when the window stage restores window `w`. @throws Error on a malformed state */
-  restoreWindow?(w: Session | CountWindow, state: unknown): void;
+  restoreWindow?(w: Session | CountSeries, state: unknown): void;
 }
 
 /** See WindowConsumer.side. */

@@ -78,7 +78,7 @@ export function buildWindowedAgg(agg: AggPlan, window: VerbInstance, next: Stage
     spec.kind === 'session'
       ? buildSessionAgg(agg, next)
       : spec.kind === 'count'
-        ? buildCountAgg(agg, next)
+        ? buildCountAgg(agg as CloneableAggPlan, spec, next)
         : buildTimeWindowAgg(agg as CloneableAggPlan, spec, next);
   window.consumer = stage;
   return stage;

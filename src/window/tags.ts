@@ -8,7 +8,7 @@ import { EVENT_TIME } from '../engine/values.js';
 
 /**
  * The window a record belongs to, for session windows (the `Session` it joined,
- * see stage.ts) and count windows (the array of `CountWindow`s holding it).
+ * see stage.ts) and count windows (the `CountPane` holding it: its series and pane).
  * Set only when an `agg` consumes the window.
  */
 export const WINDOW_TAG: unique symbol = Symbol('sluice.windowTag');

@@ -231,8 +231,12 @@ describe('group keys with control characters', () => {
   });
 
   it('count windows --by keep one series per key', () => {
-    const r = sluice(['window', 'count', '1', '--by', 'a,b'], input);
-    expect(lines(r.stdout).map((x) => x.window_id)).toEqual([0, 0]);
+    // Colliding keys would make one window of 2 records; two series make two partial windows of 1.
+    const r = sluice(['window', 'count', '2', '--by', 'a,b', 'then', 'agg', 'count'], input);
+    expect(lines(r.stdout)).toEqual([
+      { window_id: 0, count: 1 },
+      { window_id: 1, count: 1 },
+    ]);
   });
 
   it('session windows --by tell a null key from the text "\\u0000"', () => {
