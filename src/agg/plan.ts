@@ -72,6 +72,27 @@ function escapePart(t: string): string {
   return CTL_RE.test(t) ? t.replace(/\u0002/g, '\u0002\u0002').replace(/\u0001/g, '\u0002\u0003') : t;
 }
 
+/**
+ * The group key that `groupKey` gives a record whose key values are
+ * `keyValues` (as a group keeps them): for states that travel without their
+ * key (`-j N` windowed partials), so that keys still compare by text.
+ */
+export function groupKeyOfValues(keyValues: readonly unknown[]): string {
+  if (keyValues.length === 0) return '';
+  if (keyValues.length === 1) {
+    const t = textOf(keyValues[0]);
+    if (t === null) return NULL_PART;
+    return t.charCodeAt(0) === 2 ? NULL_PART + t : t;
+  }
+  let k = '';
+  for (let i = 0; i < keyValues.length; i++) {
+    const t = textOf(keyValues[i]);
+    if (i > 0) k += '\u0001';
+    k += t === null ? NULL_PART + '\u0004' : escapePart(t);
+  }
+  return k;
+}
+
 type Maker = (accs: Accumulator[]) => Accumulator;
 
 function makerFor(spec: AggSpec, ownerIndex: number): Maker {

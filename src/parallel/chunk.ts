@@ -8,15 +8,26 @@
  * continues with a plain `agg`, the range's partial aggregates
  * (src/state/partial.ts states; positions = job number · 2^36 + record
  * number, so the first position of a group is its -j 1 order of first
- * appearance).
+ * appearance), or with `window tumbling|sliding ... then agg`, the range's
+ * partial aggregates per window and group, with what the main thread needs
+ * to redo the watermark of one pass over all ranges (windowed.ts): the
+ * largest time, the late records, and per last window end the count of the
+ * records that were on time here.
  */
 import fs from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import type { Batch, ErrorSink, PipelineContext, Rec, Stage } from '../engine/types.js';
 import { InputError } from '../engine/errors.js';
 import { lineOf } from '../engine/values.js';
 import { createReader, createWriter } from '../formats/index.js';
 import { parseCommand } from '../cli.js';
-import { POS_PART, compileAggPlan } from '../agg/plan.js';
+import { POS_PART, compileAggPlan, groupKeyOfValues } from '../agg/plan.js';
+import { EVENT_TIME } from '../engine/values.js';
+import { isWindowInstance } from '../window/instance.js';
+import { buildTimeWindowAgg } from '../window/agg.js';
+import type { WindowStats } from '../window/stage.js';
+import { windowCalendar } from '../window/calendar.js';
+import { floorMod, isCalendar } from '../window/spec.js';
 import type { GroupState } from '../agg/types.js';
 import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
 import { encodeValue } from '../state/codec.js';
@@ -27,6 +38,14 @@ export interface WorkerInit {
   prefix: string[][];
   /** Words of a plain agg run as partials (without the verb name), or null. */
   agg: string[] | null;
+  /** Words of a `window tumbling|sliding` verb (with its name) before that agg, or null. */
+  window: string[] | null;
+  /**
+   * Windowed agg: render each window's output rows here, in this format
+   * (WriterOptions as the main thread's writer has them), so that the main
+   * thread writes a window only one range has as it is.
+   */
+  render: { fmt: 'ndjson' | 'csv' | 'tsv'; delimiter: string; inputFormat: string; inputDelimiter: string } | null;
   delimiter?: string;
   maxLineBytes: number;
   strictCsv?: boolean;
@@ -48,13 +67,47 @@ export interface ChunkJob {
 export type ChunkResult =
   | { id: number; kind: 'bytes'; bytes: Uint8Array }
   | { id: number; kind: 'agg'; groups: [string, unknown[], unknown[], number][] }
+  | WindowedResult
+  | { id: number; kind: 'fallback'; why: string }
   | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string };
+
+/**
+ * One window of a range: [start ms, end ms, window_start, window_end, its
+ * output rows as the writer writes them (no CSV header), the JSON text of
+ * its groups' partials: [[group key, encoded key values, states, first position], ...]].
+ * The main thread parses the partials only when another range has the same window.
+ */
+export type WindowPart = [number, number, string, string, string, string];
+
+/**
+ * The answer for one job of a windowed agg, run as if the range were the
+ * whole input (its own watermark from -infinity).
+ */
+export interface WindowedResult {
+  id: number;
+  kind: 'wagg';
+  /** Every window, as each closed here (in order of closing). */
+  windows: WindowPart[];
+  /** The largest time of the records on time here (-Infinity when none). */
+  maxT: number;
+  /** Records with a readable time. */
+  seen: number;
+  /** Records late here; the smallest time among them; how far the latest late record was behind. */
+  late: number;
+  lateMinT: number;
+  maxBehind: number;
+  /**
+   * Per end of the last window of an on-time record: [end, records, smallest time,
+   * largest (largest time before the record − its time), or -Infinity].
+   */
+  buckets: [number, number, number, number][];
+}
 
 /** A chunk runner: one job in, its result out (synchronous, ~10-50 ms per 2 MiB). */
 export type ChunkRunner = (job: ChunkJob) => ChunkResult;
 
 /** Feed size: the reader gets a range in slices of about this many characters. */
-const SLICE = 256 * 1024;
+const SLICE = 64 * 1024;
 
 /**
  * UTF-8 bytes of `text` in a Buffer that owns its whole ArrayBuffer (never a
@@ -111,13 +164,126 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
     plan = compileAggPlan(aggs, keys);
   }
 
+  // window tumbling|sliding ... then agg: per job, a fresh window stage and windowed agg.
+  const winVerb = init.window !== null ? parseCommand(init.window).options!.verbs[0]! : null;
+  if (winVerb !== null && !isWindowInstance(winVerb)) throw new Error('-j: not a window verb');
+  let windowJob: ((job: ChunkJob) => { target: Stage; finish(): WindowedResult }) | null = null;
+  if (winVerb !== null && isWindowInstance(winVerb)) {
+    const spec = winVerb.windowSpec;
+    const cal = isCalendar(spec) ? windowCalendar(spec.size, spec.months ?? 0, spec.offset, spec.tz ?? null) : null;
+    const lastEnd = (t: number): number => {
+      if (cal !== null) return cal.endOf(cal.startOf(t));
+      return t - floorMod(t - spec.offset, spec.slide) + spec.size;
+    };
+    windowJob = (job) => {
+      const p = plan!;
+      p.position = job.id * POS_PART;
+      const windows: WindowPart[] = [];
+      const wrapped = Object.create(p) as typeof p;
+      let parts: unknown[] = [];
+      wrapped.output = (g: GroupState, prefix?: Rec): Rec => {
+        parts.push([groupKeyOfValues(g.keyValues), g.keyValues.map(encodeValue), p.stateOf(g), g.first ?? 0]);
+        return p.output(g, prefix);
+      };
+      // Output records of one window arrive together, in order (agg.ts): one WindowPart per window.
+      let writer: ReturnType<typeof createWriter> | null = null;
+      const collect: Stage = {
+        push(recs: Batch) {
+          let i = 0;
+          while (i < recs.length) {
+            const ws = recs[i]!.window_start as string;
+            let j = i + 1;
+            while (j < recs.length && recs[j]!.window_start === ws) j++;
+            const we = recs[i]!.window_end as string;
+            let rows = '';
+            if (init.render !== null) {
+              if (writer === null) {
+                const r = init.render;
+                writer = createWriter(r.fmt, { delimiter: r.delimiter, color: false, inputFormat: r.inputFormat as never, inputDelimiter: r.inputDelimiter });
+                // The header (CSV/TSV) goes out with the first record: the main thread writes it.
+                writer.write([recs[i]!]);
+              }
+              rows = writer.write(recs.slice(i, j));
+            }
+            windows.push([Date.parse(ws), Date.parse(we), ws, we, rows, JSON.stringify(parts.slice(i, j))]);
+            i = j;
+          }
+          parts = [];
+        },
+        watermark() {},
+        end() {},
+      };
+      const aggStage = buildTimeWindowAgg(wrapped, spec, collect);
+      winVerb.consumer = aggStage;
+      // Between window and agg: per last window end, the records on time here.
+      const buckets = new Map<number, [number, number, number, number]>();
+      let maxT = -Infinity;
+      let lastKey = NaN;
+      let last: [number, number, number, number] | undefined;
+      const spy: Stage = {
+        push(batch: Batch) {
+          for (let i = 0; i < batch.length; i++) {
+            const t = (batch[i] as { [EVENT_TIME]?: number })[EVENT_TIME]!;
+            const le = lastEnd(t);
+            if (le !== lastKey) {
+              lastKey = le;
+              last = buckets.get(le);
+              if (last === undefined) buckets.set(le, (last = [le, 0, t, -Infinity]));
+            }
+            const b = last!;
+            b[1]++;
+            if (t < b[2]) b[2] = t;
+            if (maxT - t > b[3]) b[3] = maxT - t;
+            if (t > maxT) maxT = t;
+          }
+          aggStage.push(batch);
+        },
+        watermark(ms: number) {
+          aggStage.watermark(ms);
+        },
+        end() {
+          aggStage.end();
+        },
+      };
+      const stage = winVerb.build(spy, ctx, { verbs: [winVerb], index: 0 }) as Stage & { stats: WindowStats };
+      return {
+        target: stage,
+        finish(): WindowedResult {
+          stage.end();
+          const st = stage.stats;
+          return {
+            id: job.id,
+            kind: 'wagg',
+            windows,
+            maxT,
+            seen: st.seen,
+            late: st.late,
+            lateMinT: st.minLateTs ?? Infinity,
+            maxBehind: st.maxBehind,
+            buckets: [...buckets.values()],
+          };
+        },
+      };
+    };
+  }
+
   let groups = new Map<string, GroupState>();
   let out: string[] = [];
   const writer = createWriter('ndjson', { inputFormat: 'ndjson' });
   let csvWriter: ReturnType<typeof createWriter> | null = null;
 
+  /** The windowed job's window stage, which the leading verbs feed. */
+  let relayTarget: Stage | null = null;
   const sink: Stage =
-    plan !== null
+    windowJob !== null
+      ? {
+          push(batch: Batch) {
+            relayTarget!.push(batch);
+          },
+          watermark() {},
+          end() {},
+        }
+      : plan !== null
       ? {
           push(batch: Batch) {
             const p = plan!;
@@ -145,7 +311,7 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
 
   let head: Stage = sink;
   for (let i = verbs.length - 1; i >= 0; i--) head = verbs[i]!.build(head, ctx, { verbs, index: i });
-  const lineNumbers = verbs.some((v) => v.needsLineNumbers === true);
+  const lineNumbers = verbs.some((v) => v.needsLineNumbers === true) || winVerb !== null;
   let buf = Buffer.allocUnsafe(0);
 
   return (job: ChunkJob): ChunkResult => {
@@ -153,6 +319,8 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
     groups = new Map();
     out = [];
     if (plan !== null) plan.position = job.id * POS_PART;
+    const wj = windowJob !== null ? windowJob(job) : null;
+    relayTarget = wj !== null ? wj.target : null;
     // NDJSON text of records read from CSV: written without RAW (the CSV line).
     csvWriter = job.fmt === 'ndjson' ? null : createWriter('ndjson', {});
     const size = job.end - job.start;
@@ -168,6 +336,8 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
     } finally {
       fs.closeSync(fd);
     }
+    // One thread counts lines with invalid UTF-8 for its exit summary: leave such input to it.
+    if (!isUtf8(buf.subarray(0, got))) return { id: job.id, kind: 'fallback', why: 'invalid UTF-8' };
     const text = job.header + buf.toString('utf8', 0, got);
     const reader = createReader(job.fmt, {
       source: job.file,
@@ -192,7 +362,7 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
       if (last.length > 0) head.push(last);
     } catch (e) {
       if (e instanceof InputError) {
-        if (e.partial && e.partial.length > 0 && plan === null) {
+        if (e.partial && e.partial.length > 0 && plan === null && wj === null) {
           try {
             head.push(e.partial as Batch);
           } catch {
@@ -202,6 +372,14 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
         return { id: job.id, kind: 'error', what: e.what, source: e.source, line: e.line, text: e.text, verb: e.verb, partial: ownBytes(out.join('')) };
       }
       return { id: job.id, kind: 'error', what: '', source: job.file, line: 0, text: '', partial: ownBytes(out.join('')), message: (e as Error).message };
+    }
+    if (wj !== null) {
+      try {
+        return wj.finish();
+      } catch (e) {
+        if (e instanceof InputError) return { id: job.id, kind: 'error', what: e.what, source: e.source, line: e.line, text: e.text, verb: e.verb, partial: ownBytes('') };
+        throw e;
+      }
     }
     if (plan === null) {
       const bytes = ownBytes(out.join(''));

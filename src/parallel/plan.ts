@@ -1,27 +1,80 @@
 /**
- * Where `-j N` splits a pipeline (issue 14 item 5): the workers run the
- * leading record-wise verbs (filter, map, select, join, ...) and, when the
- * next verb is a plain `agg` (not after `window`, no `--every`), that agg as
- * partial state per input chunk; the main thread merges the partials with
- * the merge code (src/state/merger.ts's rules: groups by first position) and
- * runs every later verb. Anything else (windows, head, over, sort, ...) runs
- * in the main thread as with `-j 1`, and a pipeline with nothing to split
- * runs exactly as `-j 1`.
+ * Where `-j N` splits a pipeline (issue 14 item 5). The threads run, on
+ * byte ranges of the input, the leading record-wise verbs (filter, map,
+ * select, join, ...) and then, when the next verb is
+ *
+ * - a plain `agg` (no `--every`, no `--partial`): that agg as partial state
+ *   per range, merged in the main thread with the merge code (groups by
+ *   first position: -j 1's order of first appearance);
+ * - `window tumbling|sliding --time F` directly followed by such an agg:
+ *   window and agg as partials per range, merged in the main thread by
+ *   windowed.ts, which redoes one pass's watermark exactly.
+ *
+ * The main thread runs every later verb. What stays in the main thread, and
+ * why, is in `kept` (for --explain): session and count windows, and the
+ * per-key verbs (top/uniq/tail ... by), depend on the order of all of a key's
+ * records, which ranges of the input split (routing records to workers by
+ * key hash would still need the main thread to read and parse every record
+ * first, the cost the split saves); `head` needs only the first records
+ * (the workers stop once it has them); windows with --late-output, --idle or
+ * on processing time depend on arrival timing or write a file in input order.
  */
 import type { RunOptions } from '../engine/run.js';
+import { isWindowInstance } from '../window/instance.js';
 
 /** The split of a pipeline for workers. */
 export interface ParallelPlan {
   /** Words of the record-wise verbs the workers run (each verb's words, without 'then'). */
   prefix: string[][];
-  /** The words of a plain agg the workers run as partials, or null. */
+  /** The words of a plain agg the workers run as partials (without 'agg'), or null. */
   agg: string[] | null;
+  /** The words of a tumbling/sliding window before that agg (with 'window'), or null. */
+  window: string[] | null;
   /** Index of the first verb the main thread runs. */
   rest: number;
+  /** Why the first verb of the rest is not split (empty when there is no rest). */
+  kept: string;
 }
 
 /** Verbs whose output depends on more than the record itself (record numbers, wall clock). */
 const ORDER_SENSITIVE = /\bnr\s*\(|\bnow\s*\(/;
+
+/** Why verb `name` (which the workers do not run) stays in the main thread. */
+function whyKept(opts: RunOptions, i: number, words: string[][]): string {
+  const v = opts.verbs[i]!;
+  if (v.recordWise && words[i]!.some((w) => ORDER_SENSITIVE.test(w))) return `${v.name} uses nr() or now(), which need one pass in input order`;
+  if (v.name === 'partition' || v.name === 'tee') return `${v.name} writes files in input order`;
+  if (v.name === 'parse') return 'parse counts unmatched lines for its exit summary and reads the clock for syslog years';
+  if (isWindowInstance(v)) {
+    const s = v.windowSpec;
+    if (s.kind === 'session' || s.kind === 'count') return `${s.kind} windows depend on the order of all of a key's records, which ranges of the input split`;
+    if (s.timePath === null) return 'windows on processing time depend on arrival timing';
+    if (s.lateOutput !== null) return '--late-output writes late records in input order';
+    if (s.idle !== null) return '--idle closes windows on the wall clock';
+    const next = opts.verbs[i + 1];
+    if (next === undefined || next.name !== 'agg') return 'window without a directly following agg copies records per window';
+    return 'agg --every or --partial after window';
+  }
+  switch (v.name) {
+    case 'head':
+      return 'head needs only the first records (the workers stop once it has them)';
+    case 'top':
+    case 'uniq':
+    case 'tail':
+    case 'sort':
+    case 'sample':
+    case 'over':
+    case 'fill-down':
+    case 'unsparsify':
+    case 'merge':
+    case 'split':
+      return `${v.name} depends on the order of all records (or of all of a key's records)`;
+    case 'agg':
+      return 'agg --every or --partial';
+    default:
+      return `${v.name} is not record-wise`;
+  }
+}
 
 /**
  * The split for these options and verb words, or a reason why the run is not split.
@@ -37,20 +90,31 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
   let i = 0;
   for (; i < opts.verbs.length; i++) {
     const v = opts.verbs[i]!;
-    if (!v.recordWise || v.name === 'partition' || v.name === 'tee') break;
+    if (!v.recordWise || v.name === 'partition' || v.name === 'tee' || v.name === 'parse') break;
     if (words[i]!.some((w) => ORDER_SENSITIVE.test(w))) break;
     prefix.push(words[i]!);
   }
   let agg: string[] | null = null;
-  const next = opts.verbs[i];
-  if (next !== undefined && next.name === 'agg') {
-    const ex = next.explain as { every?: unknown; partial?: unknown };
-    if (ex.every === undefined && ex.partial === undefined) {
-      agg = words[i]!.slice(1);
-      i++;
+  let window: string[] | null = null;
+  const plainAgg = (j: number): boolean => {
+    const v = opts.verbs[j];
+    if (v === undefined || v.name !== 'agg') return false;
+    const ex = v.explain as { every?: unknown; partial?: unknown };
+    return ex.every === undefined && ex.partial === undefined;
+  };
+  const v = opts.verbs[i];
+  if (v !== undefined && plainAgg(i)) {
+    agg = words[i]!.slice(1);
+    i++;
+  } else if (v !== undefined && isWindowInstance(v) && plainAgg(i + 1)) {
+    const s = v.windowSpec;
+    if ((s.kind === 'tumbling' || s.kind === 'sliding') && s.timePath !== null && s.lateOutput === null && s.idle === null) {
+      window = words[i]!;
+      agg = words[i + 1]!.slice(1);
+      i += 2;
     }
   }
-  if (prefix.length === 0 && agg === null) return 'no record-wise verb or plain agg leads the pipeline';
-  if (opts.verbs.slice(i).some((v) => v.needsLineNumbers === true)) return 'a later verb names input lines in its messages';
-  return { prefix, agg, rest: i };
+  if (prefix.length === 0 && agg === null) return opts.verbs.length === 0 ? 'no verb to split' : `${opts.verbs[0]!.name} comes first: ${whyKept(opts, 0, words)}`;
+  if (opts.verbs.slice(i).some((x) => x.needsLineNumbers === true)) return 'a later verb names input lines in its messages';
+  return { prefix, agg, window, rest: i, kept: i < opts.verbs.length ? whyKept(opts, i, words) : '' };
 }

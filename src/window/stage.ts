@@ -48,6 +48,8 @@ export interface WindowStats {
   seen: number;
   /** How far the latest late record was behind the largest time seen (ms). */
   maxBehind: number;
+  /** The smallest time of a late record (ms; Infinity when none): `-j N` recomputes maxBehind across input ranges with it. */
+  minLateTs?: number;
 }
 
 /** Above this share of late records (and at least LATE_HINT_MIN of them) the summary says why and what to do. */
@@ -142,6 +144,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
     clock,
     late(rec: Rec, ts: number): void {
       stats.late++;
+      if (!(ts >= stats.minLateTs!)) stats.minLateTs = ts;
       if (clock.maxTs - ts > stats.maxBehind) stats.maxBehind = clock.maxTs - ts;
       if (lateOut !== null) lateOut.write(stringifyRecord(rec) + '\n');
     },

@@ -55,6 +55,60 @@ describe('-j 3 equals -j 1', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
+  it('windowed agg in the workers: tumbling and sliding windows, late records, out-of-order input, float aggregates, byte for byte', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
+    const windowArb = fc.oneof(
+      fc.constantFrom('10m', '1h', '3h', '1d').map((size) => ['window', 'tumbling', size, '--time', 'time']),
+      fc.constantFrom(['2h', '30m'], ['1h', '20m'], ['1d', '6h']).map(([size, every]) => ['window', 'sliding', size!, '--every', every!, '--time', 'time']),
+    );
+    const winAggArb = fc.constantFrom(
+      ['agg', 'count', 'by', 'origin'],
+      ['agg', 'count, sum(delay), min(destination), first(destination), last(distance), collect(delay), p95(delay), distinct(destination)', 'by', 'origin'],
+      ['agg', 'count, avg(delay), stddev(distance), median(delay)'],
+      ['agg', 'count, avg(x), sum(x), var(x)', 'by', 'destination'],
+    );
+    fc.assert(
+      fc.property(
+        fc.array(verbArb, { maxLength: 1 }),
+        windowArb,
+        fc.constantFrom([], ['--lateness', '30m'], ['--lateness', '2h']),
+        winAggArb,
+        fc.constantFrom<string[][]>([], [['head', '25']], [['filter', 'count > 3']]),
+        fc.boolean(),
+        fc.integer({ min: 500, max: 6000 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 3000, max: 40000 }),
+        fc.integer(),
+        (verbs, win, late, agg, tail, csv, n, moves, chunk, seed) => {
+          // Out-of-order input: `moves` records each moved up to 200 places back (some become late).
+          const rows = LINES.slice(0, n);
+          let r = seed >>> 0;
+          const rnd = (k: number) => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) % k);
+          for (let i = 0; i < moves; i++) {
+            const from = rnd(rows.length);
+            const to = Math.max(0, from - 1 - rnd(200));
+            rows.splice(to, 0, rows.splice(from, 1)[0]!);
+          }
+          let text = rows.join('\n') + '\n';
+          if (csv) {
+            text = 'time,delay,distance,origin,destination\n' + rows.map((l) => Object.values(JSON.parse(l) as Record<string, unknown>).join(',')).join('\n') + '\n';
+          }
+          const file = path.join(dir, csv ? 'in.csv' : 'in.ndjson');
+          fs.writeFileSync(file, text);
+          const chain = [...verbs, ['map', 'x = delay / 7 + distance / 3'], [...win, ...late], agg, ...tail];
+          const words = chain.flatMap((v, i) => (i === 0 ? v : ['then', ...v]));
+          const one = sluice(['--from', file, ...words]);
+          const par = sluice(['-j', '3', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: String(chunk) });
+          expect(par.stderr).toBe(one.stderr);
+          expect(par.code).toBe(one.code);
+          expect(par.stdout).toBe(one.stdout);
+        },
+      ),
+      { numRuns: 7, endOnFailure: true },
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
   it('a malformed record: the same output before it, the same message (line in its file), exit 1', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
     const file = path.join(dir, 'bad.ndjson');
@@ -89,8 +143,12 @@ describe('-j 3 equals -j 1', () => {
 
   it('--explain shows where the pipeline is split', () => {
     const r = sluice(['-j', '2', '--explain', '--from', 'x.ndjson', 'filter', 'delay > 0', 'then', 'agg', 'count', 'by', 'origin', 'then', 'head', '3']);
-    expect(r.stdout).toMatch(/parallel: 2 workers run filter, agg \(as partials\) .* the main thread runs merge of the partials, head/);
-    const w = sluice(['-j', '2', '--explain', 'window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'count']);
-    expect(w.stdout).toMatch(/runs in one thread/);
+    expect(r.stdout).toMatch(/parallel: 2 threads \(the main thread and 1 worker\) run filter, agg \(as partials\) .* the main thread runs merge of the partials, head; head stays in the main thread: head needs only the first records/);
+    const w = sluice(['-j', '2', '--explain', 'window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'count', 'then', 'sort', '-nr', 'count']);
+    expect(w.stdout).toMatch(/run window tumbling \+ agg \(as partials per window and group\) .* the main thread runs merge of the window partials .*, sort; sort stays in the main thread/);
+    const s = sluice(['-j', '2', '--explain', 'window', 'session', '1h', '--time', 't', 'then', 'agg', 'count']);
+    expect(s.stdout).toMatch(/runs in one thread: window comes first: session windows depend on the order of all of a key's records/);
+    const k = sluice(['-j', '3', '--explain', 'filter', 'a > 1', 'then', 'uniq', '-g', 'a']);
+    expect(k.stdout).toMatch(/3 threads \(the main thread and 2 workers\) run filter .* uniq stays in the main thread: uniq depends on the order of all records/);
   });
 });
