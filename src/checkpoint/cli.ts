@@ -4,6 +4,7 @@
  * `sluice checkpoint show FILE`, which says what a checkpoint holds.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../engine/errors.js';
 import type { VerbInstance } from '../engine/types.js';
 import { parseDuration } from '../time/duration.js';
@@ -17,12 +18,21 @@ import { STDOUT_KEY } from './session.js';
 export const DEFAULT_CHECKPOINT_EVERY_MS = 5000;
 
 /**
+ * Input formats whose readers can say and resume their position (line-based;
+ * CSV/TSV also keep their header), and output formats written line by line
+ * whose writer state can be saved (CSV/TSV: the current block's columns).
+ * JSON arrays, tables, markdown and charts are not.
+ */
+const RESUMABLE_INPUTS = new Set(['ndjson', 'csv', 'csvlite', 'tsv', 'logfmt', 'lines']);
+const RESUMABLE_OUTPUTS = new Set(['ndjson', 'csv', 'tsv', 'logfmt']);
+
+/**
  * Check the follow and checkpoint options against the rest of the command line.
  * @returns the run options they add
  * @throws UsageError: --follow or --checkpoint without --from files (stdin
  *   cannot be followed by name nor resumed at an offset), --checkpoint-every
  *   without --checkpoint or not a duration, input or output formats a
- *   checkpoint cannot resume (CSV/TSV, table)
+ *   checkpoint cannot resume (JSON, table, markdown, charts)
  */
 export function checkCheckpointOptions(
   main: { follow: boolean; checkpoint?: string; checkpointEvery?: string; input: string; output?: string },
@@ -49,10 +59,10 @@ export function checkCheckpointOptions(
     }
     for (const s of sources) {
       const f = main.input !== 'auto' ? main.input : formatFromPath(s);
-      if (f !== undefined && f !== 'ndjson') throw new UsageError(`--checkpoint: ${f} input (${s}) cannot be checkpointed yet; NDJSON input can`);
+      if (f !== undefined && !RESUMABLE_INPUTS.has(f)) throw new UsageError(`--checkpoint: ${f} input (${s}) cannot be checkpointed yet; ${[...RESUMABLE_INPUTS].join(', ')} input can`);
     }
     const o = main.output;
-    if (o !== undefined && o !== 'ndjson') throw new UsageError(`--checkpoint: ${o} output cannot be checkpointed yet; NDJSON output can`);
+    if (o !== undefined && !RESUMABLE_OUTPUTS.has(o)) throw new UsageError(`--checkpoint: ${o} output cannot be checkpointed yet; ${[...RESUMABLE_OUTPUTS].join(', ')} output can`);
     out.checkpoint = { file, everyMs };
   }
   return out;
@@ -100,9 +110,10 @@ function when(ms: unknown): string {
  * 'panes', windows | pending}`, agg `{groups | global}`, head `{seen |
  * groups}`); anything else by its keys.
  */
-function describeState(state: unknown): string[] {
+function describeState(state: unknown, file: string): string[] {
   if (state === null || typeof state !== 'object') return [];
   const s = state as Record<string, unknown>;
+  if (typeof s.verb === 'string') return describeVerbState(s, file);
   const lines: string[] = [];
   if (typeof s.kind === 'string') lines.push(`kind: ${s.kind}`);
   if (s.wm !== undefined) lines.push(`watermark: ${when(s.wm)}${s.maxTs !== undefined ? `, largest event time: ${when(s.maxTs)}` : ''}`);
@@ -139,6 +150,68 @@ function describeState(state: unknown): string[] {
   return lines;
 }
 
+const len = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
+
+/** Records held in one state of an ordering verb (see each verb's `save`). */
+function heldIn(verb: string, st: unknown): { groups: number; records: number } {
+  const o = (st ?? {}) as Record<string, unknown>;
+  const groups = Array.isArray(st) ? st : Array.isArray(o.groups) ? o.groups : [];
+  let records = 0;
+  if (verb === 'sort') records = Array.isArray(st) ? st.length : len(o.held);
+  else if (verb === 'uniq') records = groups.length;
+  else for (const g of groups) records += Array.isArray(g) ? len(g[g.length - 1]) : 0;
+  return { groups: verb === 'sort' || verb === 'uniq' ? 0 : groups.length, records };
+}
+
+/**
+ * Words about the state of a verb written in the envelope of
+ * src/state/records.ts (`{v, verb, ...}`): per-window forms (`windows`),
+ * whole-input forms (`state`), sort (`held`, `runs` kept in FILE.files),
+ * uniq's keys, fill-down's values, unsparsify's fields and records.
+ */
+function describeVerbState(s: Record<string, unknown>, file: string): string[] {
+  const verb = s.verb as string;
+  const lines: string[] = [];
+  const say = (h: { groups: number; records: number }): string =>
+    `${h.records} record${h.records === 1 ? '' : 's'} held` + (h.groups > 0 ? ` in ${h.groups} group${h.groups === 1 ? '' : 's'}` : '');
+  if (Array.isArray(s.windows)) {
+    const ws = s.windows as unknown[][];
+    let total = 0;
+    for (const w of ws) total += heldIn(verb, Array.isArray(w) ? w[4] : null).records;
+    lines.push(`open windows: ${ws.length}, ${total} records held in them`);
+    for (const w of ws.slice(0, 10)) {
+      if (!Array.isArray(w)) continue;
+      const name = typeof w[1] === 'number' ? `starting ${when(w[1])}` : `window ${String(w[0]).replace(/^\u0002/, '')}`;
+      lines.push(`  ${name}: ${say(heldIn(verb, w[4]))}`);
+    }
+    if (ws.length > 10) lines.push(`  ... ${ws.length - 10} more`);
+  } else if (s.state !== undefined) {
+    lines.push(say(heldIn(verb, s.state)));
+  }
+  if (verb === 'sort' && Array.isArray(s.held)) {
+    lines.push(`${s.held.length} records held in memory`);
+    const runs = Array.isArray(s.runs) ? (s.runs as unknown[]) : [];
+    if (runs.length > 0) {
+      let size = 0;
+      let missing = 0;
+      for (const r of runs) {
+        try {
+          size += fs.statSync(path.join(path.resolve(file) + '.files', String(r))).size;
+        } catch {
+          missing++;
+        }
+      }
+      lines.push(`spilled runs: ${runs.length}, ${bytes(size)} kept in ${file}.files${missing > 0 ? ` (${missing} missing!)` : ''}`);
+    }
+  }
+  if (Array.isArray(s.seen)) lines.push(`distinct values seen: ${s.seen.length}`);
+  if (Array.isArray(s.last)) lines.push(`fields with a value to fill down: ${(s.last as unknown[]).filter((x) => x !== null).length} of ${s.last.length}`);
+  if (Array.isArray(s.all)) lines.push(`fields with a value to fill down: ${s.all.length}`);
+  if (verb === 'unsparsify') lines.push(`fields so far: ${len(s.names)}, records held: ${len(s.held)}`);
+  if (s.shared !== undefined) lines.push(`generator state: ${String(s.shared)}`);
+  return lines;
+}
+
 /** The text of `checkpoint show`. */
 export function showCheckpoint(file: string, text: string): string {
   const cp = parseCheckpoint(file, text);
@@ -150,6 +223,8 @@ export function showCheckpoint(file: string, text: string): string {
   out.push('sources:');
   for (const s of cp.sources) {
     out.push(`  ${s.path}: offset ${s.offset} (${bytes(s.offset)}), after line ${s.line}${s.done ? ', read to its end' : ''}; file dev ${s.dev} inode ${s.ino}, first ${s.headLen} bytes sha1 ${s.headHash.slice(0, 12)}`);
+    const h = (s.reader as { h?: unknown } | undefined)?.h;
+    if (Array.isArray(h) && Array.isArray(h[0])) out.push(`    header: ${(h[0] as unknown[]).join(', ')}`);
   }
   if (cp.sources.length === 0) out.push('  (none)');
   out.push(`malformed records so far: ${cp.malformed}`);
@@ -157,6 +232,8 @@ export function showCheckpoint(file: string, text: string): string {
   out.push('outputs (a restart truncates each back to this length):');
   for (const [k, v] of outs) out.push(`  ${k === STDOUT_KEY ? 'stdout' : k}: ${v} bytes`);
   if (outs.length === 0) out.push('  (none in regular files: into a pipe, output after the checkpoint is written again on restart)');
+  const cols = (cp.writer as { cols?: unknown } | undefined)?.cols;
+  if (Array.isArray(cols)) out.push(`  output columns (header written): ${cols.join(', ')}`);
   out.push('state:');
   fp.verbs.forEach((v, i) => {
     const st = cp.stages[i];
@@ -165,7 +242,7 @@ export function showCheckpoint(file: string, text: string): string {
       return;
     }
     out.push(`  ${i + 1}. ${v.name}: ${bytes(Buffer.byteLength(JSON.stringify(st)))}`);
-    for (const l of describeState(st)) out.push(`     ${l}`);
+    for (const l of describeState(st, file)) out.push(`     ${l}`);
   });
   return out.join('\n') + '\n';
 }

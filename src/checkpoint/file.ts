@@ -51,6 +51,8 @@ export interface SourcePosition {
   line: number;
   /** The source was read to its end and finished (without --follow). */
   done: boolean;
+  /** The reader's own state at that offset (CSV/TSV: the header read at the start of the file), if it has one. */
+  reader?: unknown;
 }
 
 /** Everything a checkpoint holds. */
@@ -72,6 +74,8 @@ export interface CheckpointData {
   outputs: Record<string, number>;
   /** Per verb, in order: its stage's snapshot, or null for a verb that keeps no state. */
   stages: unknown[];
+  /** The output writer's state (CSV/TSV: the current block's columns, so its header is not written again). */
+  writer?: unknown;
 }
 
 /**

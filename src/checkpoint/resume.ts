@@ -25,6 +25,8 @@ export interface ResumePoint {
   via?: string;
   /** The source is unchanged since the checkpoint and was read to its end then. */
   unchanged: boolean;
+  /** The reader's state at `offset` (SourcePosition.reader), when resuming inside the checkpointed file. */
+  reader?: unknown;
 }
 
 function headHash(file: string, len: number): string | undefined {
@@ -86,12 +88,12 @@ export function resumePoint(saved: SourcePosition, note: (msg: string) => void):
       note(`${name}: file rewritten since the checkpoint (its first bytes changed); reading it again from the start`);
       return { offset: 0, line: 0, unchanged: false };
     }
-    return { offset: saved.offset, line: saved.line, unchanged: saved.done && st.size === saved.offset };
+    return { offset: saved.offset, line: saved.line, unchanged: saved.done && st.size === saved.offset, reader: saved.reader };
   }
   const old = findByInode(path.dirname(name), saved.dev, saved.ino);
   if (old !== undefined && (saved.headLen === 0 || headHash(old, saved.headLen) === saved.headHash)) {
     note(`${name}: rotated since the checkpoint; reading the rest of ${old}, then the new ${name}`);
-    return { offset: saved.offset, line: saved.line, via: old, unchanged: false };
+    return { offset: saved.offset, line: saved.line, via: old, unchanged: false, reader: saved.reader };
   }
   note(`${name}: replaced since the checkpoint and the old file is gone (it was read up to byte ${saved.offset}); reading the new file from the start`);
   return { offset: 0, line: 0, unchanged: false };

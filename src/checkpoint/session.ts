@@ -14,13 +14,13 @@
  * checkpoint is written again after a crash: at least once.
  *
  * Which stages can be checkpointed: those with `Stage.snapshot`/`restore`
- * (agg, head, tail, top, uniq, sample, sort, fill-down, unsparsify, and the
+ * (agg, head, tail, top, uniq, sample, sort, over, fill-down, unsparsify, and the
  * window kinds and windowed aggregations). A pipeline with a stateful verb whose stage has no
  * snapshot is refused (exit 2) rather than losing its state silently.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ErrorSink, Reader, Stage, VerbInstance } from '../engine/types.js';
+import type { ErrorSink, Reader, Stage, VerbInstance, Writer } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import type { FileTail } from '../sources/follow.js';
 import { type CheckpointData, type SourcePosition, readCheckpoint, writeCheckpoint } from './file.js';
@@ -41,8 +41,8 @@ export const STDOUT_KEY = '<stdout>';
 /** What the runner tells the session about its sources. */
 export interface SourceAccess {
   count: number;
-  /** Source `i`: its tail, the UTF-8 bytes its reader holds unparsed, its line count; null when it cannot resume from here. */
-  position(i: number): { tail: FileTail; pendingBytes: number; line: number } | null;
+  /** Source `i`: its tail, the UTF-8 bytes its reader holds unparsed, its line count, its reader's state; null when it cannot resume from here. */
+  position(i: number): { tail: FileTail; pendingBytes: number; line: number; state?: unknown } | null;
 }
 
 /** Figures of the last checkpoint written (for `SLUICE_DEBUG` and benchmarks). */
@@ -174,7 +174,7 @@ export class CheckpointSession {
     if (lacking.length > 0) {
       throw new UsageError(
         `--checkpoint: the state of ${lacking.map((l) => `'${l}'`).join(', ')} cannot be checkpointed yet, so a restart would lose it ` +
-          `(checkpointed: window, agg, head, tail, top, sort, uniq, sample, fill-down, unsparsify and the record-wise verbs; see 'sluice --help')`,
+          `(checkpointed: window, agg, head, tail, top, sort, uniq, sample, over, fill-down, unsparsify and the record-wise verbs; see 'man sluice', FOLLOW AND CHECKPOINTS)`,
       );
     }
     const saved = this.saved;
@@ -199,7 +199,29 @@ export class CheckpointSession {
   /** A reader for a source: it must be able to say its position. @throws UsageError otherwise */
   checkReader(name: string, format: string, r: Reader): void {
     if (typeof r.position !== 'function' || typeof r.resumeAt !== 'function') {
-      throw new UsageError(`--checkpoint: ${format} input (${name}) cannot be checkpointed yet; NDJSON input can`);
+      throw new UsageError(`--checkpoint: ${format} input (${name}) cannot be checkpointed yet; NDJSON, CSV, TSV, logfmt and lines input can`);
+    }
+  }
+
+  /** The output writer, once made (its state goes into each checkpoint). */
+  setWriter(get: () => Writer | undefined): void {
+    this.writer = get;
+  }
+  private writer: (() => Writer | undefined) | undefined;
+
+  /**
+   * The output writer was made: on a resumed run it goes on from the saved
+   * writer's state (a CSV header already in the output is not written again).
+   * @throws UsageError (exit 2) on a damaged state
+   */
+  restoreWriter(w: Writer): void {
+    const st = this.saved?.writer;
+    if (st === undefined || this.nothingToDo) return;
+    if (typeof w.restore !== 'function') throw new UsageError(`--checkpoint: ${this.o.file} was written with another output format`);
+    try {
+      w.restore(st);
+    } catch (e) {
+      throw new UsageError(`--checkpoint: ${this.o.file} is damaged: the output writer's state cannot be restored: ${(e as Error).message}`);
     }
   }
 
@@ -290,13 +312,22 @@ export class CheckpointSession {
       const p = access.position(i);
       if (p === null) return null;
       const id = p.tail.fileIdentity();
-      sources.push({ path: p.tail.path, ...id, offset: p.tail.delivered() - p.pendingBytes, line: p.line, done: this.done[i] === true });
+      sources.push({
+        path: p.tail.path,
+        ...id,
+        offset: p.tail.delivered() - p.pendingBytes,
+        line: p.line,
+        done: this.done[i] === true,
+        ...(p.state !== undefined ? { reader: p.state } : {}),
+      });
     }
     const outputs: Record<string, number> = Object.create(null) as Record<string, number>;
     if (this.stdoutFd !== undefined) outputs[STDOUT_KEY] = fs.fstatSync(this.stdoutFd).size;
     const efd = this.errors?.errorsFd;
     if (efd !== undefined && this.errorsFile !== undefined) outputs[this.errorsFile] = fs.fstatSync(efd).size;
     for (const [path, fd] of this.outputs) outputs[path] = fs.fstatSync(fd).size;
+    const w = this.writer?.();
+    const writerState = w?.snapshot?.();
     return {
       version: 1,
       written: new Date().toISOString(),
@@ -306,6 +337,7 @@ export class CheckpointSession {
       malformed: this.errors?.count ?? 0,
       outputs,
       stages: finished ? [] : this.stages.map((st) => (typeof st.snapshot === 'function' ? (st.snapshot() ?? null) : null)),
+      ...(writerState !== undefined ? { writer: writerState } : {}),
     };
   }
 }

@@ -6,7 +6,7 @@
  * - records carry their input number (symbol RECNO) when a verb calls `nr()`;
  * - the progress line (src/live/progress.ts) counts them, when shown.
  */
-import { InputError } from './errors.js';
+import { InputError, UsageError } from './errors.js';
 import { RECNO, markChanged } from './values.js';
 import type { Batch, ErrorSink, FieldSelection, InputFormat, Reader } from './types.js';
 import { inputFields } from './projection.js';
@@ -65,6 +65,8 @@ export interface PositionedSource {
   check(r: Reader): void;
   /** Lines already read (0: from the start). */
   resumeLine: number;
+  /** The reader's state saved with the checkpoint (a CSV header), when resuming. */
+  state?: unknown;
 }
 
 /** Makes the readers of one run (see the module comment). */
@@ -120,7 +122,13 @@ export class SourceReaders {
     });
     if (positioned) {
       positioned.check(r);
-      if (positioned.resumeLine > 0) r.resumeAt?.(positioned.resumeLine);
+      if (positioned.resumeLine > 0) {
+        try {
+          r.resumeAt?.(positioned.resumeLine, positioned.state);
+        } catch (e) {
+          throw new UsageError(`--checkpoint: the ${fmt} reader of ${name} cannot go on from the checkpoint: ${(e as Error).message}`);
+        }
+      }
       return fmt === this.firstFormat ? r : withoutRaw(r);
     }
     const kept = fmt === this.firstFormat ? r : withoutRaw(r);

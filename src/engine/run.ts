@@ -143,7 +143,10 @@ export function run(opts: RunOptions): Promise<number> {
       () => {
         const inFmt = readers.firstFormat ?? 'ndjson';
         const make = () => makeWriter(opts, inFmt, outputFormatFor(inFmt, opts.outputFormat), opts.color);
-        return opts.wrapWriter ? opts.wrapWriter(make) : make();
+        const w = opts.wrapWriter ? opts.wrapWriter(make) : make();
+        // Resuming: the output already holds what the saved writer wrote (a CSV header).
+        cp?.restoreWriter(w);
+        return w;
       },
       () => finish(true),
       opts.encoding === 'latin1',
@@ -333,6 +336,7 @@ export function run(opts: RunOptions): Promise<number> {
       },
       outputBlocked: () => sink.blocked,
     };
+    cp?.setWriter(() => sink.writer);
     if (opts.follow || cp) readTails(opts, loop, cp);
     else readSequentially(opts, loop);
   });

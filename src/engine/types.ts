@@ -109,9 +109,14 @@ export interface Reader {
    * overlong line it is skipping). The byte offset of the last record fully
    * read is the bytes fed minus the UTF-8 bytes of `pending`.
    */
-  position?(): { pending: string; line: number } | null;
-  /** Optional, the inverse: before the first feed, go on with a source read up to a checkpoint, after `line` lines. */
-  resumeAt?(line: number): void;
+  position?(): { pending: string; line: number; state?: unknown } | null;
+  /**
+   * Optional, the inverse: before the first feed, go on with a source read up
+   * to a checkpoint, after `line` lines, with the reader's own `state` from
+   * `position` (CSV: the header read at the start of the file).
+   * @throws Error on a state this reader did not write
+   */
+  resumeAt?(line: number, state?: unknown): void;
 }
 
 /** Options shared by readers. */
@@ -191,6 +196,14 @@ export interface Writer {
   write(batch: Batch): string;
   /** Text still held back (a table block), at end of output. */
   end(): string;
+  /**
+   * Optional, for checkpoints: what the writer remembers of the output so far
+   * (CSV: the columns of the current block, so that a resumed run does not
+   * write the header again), JSON-serialisable, between batches.
+   */
+  snapshot?(): unknown;
+  /** The inverse, before the first write. @throws Error on a state this writer did not write */
+  restore?(state: unknown): void;
 }
 
 /** Options shared by writers. */

@@ -258,6 +258,39 @@ export class CsvReader implements Reader {
     this.kind = this.tsv ? 'TSV' : 'CSV';
   }
 
+  /**
+   * For checkpoints (Reader.position): the unfinished record's text, the lines
+   * completed, and the header state (`{h: [names, raw] | null, need}`: the
+   * header read at the start of the file, or of the current CSV-lite block);
+   * null while skipping an overlong record.
+   */
+  position(): { pending: string; line: number; state: unknown } | null {
+    if (this.skipping) return null;
+    const h = this.header;
+    return { pending: this.carry, line: this.line, state: { h: h === undefined ? null : [h.names, h.raw], need: this.needHeader } };
+  }
+
+  /**
+   * For checkpoints (Reader.resumeAt): go on after `line` lines, mid-file, under
+   * the header saved by `position` (the header row is not looked for again).
+   * @throws Error on a state `position` cannot have written
+   */
+  resumeAt(line: number, state?: unknown): void {
+    this.line = line;
+    this.atStart = false;
+    if (state === undefined) return;
+    const o = state as { h?: unknown; need?: unknown } | null;
+    const h = o?.h;
+    if (o === null || typeof o.need !== 'boolean' || (h !== null && !(Array.isArray(h) && h.length === 2 && Array.isArray(h[0]) && h[0].every((n) => typeof n === 'string') && typeof h[1] === 'string'))) {
+      throw new Error(`not a ${this.kind} reader state`);
+    }
+    if (h !== null) {
+      const names = h[0] as string[];
+      this.setHeader(names, h[1] as string);
+    }
+    this.needHeader = o.need;
+  }
+
   /** The field names of the current header (after the header row was read), else undefined. */
   get fieldNames(): readonly string[] | undefined {
     return this.header?.names;
@@ -782,6 +815,37 @@ export class CsvWriter implements Writer {
 
   end(): string {
     return '';
+  }
+
+  /**
+   * For checkpoints: the current block's columns (null before the first
+   * record), the key order they were matched in, and the input header the
+   * block was started from (`[names, raw]`), if any.
+   */
+  snapshot(): unknown {
+    const h = this.curHeader;
+    return { cols: this.cols, keys: this.keyOrder, h: h === undefined ? null : [h.names, h.raw] };
+  }
+
+  /**
+   * Go on writing an output that holds what the snapshot's writer wrote: the
+   * current block's header is not written again.
+   * @throws Error on a state `snapshot` cannot have written
+   */
+  restore(state: unknown): void {
+    const o = state as { cols?: unknown; keys?: unknown; h?: unknown } | null;
+    const strs = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+    const h = o?.h;
+    if (o === null || typeof o !== 'object' || (o.cols !== null && !strs(o.cols)) || !strs(o.keys) || (h !== null && !(Array.isArray(h) && h.length === 2 && strs(h[0]) && typeof h[1] === 'string'))) {
+      throw new Error('not a CSV writer state');
+    }
+    if (o.cols === null) return;
+    const cols = o.cols as string[];
+    this.cols = cols;
+    this.keyOrder = o.keys as string[];
+    this.curHeader = h === null ? undefined : makeHeader(h[0] as string[], h[1] as string);
+    this.colSet = new Set(cols);
+    this.inherited = cols.map((c) => c in Object.prototype);
   }
 
   /**

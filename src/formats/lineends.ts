@@ -59,9 +59,9 @@ export function acceptCrLineEnds(r: Reader): Reader {
   if (r.position) {
     wrapped.position = () => {
       const p = r.position!();
-      return p === null || held === '' ? p : { pending: p.pending + held, line: p.line };
+      return p === null || held === '' ? p : { ...p, pending: p.pending + held };
     };
   }
-  if (r.resumeAt) wrapped.resumeAt = (line: number) => r.resumeAt!(line);
+  if (r.resumeAt) wrapped.resumeAt = (line: number, state?: unknown) => r.resumeAt!(line, state);
   return wrapped;
 }

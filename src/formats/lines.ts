@@ -53,6 +53,17 @@ export class LinesReader implements Reader {
     });
   }
 
+  /** For checkpoints (Reader.position): the unfinished line and the lines completed; null while skipping an overlong line. */
+  position(): { pending: string; line: number } | null {
+    return this.skipping ? null : { pending: this.tail, line: this.line };
+  }
+
+  /** For checkpoints (Reader.resumeAt): go on after `line` lines, mid-file (no BOM there). */
+  resumeAt(line: number): void {
+    this.line = line;
+    this.atStart = false;
+  }
+
   private feedInto(chunk: string, out: Rec[]): void {
     if (chunk.length === 0) return;
     if (this.atStart) {

@@ -147,6 +147,17 @@ export class LogfmtReader implements Reader {
     });
   }
 
+  /** For checkpoints (Reader.position): the unfinished line and the lines completed. */
+  position(): { pending: string; line: number } {
+    return { pending: this.tail, line: this.line };
+  }
+
+  /** For checkpoints (Reader.resumeAt): go on after `line` lines, mid-file (no BOM there). */
+  resumeAt(line: number): void {
+    this.line = line;
+    this.atStart = false;
+  }
+
   end(): Batch {
     return collectRecords((out) => {
       if (this.tail !== '') this.handle(this.tail, ++this.line, out);

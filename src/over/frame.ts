@@ -28,6 +28,7 @@
 import type { Accumulator, GroupState } from '../agg/types.js';
 import type { CompiledAggPlan } from '../agg/plan.js';
 import { Avg, CountAll, CountField, First, Last, MinMax, Sum, Variance } from '../agg/accumulators.js';
+import { decodeArray, decodeGroup, decodeObject, decodeTime, encodeGroup, want } from '../window/state.js';
 
 /**
  * One key's frame. Elements carry a number (`pos`): the record's time in
@@ -129,6 +130,31 @@ export class Frame {
     const t = this.plan.clone(this.fState[ft]!);
     this.plan.merge(t, this.bAgg);
     this.tmp = t;
+  }
+
+  /**
+   * For checkpoints: both stacks as they are (each element a group state in
+   * the partial state format, with its position), and the back aggregate, so
+   * a restored frame gives the same results bit for bit (the same flips).
+   */
+  save(): unknown {
+    return { f: this.fState.map(encodeGroup), fp: this.fPos, b: this.bState.map(encodeGroup), bp: this.bPos, a: this.bAgg === null ? null : encodeGroup(this.bAgg) };
+  }
+
+  /** The inverse of `save`. @throws StateError */
+  load(v: unknown): void {
+    const o = decodeObject(v, 'an over frame');
+    const f = decodeArray(o.f, 'frame front');
+    const fp = decodeArray(o.fp, 'frame front positions');
+    const b = decodeArray(o.b, 'frame back');
+    const bp = decodeArray(o.bp, 'frame back positions');
+    want(f.length === fp.length && b.length === bp.length, 'frame positions do not match its states');
+    this.fState = f.map((g) => decodeGroup(this.plan, g));
+    this.fPos = fp.map((x) => decodeTime(x, 'a frame position'));
+    this.bState = b.map((g) => decodeGroup(this.plan, g));
+    this.bPos = bp.map((x) => decodeTime(x, 'a frame position'));
+    this.bAgg = o.a === null ? null : decodeGroup(this.plan, o.a);
+    this.tmp = null;
   }
 
   /** Move the back stack to the front, computing suffix aggregates newest to oldest. */

@@ -18,6 +18,8 @@ import type { AggSpec } from '../agg/parse.js';
 import type { Rec } from '../engine/types.js';
 import { NumText, pathGetter } from '../engine/values.js';
 import { reportNonFinite } from '../agg/accumulators.js';
+import { fromBase64, toBase64 } from '../state/codec.js';
+import { decodeArray, decodeObject, decodeTime } from '../window/state.js';
 
 const COUNT = 0;
 const COUNT_F = 1;
@@ -269,6 +271,37 @@ export class NumFrame {
       default:
         return n < 2 ? null : Math.sqrt(Math.max(0, a[o + 2]! / (n - 1)));
     }
+  }
+
+  /**
+   * For checkpoints: the used parts of the front and back stacks and the back
+   * aggregate as base64 of their float64 bytes (exact, NaN and -0 kept), with
+   * the positions, so a restored frame gives the same results bit for bit.
+   */
+  save(): unknown {
+    const K = this.L.k;
+    const f64 = (a: Float64Array, n: number) => toBase64(new Uint8Array(a.buffer, a.byteOffset, n * 8));
+    return { f: f64(this.front, this.fPos.length * K), fp: this.fPos, b: f64(this.back, this.bPos.length * K), bp: this.bPos, a: f64(this.bAgg, K) };
+  }
+
+  /** The inverse of `save`. @throws StateError */
+  load(v: unknown): void {
+    const K = this.L.k;
+    const o = decodeObject(v, 'an over frame');
+    const fp = decodeArray(o.fp, 'frame front positions').map((x) => decodeTime(x, 'a frame position'));
+    const bp = decodeArray(o.bp, 'frame back positions').map((x) => decodeTime(x, 'a frame position'));
+    const f64 = (s: unknown, n: number): Float64Array => {
+      const bytes = fromBase64(s, n * 8);
+      const out = new Float64Array(Math.max(n, K));
+      out.set(new Float64Array(bytes.slice().buffer));
+      return out;
+    };
+    this.front = f64(o.f, fp.length * K);
+    this.back = grow(f64(o.b, bp.length * K), K * 4);
+    this.bAgg = f64(o.a, K);
+    this.fPos = fp;
+    this.bPos = bp;
+    this.from = 0;
   }
 
   private flip(): void {

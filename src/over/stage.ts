@@ -16,6 +16,9 @@ import { formatDuration } from '../time/duration.js';
 import { combinable, Frame } from './frame.js';
 import { NumFrame, type NumLayout } from './numframe.js';
 import type { StepMaker, StepState } from './steps.js';
+import { decodeGroup, encodeGroup } from '../window/state.js';
+import { decodeCount, decodeNum, encodeNum, stateError } from '../state/codec.js';
+import { openVerbState, stateArray, stateString, verbState } from '../state/records.js';
 
 /** The frame of `over`. */
 export type FrameSpec =
@@ -196,6 +199,44 @@ export function buildOverStage(spec: OverSpec, next: Stage, ctx: PipelineContext
     end(): void {
       groups.clear();
       next.end();
+    },
+    /**
+     * Checkpoint: per key [key, its group state (partial state format), its
+     * frame (frame.ts / numframe.ts `save`), its step states, newest time,
+     * sequence], the largest time seen and the last sweep.
+     */
+    snapshot(): unknown {
+      const keys: unknown[] = [];
+      for (const [k, g] of groups) {
+        const ks = (g as OverGroup).over;
+        keys.push([k, encodeGroup(g), ks === undefined ? null : [ks.frame === null ? null : ks.frame.save(), ks.steps.map((st) => st.save()), encodeNum(ks.lastT), ks.seq]]);
+      }
+      // (The plan's next input position: first/last compare positions when frames merge.)
+      return verbState('over', { keys, maxT: encodeNum(maxT), lastSweep: encodeNum(lastSweep), pos: plan.position });
+    },
+    restore(state: unknown): void {
+      const o = openVerbState(state, 'over');
+      maxT = decodeNum(o.maxT);
+      lastSweep = decodeNum(o.lastSweep);
+      plan.position = decodeCount(o.pos);
+      groups.clear();
+      for (const e of stateArray(o.keys, 'over keys')) {
+        const a = stateArray(e, 'an over key');
+        const g = decodeGroup(plan, a[1]) as OverGroup;
+        if (a[2] !== null) {
+          const kv = stateArray(a[2], 'an over key state');
+          const ks = newKey(g);
+          if ((ks.frame === null) !== (kv[0] === null)) throw stateError('an over frame of another kind');
+          ks.frame?.load(kv[0]);
+          const st = stateArray(kv[1], 'over step states');
+          if (st.length !== ks.steps.length) throw stateError('over step states do not match the steps');
+          for (let i = 0; i < st.length; i++) ks.steps[i]!.load(st[i]);
+          ks.lastT = decodeNum(kv[2]);
+          ks.seq = decodeCount(kv[3]);
+          g.over = ks;
+        }
+        groups.set(stateString(a[0], 'an over key'), g);
+      }
     },
   };
 }

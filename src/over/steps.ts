@@ -9,6 +9,7 @@ import type { Rec } from '../engine/types.js';
 import { numberOf, pathGetter } from '../engine/values.js';
 import { keep } from '../agg/accumulators.js';
 import { parseFieldRef, splitTop } from '../agg/parse.js';
+import { decodeCount, decodeNum, decodeValue, encodeNum, encodeValue, stateError } from '../state/codec.js';
 
 /** The step function names. */
 export const STEP_NAMES = ['lag', 'delta', 'rate', 'ewma', 'row_number'] as const;
@@ -92,7 +93,20 @@ export function parseStep(item: string): StepSpec {
  */
 export interface StepState {
   step(rec: Rec, t: number): unknown;
+  /** For checkpoints: what the step remembers, JSON-serialisable (src/state/codec.ts encodings). */
+  save(): unknown;
+  /** The inverse of `save`. @throws StateError */
+  load(v: unknown): void;
 }
+
+/** The array of a step's saved state. @throws StateError */
+function saved(v: unknown, n: number): unknown[] {
+  if (!Array.isArray(v) || v.length !== n) throw stateError('a step function state does not fit');
+  return v;
+}
+
+const encNum = (x: number | null): unknown => (x === null ? null : encodeNum(x));
+const decNum = (v: unknown): number | null => (v === null ? null : decodeNum(v));
 
 /** A factory of per-key states for one step function. */
 export type StepMaker = () => StepState;
@@ -104,7 +118,13 @@ export function compileStep(s: StepSpec): StepMaker {
     case 'row_number':
       return () => {
         let n = 0;
-        return { step: () => ++n };
+        return {
+          step: () => ++n,
+          save: () => [n],
+          load(v) {
+            n = decodeCount(saved(v, 1)[0]);
+          },
+        };
       };
     case 'lag': {
       const n = s.arg;
@@ -117,6 +137,10 @@ export function compileStep(s: StepSpec): StepMaker {
               const v = get!(rec);
               prev = v === undefined ? null : keep(v);
               return out;
+            },
+            save: () => [encodeValue(prev)],
+            load(v) {
+              prev = decodeValue(saved(v, 1)[0]);
             },
           };
         };
@@ -138,6 +162,15 @@ export function compileStep(s: StepSpec): StepMaker {
             at = at + 1 === n ? 0 : at + 1;
             return out;
           },
+          save: () => [ring.map(encodeValue), at],
+          load(v) {
+            const a = saved(v, 2);
+            if (!Array.isArray(a[0]) || a[0].length > n) throw stateError('a lag state does not fit');
+            ring.length = 0;
+            for (const x of a[0]) ring.push(decodeValue(x));
+            at = decodeCount(a[1]);
+            if (at >= n) throw stateError('a lag state does not fit');
+          },
         };
       };
     }
@@ -150,6 +183,10 @@ export function compileStep(s: StepSpec): StepMaker {
             const out = x !== null && prev !== null ? x - prev : null;
             prev = x;
             return out;
+          },
+          save: () => [encNum(prev)],
+          load(v) {
+            prev = decNum(saved(v, 1)[0]);
           },
         };
       };
@@ -166,6 +203,12 @@ export function compileStep(s: StepSpec): StepMaker {
             prevT = t;
             return out;
           },
+          save: () => [encNum(prev), encodeNum(prevT)],
+          load(v) {
+            const a = saved(v, 2);
+            prev = decNum(a[0]);
+            prevT = decodeNum(a[1]);
+          },
         };
       };
     case 'ewma': {
@@ -177,6 +220,10 @@ export function compileStep(s: StepSpec): StepMaker {
             const x = numberOf(get!(rec));
             if (x !== null) s = s === null ? x : alpha * x + (1 - alpha) * s;
             return s;
+          },
+          save: () => [encNum(s)],
+          load(v) {
+            s = decNum(saved(v, 1)[0]);
           },
         };
       };

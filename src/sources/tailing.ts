@@ -16,11 +16,11 @@ import { FileTail, TailGroup, type TailStart } from './follow.js';
 /** What this loop asks of a checkpoint (checkpoint/session.ts's CheckpointSession). */
 export interface TailCheckpoint {
   /** Where source `i` starts (`line`: lines before `offset`). */
-  startOf(i: number): TailStart & { line: number };
+  startOf(i: number): TailStart & { line: number; reader?: unknown };
   /** @throws UsageError when reader `r` cannot say its position */
   checkReader(name: string, format: string, r: Reader): void;
   /** Where each source is: its tail, the UTF-8 bytes its reader holds unparsed, its line count; null when it cannot resume from here. */
-  setSources(s: { count: number; position(i: number): { tail: FileTail; pendingBytes: number; line: number } | null }): void;
+  setSources(s: { count: number; position(i: number): { tail: FileTail; pendingBytes: number; line: number; state?: unknown } | null }): void;
   /** A chunk went through the pipeline (checkpoint if due and not `blocked`). @throws RuntimeError */
   afterChunk(blocked: boolean): void;
   /** Source `i` was read to its end (`last`: for good). */
@@ -42,6 +42,8 @@ export function readTails(opts: RunOptions, loop: InputLoop, cp: TailCheckpoint 
   const sniffed: string[] = [];
   /** Lines of a source whose reader has ended (for its checkpoint position). */
   const endLines: number[] = [];
+  /** And its reader's state then (a CSV header), for a source that grows later. */
+  const endStates: unknown[] = [];
   for (let i = 0; i < opts.sources.length; i++) {
     const name = opts.sources[i]!;
     const t = new FileTail(name, opts.follow === true, opts.encoding === 'latin1' ? 'latin1' : 'utf8');
@@ -66,11 +68,12 @@ export function readTails(opts: RunOptions, loop: InputLoop, cp: TailCheckpoint 
     readers.push(undefined);
     sniffed.push('');
     endLines.push(cp?.startOf(i).line ?? 0);
+    endStates.push(cp?.startOf(i).reader);
   }
   const fixed = (name: string): InputFormat | undefined => (opts.inputFormat !== 'auto' ? opts.inputFormat : formatFromPath(name));
-  const newReader = (i: number, fmt: InputFormat, resumeLine: number): Reader => {
+  const newReader = (i: number, fmt: InputFormat, resumeLine: number, state: unknown): Reader => {
     const name = opts.sources[i]!;
-    return loop.readers.make(name, fmt, { check: (r) => cp?.checkReader(name, fmt, r), resumeLine });
+    return loop.readers.make(name, fmt, { check: (r) => cp?.checkReader(name, fmt, r), resumeLine, state });
   };
   const feed = (i: number, chunk: string, atEnd: boolean): void => {
     let r = readers[i];
@@ -86,14 +89,16 @@ export function readTails(opts: RunOptions, loop: InputLoop, cp: TailCheckpoint 
       // Resuming inside a file: its line count goes on (and no BOM is looked for).
       const start = cp?.startOf(i);
       const line = start !== undefined && (start.offset > 0 || start.via !== undefined) ? start.line : 0;
-      if (!loop.guard(() => (r = readers[i] = newReader(i, f ?? sniffFormat(chunk), line)))) return;
+      if (!loop.guard(() => (r = readers[i] = newReader(i, f ?? sniffFormat(chunk), line, line > 0 ? endStates[i] : undefined)))) return;
     }
     const rr = r!;
     loop.setSourceName(opts.sources[i]!);
     if (chunk !== '' && !loop.pump(() => rr.feed(chunk))) return;
     if (atEnd) {
       if (!loop.pump(() => rr.end())) return;
-      endLines[i] = rr.position?.()?.line ?? 0;
+      const endPos = rr.position?.();
+      endLines[i] = endPos?.line ?? 0;
+      endStates[i] = endPos?.state;
       readers[i] = undefined;
     }
     loop.afterPush();
@@ -103,9 +108,9 @@ export function readTails(opts: RunOptions, loop: InputLoop, cp: TailCheckpoint 
     position(i) {
       const t = tails[i]!;
       const r = readers[i];
-      const p = r === undefined ? { pending: sniffed[i]!, line: endLines[i]! } : (r.position?.() ?? null);
+      const p = r === undefined ? { pending: sniffed[i]!, line: endLines[i]!, state: endStates[i] } : (r.position?.() ?? null);
       if (p === null) return null;
-      return { tail: t, pendingBytes: Buffer.byteLength(p.pending, 'utf8'), line: p.line };
+      return { tail: t, pendingBytes: Buffer.byteLength(p.pending, 'utf8'), line: p.line, state: p.state };
     },
   });
   const group = new TailGroup(
@@ -126,6 +131,7 @@ export function readTails(opts: RunOptions, loop: InputLoop, cp: TailCheckpoint 
         readers[i] = undefined;
         sniffed[i] = '';
         endLines[i] = 0;
+        endStates[i] = undefined;
         cp?.fileRestarted(i);
       },
       note(m) {

@@ -57,6 +57,9 @@ of keys: each keeps its frame and step states until end of input, since
 its next record may come at any time. On an endless stream in time order
 (tail -f) with many keys, give --range frames --lateness: then a key whose
 frame has emptied is freed (unless step functions need its history).
+With --checkpoint, every key's frame (both stacks as they are, so the
+results after a restart are the same to the last bit) and step states are
+saved in the checkpoint.
 
 Options:
   --rows N|all        frame of N records, or all records so far

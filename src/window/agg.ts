@@ -155,6 +155,24 @@ function envelope(state: unknown, strategy: string): Record<string, unknown> {
   return o;
 }
 
+/**
+ * The compiled plan's next input position (`CompiledAggPlan.position`), which
+ * `first`/`last`/`collect` compare when states merge (sessions that merge,
+ * panes): a restored run must go on numbering after the saved positions, or a
+ * merge would take a new record for an older one. `{}` for a plan without one.
+ */
+function positionState(plan: AggPlan): { pos?: number } {
+  const p = (plan as { position?: unknown }).position;
+  return typeof p === 'number' ? { pos: p } : {};
+}
+
+/** The inverse of `positionState`. @throws StateError on a bad position */
+function restorePosition(plan: AggPlan, o: Record<string, unknown>): void {
+  if (o.pos === undefined) return;
+  const pos = decodeCount(o.pos, 'input position');
+  if (typeof (plan as { position?: unknown }).position === 'number') (plan as unknown as { position: number }).position = pos;
+}
+
 function timeConsumer(): WindowConsumer {
   return { side: newSide(), sessionMerged(): void {}, closed(): void {} };
 }
@@ -282,10 +300,11 @@ function perWindowAgg(plan: AggPlan, spec: WindowSpec, next: Stage): WindowedAgg
     },
     snapshot(): unknown {
       const windows = starts.map((st) => [st, encodeGroups(open.get(st)!.groups)]);
-      return { v: STATE_VERSION, s: 'windows', closedUpTo: encodeTime(closedUpTo), windows };
+      return { v: STATE_VERSION, s: 'windows', closedUpTo: encodeTime(closedUpTo), windows, ...positionState(plan) };
     },
     restore(state: unknown): void {
       const o = envelope(state, 'windows');
+      restorePosition(plan, o);
       closedUpTo = decodeTime(o.closedUpTo, 'closedUpTo');
       open.clear();
       starts = [];
@@ -476,10 +495,11 @@ function paneAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): Windowe
       const act = encodeQueues(active);
       const corr: unknown[] = [];
       for (const [a, m] of corrections) corr.push([a, encodeParts(m)]);
-      return { v: STATE_VERSION, s: 'panes', closedUpTo: encodeTime(closedUpTo), frontier: encodeTime(frontier), seq, pending: pend, active: act, corrections: corr };
+      return { v: STATE_VERSION, s: 'panes', closedUpTo: encodeTime(closedUpTo), frontier: encodeTime(frontier), seq, pending: pend, active: act, corrections: corr, ...positionState(plan) };
     },
     restore(state: unknown): void {
       const o = envelope(state, 'panes');
+      restorePosition(plan, o);
       closedUpTo = decodeTime(o.closedUpTo, 'closedUpTo');
       frontier = decodeTime(o.frontier, 'frontier');
       seq = decodeCount(o.seq, 'seq');
@@ -586,10 +606,12 @@ export function buildSessionAgg(plan: AggPlan, next: Stage): WindowedAggStage {
     },
     snapshot(): unknown {
       // The groups hang on the sessions: the window stage's snapshot holds them (windowState).
-      return { v: STATE_VERSION, s: 'session', seq };
+      return { v: STATE_VERSION, s: 'session', seq, ...positionState(plan) };
     },
     restore(state: unknown): void {
-      seq = decodeCount(envelope(state, 'session').seq, 'seq');
+      const o = envelope(state, 'session');
+      seq = decodeCount(o.seq, 'seq');
+      restorePosition(plan, o);
     },
     watermark(ms: number): void {
       next.watermark(ms);

@@ -42,9 +42,15 @@ function readCheckpoint(file: string): { sources: Array<{ offset: number }>; sta
  * Follow the first part until the checkpoint covers it, SIGTERM, append the
  * rest, resume without -F; returns the output file's text and the one-run text.
  */
-async function killAndResume(name: string, verbs: string[], n = 600): Promise<{ resumed: string; once: string; checkpointState: unknown[] }> {
+async function killAndResume(
+  name: string,
+  verbs: string[],
+  n = 600,
+  input: { ext: string; make: (from: number, to: number) => string } = { ext: 'ndjson', make: records },
+): Promise<{ resumed: string; once: string; checkpointState: unknown[]; show: string }> {
+  const records = input.make;
   const d = fs.mkdtempSync(path.join(tmp, name + '-'));
-  const inp = path.join(d, 'in.ndjson');
+  const inp = path.join(d, 'in.' + input.ext);
   const ck = path.join(d, 'c.ckpt');
   const out = path.join(d, 'out.ndjson');
   const cut = Math.floor(n / 2);
@@ -78,6 +84,7 @@ async function killAndResume(name: string, verbs: string[], n = 600): Promise<{ 
   const code = await closed;
   expect(code, stderr).toBe(143);
   const state = readCheckpoint(ck)!.stages;
+  const show = sluice(['checkpoint', 'show', ck]).stdout;
   fs.appendFileSync(inp, records(cut, n));
   const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const fd2 = fs.openSync(out, 'a');
@@ -90,7 +97,7 @@ async function killAndResume(name: string, verbs: string[], n = 600): Promise<{ 
   expect(r.code, r.stderr).toBe(0);
   const once = sluice(['--from', inp, ...verbs]);
   expect(once.code, once.stderr).toBe(0);
-  return { resumed: fs.readFileSync(out, 'utf8'), once: once.stdout, checkpointState: state };
+  return { resumed: fs.readFileSync(out, 'utf8'), once: once.stdout, checkpointState: state, show };
 }
 
 const W = ['window', 'tumbling', '10s', '--time', 't', 'then'];
@@ -109,6 +116,10 @@ const cases: Array<[string, string[]]> = [
   ['fill-down', ['fill-down', 'note']],
   ['fill-down -a', ['fill-down', '-a']],
   ['unsparsify', ['unsparsify']],
+  ['over --rows, numeric frame, steps', ['over', 'sum(x), avg(x), count, stddev(x), row_number(), lag(x, 2), delta(x), ewma(x, 0.3)', '--rows', '5', '--by', 'k']],
+  ['over --rows, general frame', ['over', 'min(x), first(note), p50(x), distinct(note)', '--rows', '7', '--by', 'k']],
+  ['over --rows all', ['over', 'sum(x), max(x), collect(i)', '--rows', 'all', '--by', 'k']],
+  ['over --range', ['over', 'count, avg(x), rate(x)', '--range', '2s', '--time', 't', '--by', 'k']],
   ['per window: sort', [...W, 'sort', 'x']],
   ['per window: top', [...W, 'top', '2', 'x', '--by', 'k']],
   ['per window: sample', [...W, 'sample', '2', '--seed', '3']],
@@ -121,8 +132,10 @@ describe('--checkpoint with the stateful verbs: stopped mid-input and resumed eq
       const r = await killAndResume(name.replace(/\W+/g, '-'), verbs);
       expect(r.once.length).toBeGreaterThan(0);
       expect(r.resumed).toBe(r.once);
-      // The verb's own state was in the checkpoint (not an empty one).
+      // The verb's own state was in the checkpoint (not an empty one), and `checkpoint show` tells its size.
       expect(r.checkpointState.some((s) => s !== null)).toBe(true);
+      const verb = verbs[verbs.length - 1 - [...verbs].reverse().findIndex((v) => /^(tail|top|uniq|sample|sort|fill-down|unsparsify|over)$/.test(v))];
+      expect(r.show).toMatch(new RegExp(`\\d\\. ${verb}: \\d+(\\.\\d)? (B|KiB)\\n`));
     }, 30_000);
   }
 
@@ -131,7 +144,63 @@ describe('--checkpoint with the stateful verbs: stopped mid-input and resumed eq
     expect(r.resumed).toBe(r.once);
     const st = r.checkpointState.find((s) => s !== null) as { runs: string[]; held: string[] };
     expect(st.runs.length).toBeGreaterThan(1);
+    expect(r.show).toMatch(new RegExp(`spilled runs: ${st.runs.length}, [\\d.]+ KiB kept in .*c\\.ckpt\\.files\\n`));
+    expect(r.show).toMatch(new RegExp(`${st.held.length} records held in memory`));
     const dirs = fs.readdirSync(tmp).filter((f) => f.startsWith('sort-spill-'));
     for (const d of dirs) expect(fs.existsSync(path.join(tmp, d, 'c.ckpt.files'))).toBe(false);
+  }, 30_000);
+});
+
+/** CSV rows (header first when `from` is 0), with a quoted multi-line cell now and then. */
+function csvRows(sep: string) {
+  return (from: number, to: number): string => {
+    let s = from === 0 ? ['t', 'k', 'x', 'note'].join(sep) + '\n' : '';
+    for (let i = from; i < to; i++) {
+      const t = `2024-01-01T00:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`;
+      const note = sep === ',' && i % 13 === 0 ? '"two\nlines, quoted"' : i % 3 === 0 ? '' : `n${i % 7}`;
+      s += [t, ['a', 'b', 'c'][i % 3], i % 5 === 0 ? `${i}.50` : String(i), note].join(sep) + '\n';
+    }
+    return s;
+  };
+}
+
+describe('--checkpoint with CSV, TSV, logfmt and lines input and output', () => {
+  const csv = { ext: 'csv', make: csvRows(',') };
+  const tsv = { ext: 'tsv', make: csvRows('\t') };
+
+  it('CSV to CSV through windows and agg: resumed equals one run, one header', async () => {
+    const r = await killAndResume('csv-window', ['window', 'tumbling', '1m', '--time', 't', 'then', 'agg', 'count,sum(x),first(note)', 'by', 'k'], 600, csv);
+    expect(r.resumed).toBe(r.once);
+    expect(r.resumed.split('\n').filter((l) => l.startsWith('window_start,')).length).toBe(1);
+  }, 30_000);
+
+  it('CSV to CSV record by record (output before the stop): the header is not written twice', async () => {
+    const r = await killAndResume('csv-filter', ['filter', 'x % 2 == 0'], 600, csv);
+    expect(r.resumed).toBe(r.once);
+    expect(r.resumed.split('\n').filter((l) => l === 't,k,x,note').length).toBe(1);
+    expect(r.show).toMatch(/header: t, k, x, note\n/);
+    expect(r.show).toMatch(/output columns \(header written\): t, k, x, note\n/);
+  }, 30_000);
+
+  it('CSV to CSV with a stateful verb (sort)', async () => {
+    const r = await killAndResume('csv-sort', ['sort', 'k,', 'x', 'desc'], 600, csv);
+    expect(r.resumed).toBe(r.once);
+  }, 30_000);
+
+  it('TSV to TSV with tail --by', async () => {
+    const r = await killAndResume('tsv-tail', ['tail', '3', '--by', 'k'], 600, tsv);
+    expect(r.resumed).toBe(r.once);
+  }, 30_000);
+
+  it('logfmt and lines input', async () => {
+    const logfmt = (from: number, to: number) => {
+      let s = '';
+      for (let i = from; i < to; i++) s += `level=${i % 4 === 0 ? 'warn' : 'info'} i=${i} msg="hello ${i}"\n`;
+      return s;
+    };
+    const a = await killAndResume('logfmt', ['uniq', 'level', '--count'], 400, { ext: 'logfmt', make: logfmt });
+    expect(a.resumed).toBe(a.once);
+    const b = await killAndResume('lines', ['-i', 'lines', 'tail', '4'], 400, { ext: 'log', make: logfmt });
+    expect(b.resumed).toBe(b.once);
   }, 30_000);
 });

@@ -222,12 +222,17 @@ describe('--checkpoint', () => {
     expect(r.stderr).toMatch(/stdout is 0 bytes, shorter than the \d+ bytes written before the checkpoint \(append to it with >>/);
   });
 
-  it('usage errors: stdin, --checkpoint-every alone, CSV', () => {
+  it('usage errors: stdin, --checkpoint-every alone, JSON input, table output', () => {
     expect(sluice(['--checkpoint', path.join(tmp, 'x.ckpt')]).stderr).toMatch(/--checkpoint needs --from files/);
     expect(sluice(['--checkpoint-every', '1s', '--from', 'a.ndjson']).stderr).toMatch(/--checkpoint-every needs --checkpoint/);
-    const r = sluice(['--checkpoint', path.join(tmp, 'x.ckpt'), '--from', 'test/fixtures/flights-20k.csv']);
+    const js = path.join(tmp, 'in.json');
+    fs.writeFileSync(js, '[{"a":1}]\n');
+    const r = sluice(['--checkpoint', path.join(tmp, 'x.ckpt'), '--from', js]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/csv input .* cannot be checkpointed yet/);
+    expect(r.stderr).toMatch(/json input .* cannot be checkpointed yet; ndjson, csv, csvlite, tsv, logfmt, lines input can/);
+    const t = sluice(['--checkpoint', path.join(tmp, 'x.ckpt'), '--from', 'test/fixtures/flights-20k.csv', '-o', 'table']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/table output cannot be checkpointed yet/);
     const nodir = sluice(['--checkpoint', path.join(tmp, 'no', 'such', 'c.ckpt'), '--from', 'test/fixtures/flights-20k.ndjson', 'head', '1']);
     expect(nodir.code).toBe(1);
     expect(nodir.stderr).toMatch(/--checkpoint: cannot write .*c\.ckpt: no such directory/);

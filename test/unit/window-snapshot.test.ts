@@ -219,6 +219,21 @@ describe('window checkpoint state: snapshot, then restore in a new pipeline, equ
 });
 
 describe('window checkpoint state with the real aggregates (Accumulator.toState/fromState)', () => {
+  it('a restored session merged with a new one keeps the older first value (input positions go on after a restore)', async () => {
+    const { compileAggPlan } = await import('../../src/agg/plan.js');
+    const { parseAggList, parseKeyList } = await import('../../src/agg/parse.js');
+    const plan = () => compileAggPlan(parseAggList('first(v), last(v), collect(v)'), []);
+    const args = ['session', '10ms', '--lateness', '20ms', ...TIME];
+    // t1 (v 1) is the session's first value; after the restore, t18 opens a second
+    // session and (in a later batch, so its state exists) t9 bridges the two: the
+    // merged first must still be 1.
+    const batches = (): Rec[][] => [[{ t: 0 }, { t: 1, v: 1 }], [{ t: 18, v: 2 }], [{ t: 9, v: 3 }]];
+    const whole = runWhole(args, plan(), batches());
+    const parts = runSplit(args, plan, batches(), 1);
+    expect(whole.out).toEqual(['{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:00.028Z","first_v":1,"last_v":3,"collect_v":[1,2,3]}']);
+    expect(parts.out).toEqual(whole.out);
+  });
+
   it('tumbling, sliding (panes and per-window), session and count windows: split run equals one run', async () => {
     const { compileAggPlan } = await import('../../src/agg/plan.js');
     const { parseAggList, parseKeyList } = await import('../../src/agg/parse.js');
