@@ -282,7 +282,16 @@ export function setPath(rec: Rec, path: readonly string[], value: unknown): void
 /** Mark a record as changed: writers re-serialise it instead of writing its RAW text. */
 export function markChanged(rec: Rec): void {
   if ((rec as { [RAW]?: string })[RAW] !== undefined) (rec as { [RAW]?: string })[RAW] = undefined;
+  if ((rec as { [JSON_TEXT]?: string })[JSON_TEXT] !== undefined) (rec as { [JSON_TEXT]?: string })[JSON_TEXT] = undefined;
 }
+
+/**
+ * A record's NDJSON text, made by the verb that built it when that is cheap
+ * (`parse --pattern combined`: from the matched line), exactly
+ * `stringifyRecord(rec)`. The NDJSON writer uses it instead of serialising
+ * the record. Cleared by `markChanged`, like RAW.
+ */
+export const JSON_TEXT: unique symbol = Symbol('sluice.jsonText');
 
 /** The RAW text of a record, if it still has one. */
 export function rawOf(rec: Rec): string | undefined {

@@ -7,7 +7,7 @@
  * unchanged record is written back byte for byte.
  */
 import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
-import { LINE_PREFIX, NumText, rawOf, setLine, setRaw, stringifyRecord } from '../engine/values.js';
+import { JSON_TEXT, LINE_PREFIX, NumText, rawOf, setLine, setRaw, stringifyRecord } from '../engine/values.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, longerThan, overlongMessage } from './common.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
 import { FieldMatcher, type FieldSelection } from './fields.js';
@@ -446,8 +446,9 @@ function isPlain(v: object): boolean {
 
 /**
  * NDJSON writer: one line per record. A record that still has its `RAW` text
- * from NDJSON input is written as that text; any other record as
- * `stringifyRecord` (NumText numbers as read).
+ * from NDJSON input is written as that text; one that carries its JSON_TEXT
+ * (values.ts) as that; any other record as `stringifyRecord` (NumText
+ * numbers as read).
  */
 export class NdjsonWriter implements Writer {
   private readonly useRaw: boolean;
@@ -463,14 +464,16 @@ export class NdjsonWriter implements Writer {
         if (raw !== undefined) s += raw + '\n';
         else {
           const pre = (r as { [LINE_PREFIX]?: string })[LINE_PREFIX];
-          s += (pre !== undefined ? pre : '') + stringifyRecord(r) + '\n';
+          const json = (r as { [JSON_TEXT]?: string })[JSON_TEXT];
+          s += (pre !== undefined ? pre : '') + (json !== undefined ? json : stringifyRecord(r)) + '\n';
         }
       }
     } else {
       for (let i = 0; i < batch.length; i++) {
         const r = batch[i]!;
         const pre = (r as { [LINE_PREFIX]?: string })[LINE_PREFIX];
-        s += (pre !== undefined ? pre : '') + stringifyRecord(r) + '\n';
+        const json = (r as { [JSON_TEXT]?: string })[JSON_TEXT];
+        s += (pre !== undefined ? pre : '') + (json !== undefined ? json : stringifyRecord(r)) + '\n';
       }
     }
     return s;

@@ -37,6 +37,20 @@ const COMMON_RE = new RegExp(COMMON_HEAD + '$');
 /** ... and the combined format adds "referer" "user-agent" (Apache, nginx). */
 const COMBINED_RE = new RegExp(`${COMMON_HEAD} ${QUOTED} ${QUOTED}$`);
 
+/**
+ * The same layouts restricted to lines in which no character needs escaping
+ * in JSON (no `"` but the delimiters, no backslash, no control character, no
+ * surrogate). Where one matches, the full regex gives the same captures (the
+ * fields are split by the same spaces, brackets and quotes, and a quoted field
+ * without a backslash ends at its first quote), and the record's JSON can be
+ * written straight from them.
+ */
+const NO_ESC = '"\\\\\\u0000-\\u001f\\ud800-\\udfff';
+const CLEAN_QUOTED = `"([^${NO_ESC}]*)"`;
+const CLEAN_HEAD = `^([^\\s${NO_ESC}]+) ([^\\s${NO_ESC}]+) ([^\\s${NO_ESC}]+) \\[([^\\]${NO_ESC}]+)\\] ${CLEAN_QUOTED} (\\d{3}|-) (\\d+|-)`;
+const CLEAN_COMMON_RE = new RegExp(CLEAN_HEAD + '$');
+const CLEAN_COMBINED_RE = new RegExp(`${CLEAN_HEAD} ${CLEAN_QUOTED} ${CLEAN_QUOTED}$`);
+
 /** Field names of `common`, in order. */
 export const COMMON_FIELDS = ['host', 'ident', 'user', 'time', 'method', 'path', 'protocol', 'status', 'bytes'];
 /** Field names of `combined`, in order. */
@@ -69,10 +83,21 @@ function setRequest(rec: Rec, req: string): void {
   rec.protocol = null;
 }
 
-function accessLog(re: RegExp, combined: boolean): Matcher {
-  return (line, rec) => {
-    const m = re.exec(line);
-    if (m === null) return false;
+/**
+ * Matches a line and also returns the record's NDJSON text (JSON_TEXT):
+ * null when the line does not match (the record is untouched), undefined
+ * when it matched but the text is not made here (the record is then
+ * serialised as usual). Only for a record that held no field before.
+ */
+export type JsonMatcher = (line: string, rec: Rec) => string | null | undefined;
+
+/** A captured cell as JSON text, given its typed value `v` (typeCapture): a number (or NumText) is written as read, text in quotes (known to need no escapes). */
+function cellJson(v: unknown, s: string): string {
+  return typeof v === 'string' ? (s === '-' ? '"-"' : '"' + s + '"') : v === null ? 'null' : s;
+}
+
+function accessLog(re: RegExp, clean: RegExp, combined: boolean): { match: Matcher; matchJson: JsonMatcher } {
+  const fill = (m: RegExpExecArray, rec: Rec): void => {
     rec.host = typeCapture(m[1]);
     rec.ident = typeCapture(m[2]);
     rec.user = typeCapture(m[3]);
@@ -84,8 +109,48 @@ function accessLog(re: RegExp, combined: boolean): Matcher {
       rec.referer = m[8];
       rec.agent = m[9];
     }
+  };
+  const match: Matcher = (line, rec) => {
+    const m = re.exec(line);
+    if (m === null) return false;
+    fill(m, rec);
     return true;
   };
+  // The record's JSON straight from the captures of `clean` (no character
+  // needs escaping); other lines as `match`, serialised as usual. Field order as `fill`.
+  const matchJson: JsonMatcher = (line, rec) => {
+    const m = clean.exec(line);
+    if (m === null) return match(line, rec) ? undefined : null;
+    fill(m, rec);
+    const h = m[1]!;
+    const i = m[2]!;
+    const u = m[3]!;
+    const t = m[4]!;
+    const r = rec as { host: unknown; ident: unknown; user: unknown; method: string | null; path: string; protocol: string | null; status: unknown; bytes: unknown };
+    // (As few pieces as can be: the string is flattened when written, at a cost per piece.)
+    // The usual ident and user (`- -`), method and protocol are constant pieces.
+    let json =
+      typeof r.host !== 'string'
+        ? '{"host":' + cellJson(r.host, h) + ',"ident":' + cellJson(r.ident, i) + ',"user":' + cellJson(r.user, u) + ',"time":"' + t
+        : i === '-' && u === '-'
+          ? '{"host":"' + h + '","ident":"-","user":"-","time":"' + t
+          : '{"host":"' + h + '","ident":' + cellJson(r.ident, i) + ',"user":' + cellJson(r.user, u) + ',"time":"' + t;
+    const method = r.method;
+    json +=
+      method === 'GET' ? '","method":"GET","path":"' : method === null ? '","method":null,"path":"' : '","method":"' + method + '","path":"';
+    const protocol = r.protocol;
+    json +=
+      r.path +
+      (protocol === 'HTTP/1.1'
+        ? '","protocol":"HTTP/1.1","status":'
+        : protocol === null
+          ? '","protocol":null,"status":'
+          : '","protocol":"' + protocol + '","status":');
+    json += cellJson(r.status, m[6]!) + ',"bytes":' + cellJson(r.bytes, m[7]!);
+    if (combined) json += ',"referer":"' + m[8]! + '","agent":"' + m[9]! + '"';
+    return json + '}';
+  };
+  return { match, matchJson };
 }
 
 const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
@@ -174,15 +239,16 @@ export const BUILTIN_PATTERNS = ['combined', 'common', 'syslog', 'syslog5424'] a
 export type BuiltinPattern = (typeof BUILTIN_PATTERNS)[number];
 
 /**
- * A built-in pattern's matcher and its field names.
+ * A built-in pattern's matcher and its field names; for the access-log
+ * patterns also a JsonMatcher (the record's NDJSON text from the line).
  * @param opts `year`/`now`: see syslogYear
  */
-export function builtinMatcher(name: BuiltinPattern, opts: { year?: number; now: number }): { match: Matcher; fields: string[] } {
+export function builtinMatcher(name: BuiltinPattern, opts: { year?: number; now: number }): { match: Matcher; fields: string[]; matchJson?: JsonMatcher } {
   switch (name) {
     case 'combined':
-      return { match: accessLog(COMBINED_RE, true), fields: COMBINED_FIELDS };
+      return { ...accessLog(COMBINED_RE, CLEAN_COMBINED_RE, true), fields: COMBINED_FIELDS };
     case 'common':
-      return { match: accessLog(COMMON_RE, false), fields: COMMON_FIELDS };
+      return { ...accessLog(COMMON_RE, CLEAN_COMMON_RE, false), fields: COMMON_FIELDS };
     case 'syslog':
       return { match: syslogMatcher(syslogYear(opts.year, opts.now)), fields: SYSLOG_FIELDS };
     case 'syslog5424':

@@ -1,8 +1,8 @@
 import type { Batch, PipelineContext, Rec, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
-import { lineOf, markChanged, pathGetter, stringifyRecord, textOf } from '../engine/values.js';
+import { JSON_TEXT, lineOf, markChanged, pathGetter, stringifyRecord, textOf } from '../engine/values.js';
 import { compileRegex, type LinearRegex } from '../expr/regex.js';
-import { BUILTIN_PATTERNS, builtinMatcher, builtinSource, groupNames, regexMatcher, type BuiltinPattern, type Matcher } from '../parse/patterns.js';
+import { BUILTIN_PATTERNS, builtinMatcher, builtinSource, groupNames, regexMatcher, type BuiltinPattern, type JsonMatcher, type Matcher } from '../parse/patterns.js';
 import { fieldPath, parseVerbArgs } from './args.js';
 
 const usage = `Usage: sluice parse [FIELD] REGEX
@@ -149,8 +149,9 @@ export const parse: VerbDef = {
       recordWise: true,
       needsLineNumbers: true,
       build: (next, ctx) => {
-        const match: Matcher = builtin ? builtinMatcher(builtin, { year, now: ctx.now() }).match : regexMatcher(re!, names);
-        return parseStage(next, ctx, { field, match, keep, keepUnmatched, unmatchedFile });
+        const bm = builtin ? builtinMatcher(builtin, { year, now: ctx.now() }) : undefined;
+        const match: Matcher = bm ? bm.match : regexMatcher(re!, names);
+        return parseStage(next, ctx, { field, match, matchJson: bm?.matchJson, keep, keepUnmatched, unmatchedFile });
       },
     };
   },
@@ -159,9 +160,17 @@ export const parse: VerbDef = {
 interface ParseOptions {
   field: string;
   match: Matcher;
+  /** The pattern's JsonMatcher, if it has one: used for records that hold no other field, so the writer need not serialise them. */
+  matchJson?: JsonMatcher;
   keep: boolean;
   keepUnmatched: boolean;
   unmatchedFile?: string;
+}
+
+/** True when `rec` has no field (symbols such as its line number aside). */
+function isEmpty(rec: Rec): boolean {
+  for (const _ in rec) return false;
+  return true;
 }
 
 /**
@@ -175,6 +184,7 @@ function parseStage(next: Stage, ctx: PipelineContext, o: ParseOptions): Stage {
   const get = pathGetter(path);
   const top = path.length === 1 ? path[0]! : undefined;
   const drop = !o.keep && top !== undefined;
+  const matchJson = drop ? o.matchJson : undefined;
   const out = o.unmatchedFile !== undefined ? ctx.openOutput(o.unmatchedFile) : undefined;
   let unmatched = 0;
   ctx.summary(() => {
@@ -218,7 +228,18 @@ function parseStage(next: Stage, ctx: PipelineContext, o: ParseOptions): Stage {
         // place): for '-i lines' records it is the last property added, whose
         // deletion V8 undoes cheaply, keeping the record a fast object.
         if (drop) delete rec[top!];
-        if (o.match(v, rec)) {
+        if (matchJson !== undefined && isEmpty(rec)) {
+          const json = matchJson(v, rec);
+          if (json !== null) {
+            markChanged(rec);
+            if (json !== undefined) (rec as { [JSON_TEXT]?: string })[JSON_TEXT] = json;
+            batch[w++] = rec;
+            continue;
+          }
+          if (drop) rec[top!] = v;
+          miss(rec, v);
+          if (o.keepUnmatched) batch[w++] = rec;
+        } else if (o.match(v, rec)) {
           markChanged(rec);
           batch[w++] = rec;
         } else {

@@ -67,6 +67,36 @@ print(json.dumps({'all': c, 'top': c.most_common(10)}))`)) as { all: Record<stri
     expect(top[0]).toEqual(['/favicon.ico', 807]);
   });
 
+  it('top 10 paths by count with the top verb, against a count in plain JS', () => {
+    const r = sluice(['-i', 'lines', '--from', LOG, 'parse', '--pattern', 'combined', 'then', 'agg', 'count', 'by', 'path', 'then', 'top', '10', 'count']);
+    expect(r.code).toBe(0);
+    const got = ndjson(r.stdout).map((x) => [x.path, x.count]);
+    // Independent: split each line at its quotes; the request is the second part, the path its second word.
+    // Groups in order of first appearance, then a stable sort by count (top's tie rule).
+    const counts = new Map<string, number>();
+    for (const line of fs.readFileSync(LOG, 'utf8').split('\n')) {
+      const parts = line.split('"');
+      if (parts.length !== 7) continue; // the cut line
+      const words = parts[1]!.split(' ');
+      if (words.length !== 3) throw new Error(`unexpected request in ${line}`);
+      counts.set(words[1]!, (counts.get(words[1]!) ?? 0) + 1);
+    }
+    const expected = [...counts].sort((x, y) => y[1] - x[1]).slice(0, 10);
+    expect(got).toEqual(expected);
+    expect(got[0]).toEqual(['/favicon.ico', 807]);
+  });
+
+  it('parse writes the NDJSON it builds from the line only while the record is unchanged', () => {
+    const lines = fs.readFileSync(LOG, 'utf8').split('\n').slice(0, 200).join('\n') + '\n';
+    const plain = sluice(['-i', 'lines', 'parse', '--pattern', 'combined'], lines);
+    // The same records serialised field by field (select makes new records of all 11 fields).
+    const all = 'host,ident,user,time,method,path,protocol,status,bytes,referer,agent';
+    const viaSelect = sluice(['-i', 'lines', 'parse', '--pattern', 'combined', 'then', 'select', all], lines);
+    expect(plain.stdout).toBe(viaSelect.stdout);
+    const changed = sluice(['-i', 'lines', 'parse', '--pattern', 'combined', 'then', 'map', 'status = 1', 'then', 'head', '1'], lines);
+    expect(JSON.parse(changed.stdout).status).toBe(1);
+  });
+
   it('bytes per minute on the log’s own time, out of order: no record late with --lateness 1m', () => {
     // The lateness needed: a record is late when the largest time seen before it,
     // minus the lateness, has reached its window's end. Computed here: 0 s suffices
