@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 /**
  * sluice benchmark: times each workload with sluice and with every peer that
- * is installed (Miller `mlr`, `jq`, the minimal Node loop), side by side on
+ * is installed (Miller `mlr`, `jq`, the minimal Node loop, DuckDB on 2
+ * threads through @duckdb/node-api: bench/duckdb-peer.js), side by side on
  * the same machine and the same generated data, one process at a time.
+ * W1–W5 also run as `sluice -j 2` (issue 14): its "sluice ÷ tool" is the
+ * speed-up over -j 1, its output must be byte-identical to -j 1's, and the
+ * budget lines check speed-up ≥ 1.6 and -j 2 ÷ DuckDB ≤ 1.25 for W1–W4.
+ * Growth with records and groups: bench/growth.js.
  *
  *   node bench/run.js [--quick] [--runs N] [--records N] [--only W1,W3]
  *                     [--timeout SEC] [--seed S] [--update-readme | --no-readme]
@@ -45,6 +50,8 @@ const TIME = '/usr/bin/time';
 const MB = 1e6;
 /** Peak RSS budget of every sluice workload, in bytes. */
 const RSS_BUDGET = 150 * MB;
+/** Peak RSS budget of `sluice -j 2` (issue 14: ≤ 250 MB at 3M records), in bytes. */
+const RSS_BUDGET_J2 = 250 * MB;
 const README = join(HERE, 'README.md');
 const MARK_START = '<!-- bench:table:start -->';
 const MARK_END = '<!-- bench:table:end -->';
@@ -89,7 +96,7 @@ function parseArgs(argv) {
 }
 
 function usage(err) {
-  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(2, 27).join('\n');
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(2).join('\n').split('\n */')[0];
   process[err ? 'stderr' : 'stdout'].write((err ? `bench: ${err}\n` : '') + text.replace(/^ \*\/?/gm, '') + '\n');
   process.exit(err ? 2 : 0);
 }
@@ -107,6 +114,10 @@ export function workloads(d) {
   const csv = { file: d.csv, fmt: 'csv' };
   const node = process.execPath;
   const loop = join(HERE, 'minimal-loop.js');
+  const duckPeer = join(HERE, 'duckdb-peer.js');
+  /** DuckDB on 2 threads doing the same work (bench/duckdb-peer.js), output in the workload's format. */
+  const duck = (fmt, sql) => ({ name: 'DuckDB 2 threads', cmd: node, args: [duckPeer, '--threads', '2', '--format', fmt, sql], duck: true });
+  const q = (f) => `'${f.replace(/'/g, "''")}'`;
   return [
     {
       id: 'W1',
@@ -117,7 +128,9 @@ export function workloads(d) {
         { name: 'jq', cmd: 'jq', args: ['-c', 'select(.delay > 60)'] },
         { name: 'mlr', cmd: 'mlr', args: ['--ijsonl', '--ojsonl', 'filter', '$delay > 60'] },
         { name: 'minimal loop', cmd: node, args: [loop, '--filter'] },
+        duck('ndjson', `COPY (SELECT * FROM read_json_auto(${q(d.ndjson)}) WHERE delay > 60) TO '/dev/stdout' (FORMAT JSON)`),
       ],
+      parallel: true,
       summary: 'lines',
     },
     {
@@ -131,7 +144,9 @@ export function workloads(d) {
           cmd: 'mlr',
           args: ['--icsv', '--ocsv', 'filter', '$delay > 60', 'then', 'stats1', '-a', 'count,mean', '-f', 'delay', '-g', 'origin'],
         },
+        duck('csv', `SELECT origin, count(*) AS count, avg(delay) AS avg_delay FROM read_csv_auto(${q(d.csv)}) WHERE delay > 60 GROUP BY origin`),
       ],
+      parallel: true,
       summary: 'groups',
     },
     {
@@ -148,7 +163,9 @@ export function workloads(d) {
             'then', 'count', '-g', 'h,origin',
           ],
         },
+        duck('csv', `SELECT time_bucket(INTERVAL 1 HOUR, "time"::TIMESTAMP) AS window_start, origin, count(*) AS count FROM read_csv_auto(${q(d.csv)}) GROUP BY ALL`),
       ],
+      parallel: true,
       summary: 'groups',
     },
     {
@@ -162,7 +179,9 @@ export function workloads(d) {
           cmd: 'mlr',
           args: ['--ijsonl', '--ojsonl', 'join', '-i', 'csv', '-j', 'iata', '-l', 'iata', '-r', 'origin', '-f', d.airports, 'then', 'count', '-g', 'state'],
         },
+        duck('ndjson', `SELECT a.state, count(*) AS count FROM read_json_auto(${q(d.ndjson)}) f JOIN read_csv_auto(${q(d.airports)}) a ON f.origin = a.iata GROUP BY a.state`),
       ],
+      parallel: true,
       summary: 'groups',
     },
     {
@@ -174,6 +193,7 @@ export function workloads(d) {
         { name: 'minimal loop', cmd: node, args: [loop] },
         { name: 'mlr', cmd: 'mlr', args: ['--ijsonl', '--ojsonl', 'cat'] },
       ],
+      parallel: true,
       summary: 'bytes',
     },
     {
@@ -381,6 +401,10 @@ async function main() {
     node: process.version,
     mlr: version('mlr', ['--version']),
     jq: version('jq', ['--version']),
+    duckdb: await import('@duckdb/node-api').then(
+      () => 'DuckDB (@duckdb/node-api)',
+      () => null,
+    ),
   };
   const cpu = cpus();
   const machine = {
@@ -416,7 +440,9 @@ async function main() {
     await new Promise((r) => createReadStream(w.input.file).on('data', () => {}).on('close', r));
     const entries = [
       { name: w.sluiceLabel ?? 'sluice', cmd: process.execPath, args: [SLUICE, ...w.sluice], isSluice: true, main: true },
-      ...w.peers.map((p) => ({ ...p, missing: p.cmd === 'mlr' ? !tools.mlr : p.cmd === 'jq' ? !tools.jq : false })),
+      // -j 2 beside -j 1: its "sluice ÷ tool" is the speed-up; its output must be byte-identical.
+      ...(w.parallel ? [{ name: 'sluice -j 2', cmd: process.execPath, args: [SLUICE, '-j', '2', ...w.sluice], isSluice: true, sameBytes: true }] : []),
+      ...w.peers.map((p) => ({ ...p, missing: p.cmd === 'mlr' ? !tools.mlr : p.cmd === 'jq' ? !tools.jq : p.duck ? !tools.duckdb : false })),
     ].map((e, i) => ({ ...e, out: join(OUT, `${w.id}-${i}-${e.name.replace(/\W+/g, '_')}.out`), walls: [], cpus: [], rsss: [], error: null }));
     for (let run = 1; run <= o.runs; run++) {
       for (const e of entries) {
@@ -445,7 +471,9 @@ async function main() {
     if (w.summary === 'bytes' && s.summary) {
       s.identical = s.summary.sha1 === (await summarise(w.input.file, w.input.fmt, 'bytes')).sha1;
     }
-    for (const e of entries.slice(1)) e.agrees = e.different ? null : agrees(w.summary, s.summary, e.summary);
+    for (const e of entries.slice(1)) {
+      e.agrees = e.different ? null : e.sameBytes ? (s.summary && e.summary ? s.summary.sha1 === e.summary.sha1 : null) : agrees(w.summary, s.summary, e.summary);
+    }
     results.push({ w, entries });
   }
 
@@ -459,7 +487,8 @@ async function main() {
       else if (e.error) status = `failed: ${e.error}`;
       let out = status ?? describe(e.summary, w.summary);
       if (!status && e === s && s.identical !== undefined) out += s.identical ? ', bytes = input' : ', bytes ≠ input';
-      if (!status && e !== s && e.agrees === false) out += ' ≠ sluice';
+      if (!status && e !== s && e.agrees === false) out += e.sameBytes ? ', bytes ≠ -j 1' : ' ≠ sluice';
+      if (!status && e.sameBytes && e.agrees === true) out += ', bytes = -j 1';
       const ratio = e === s || e.median === null || s.median === null ? '' : (s.median / e.median).toFixed(2);
       const cpuRatio = e === s || !e.cpuMedian || s.cpuMedian === null ? '' : (s.cpuMedian / e.cpuMedian).toFixed(2);
       rows.push([
@@ -493,9 +522,28 @@ async function main() {
   }
   for (const { w, entries } of results) {
     for (const e of entries.filter((x) => x.isSluice)) {
-      const what = `${w.id} ${e.name} peak RSS ≤ ${RSS_BUDGET / MB} MB`;
+      const budget = e.sameBytes ? RSS_BUDGET_J2 : RSS_BUDGET;
+      const what = `${w.id} ${e.name} peak RSS ≤ ${budget / MB} MB`;
       if (e.peak === null) budgetLines.push(`n/a   ${what}: ${e.error ? 'failed' : 'not measured'}`);
-      else budgetLines.push(`${e.peak <= RSS_BUDGET ? 'PASS' : 'MISS'}  ${what}: ${fmtMB(e.peak)}`);
+      else budgetLines.push(`${e.peak <= budget ? 'PASS' : 'MISS'}  ${what}: ${fmtMB(e.peak)}`);
+    }
+  }
+  // -j 2 (issue 14): at least 1.6× faster than -j 1 with the same bytes, and within 1.25× of DuckDB on 2 threads.
+  for (const { w, entries } of results) {
+    const s = entries[0];
+    const j2 = entries.find((e) => e.sameBytes);
+    const dk = entries.find((e) => e.duck);
+    if (!j2 || !['W1', 'W2', 'W3', 'W4'].includes(w.id)) continue;
+    if (s.median === null || j2.median === null) budgetLines.push(`n/a   ${w.id} -j 2 speed-up ≥ 1.6: a run failed`);
+    else {
+      const sp = s.median / j2.median;
+      budgetLines.push(`${sp >= 1.6 && j2.agrees === true ? 'PASS' : 'MISS'}  ${w.id} -j 2 speed-up ≥ 1.6 (bytes identical): ${sp.toFixed(2)}${j2.agrees === true ? '' : ', OUTPUT DIFFERS'}`);
+    }
+    if (!dk || dk.missing) budgetLines.push(`n/a   ${w.id} -j 2 ÷ DuckDB 2 threads ≤ 1.25: DuckDB missing`);
+    else if (j2.median === null || dk.median === null) budgetLines.push(`n/a   ${w.id} -j 2 ÷ DuckDB 2 threads ≤ 1.25: a run failed`);
+    else {
+      const r = j2.median / dk.median;
+      budgetLines.push(`${r <= 1.25 ? 'PASS' : 'MISS'}  ${w.id} -j 2 ÷ DuckDB 2 threads ≤ 1.25: ${r.toFixed(2)}${dk.agrees === false ? ' (outputs differ!)' : ''}`);
     }
   }
   const w6r = results.find((x) => x.w.id === 'W6');

@@ -33,6 +33,7 @@ import type { Rec } from '../engine/types.js';
 import { Sink, delimiterFor, makeWriter, outputFormatFor } from '../engine/output.js';
 import type { OutputFormat } from '../engine/types.js';
 import { runFileUses } from '../engine/options.js';
+import { inputFields } from '../engine/projection.js';
 import { checkFileUses, stdoutWasClosed } from '../engine/files.js';
 import type { WindowVerbInstance } from '../window/instance.js';
 import { type WindowOutput, WindowedMerger } from './windowed.js';
@@ -246,6 +247,11 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThre
     agg: split.agg,
     window: split.window,
     render: null as WorkerInit['render'],
+    // The fields one thread would decode (engine/readers.ts fieldsFor): the ranges decode the same.
+    fields:
+      opts.readAll || process.env.SLUICE_READ_ALL === '1'
+        ? undefined
+        : (inputFields(opts.verbs, inFmt === 'ndjson' && (outFmt === 'ndjson' || outFmt === 'json') && opts.wrapWriter === undefined) ?? undefined),
     delimiter: opts.delimiter,
     maxLineBytes: opts.maxLineBytes,
     strictCsv: opts.strictCsv,
@@ -466,7 +472,7 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThre
           writeWindows(out);
         } else {
           const p = aggPlan!;
-          for (const [k, kv, states, first] of r.groups) {
+          for (const [k, kv, states, first] of JSON.parse(r.json) as [string, unknown[], unknown[], number][]) {
             const g = p.fromStates(kv.map(decodeValue), states, first);
             const into = groups.get(k);
             if (into === undefined) groups.set(k, g);
