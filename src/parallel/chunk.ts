@@ -341,7 +341,6 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
     }
     // One thread counts lines with invalid UTF-8 for its exit summary: leave such input to it.
     if (!isUtf8(buf.subarray(0, got))) return { id: job.id, kind: 'fallback', why: 'invalid UTF-8' };
-    const text = job.header + buf.toString('utf8', 0, got);
     const reader = createReader(job.fmt, {
       source: job.file,
       errors,
@@ -352,13 +351,18 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
       ...(init.strictCsv ? { strictCsv: true } : {}),
     } as Parameters<typeof createReader>[1]);
     try {
-      for (let at = 0; at < text.length; ) {
-        let to = Math.min(text.length, at + SLICE);
-        if (to < text.length) {
-          const nl = text.indexOf('\n', to);
-          to = nl < 0 ? text.length : nl + 1;
+      if (job.header !== '') {
+        const batch = reader.feed(job.header);
+        if (batch.length > 0) head.push(batch);
+      }
+      // Decoded slice by slice at line ends (a line end is never inside a UTF-8 sequence): cache-sized strings.
+      for (let at = 0; at < got; ) {
+        let to = Math.min(got, at + SLICE);
+        if (to < got) {
+          const nl = buf.indexOf(0x0a, to);
+          to = nl < 0 || nl >= got ? got : nl + 1;
         }
-        const batch = reader.feed(text.slice(at, to));
+        const batch = reader.feed(buf.toString('utf8', at, to));
         at = to;
         if (batch.length > 0) head.push(batch);
       }

@@ -39,6 +39,9 @@ export interface ParallelPlan {
 /** Verbs whose output depends on more than the record itself (record numbers, wall clock). */
 const ORDER_SENSITIVE = /\bnr\s*\(|\bnow\s*\(/;
 
+/** Verbs that may stop reading the input before its end (ctx.stopInput). */
+const stopsInput = (v: { name: string }): boolean => v.name === 'head' || v.name === 'merge';
+
 /** Why verb `name` (which the workers do not run) stays in the main thread. */
 function whyKept(opts: RunOptions, i: number, words: string[][]): string {
   const v = opts.verbs[i]!;
@@ -51,6 +54,7 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
     if (s.timePath === null) return 'windows on processing time depend on arrival timing';
     if (s.lateOutput !== null) return '--late-output writes late records in input order';
     if (s.idle !== null) return '--idle closes windows on the wall clock';
+    if (opts.verbs.slice(i + 2).some(stopsInput)) return 'a later head stops reading early, and the late-record count in the exit summary depends on how much one pass read';
     const next = opts.verbs[i + 1];
     if (next === undefined || next.name !== 'agg') return 'window without a directly following agg copies records per window';
     return 'agg --every or --partial after window';
@@ -108,7 +112,13 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
     i++;
   } else if (v !== undefined && isWindowInstance(v) && plainAgg(i + 1)) {
     const s = v.windowSpec;
-    if ((s.kind === 'tumbling' || s.kind === 'sliding') && s.timePath !== null && s.lateOutput === null && s.idle === null) {
+    if (
+      (s.kind === 'tumbling' || s.kind === 'sliding') &&
+      s.timePath !== null &&
+      s.lateOutput === null &&
+      s.idle === null &&
+      !opts.verbs.slice(i + 2).some(stopsInput)
+    ) {
       window = words[i]!;
       agg = words[i + 1]!.slice(1);
       i += 2;
