@@ -1,3 +1,4 @@
+import { rootsOf } from '../engine/projection.js';
 import { randomBytes } from 'node:crypto';
 import type { Rec, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
@@ -67,6 +68,7 @@ export const sample: VerbDef = {
       explain: { n, ...(by.length ? { by: by.map((b) => b.name) } : {}), seed: seed ?? '(random)' },
       needs: by.length ? by.map((b) => b.name) : ['*'],
       recordWise: false,
+      access: { reads: by.flatMap((f) => [f.path[0]!, ...rootsOf(f.name)]), emits: 'same' },
       build(next, ctx, plan) {
         const rand = seeded(seed ?? randomBytes(4).readUInt32LE(0));
         const mode: WindowMode = windowModeOf('sample', plan);

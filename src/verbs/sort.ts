@@ -85,7 +85,7 @@ export const sort: VerbDef = {
       explain: { keys: describeKeys(keys), maxMemory: formatSize(maxMemory) },
       needs: keys.map((k) => k.name),
       recordWise: false,
-      access: { reads: keys.flatMap((k) => rootsOf(k.name)), emits: 'same' },
+      access: { reads: keys.flatMap((k) => [k.path[0]!, ...rootsOf(k.name)]), emits: 'same' },
       build(next, ctx, plan) {
         const mode: WindowMode = windowModeOf('sort', plan);
         if (mode !== null) return windowedSortStage(keys, mode, next);

@@ -1,3 +1,4 @@
+import { rootsOf } from '../engine/projection.js';
 import type { Rec, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { parseVerbArgs } from './args.js';
@@ -51,6 +52,7 @@ export const tail: VerbDef = {
       explain: by.length ? { n, by: by.map((b) => b.name) } : { n },
       needs: by.length ? by.map((b) => b.name) : ['*'],
       recordWise: false,
+      access: { reads: by.flatMap((f) => [f.path[0]!, ...rootsOf(f.name)]), emits: 'same' },
       build(next, ctx, plan) {
         const mode: WindowMode = windowModeOf('tail', plan);
         const ops = tailOps(n, by);

@@ -1,3 +1,4 @@
+import { rootsOf } from '../engine/projection.js';
 import type { Rec, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { pathGetter } from '../engine/values.js';
@@ -69,6 +70,7 @@ export const top: VerbDef = {
       explain: { n, field: key.name, order: key.desc ? 'desc' : 'asc', ...(by.length ? { by: by.map((b) => b.name) } : {}) },
       needs: [key.name, ...by.map((b) => b.name)],
       recordWise: false,
+      access: { reads: [key.path[0]!, ...rootsOf(key.name), ...by.flatMap((f) => [f.path[0]!, ...rootsOf(f.name)])], emits: 'same' },
       build(next, ctx, plan) {
         const mode: WindowMode = windowModeOf('top', plan);
         const ops = topOps(n, key, by);

@@ -1,3 +1,4 @@
+import { rootsOf } from '../engine/projection.js';
 import type { Batch, Rec, Stage, VerbDef } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { detach, fieldGetter, markChanged, pathGetter, setField, stringifyRecord } from '../engine/values.js';
@@ -68,6 +69,8 @@ export const uniq: VerbDef = {
       explain: { fields: fields.length ? fields.map((f) => f.name) : '(whole records)', ...(count ? { count: countName } : {}) },
       needs: fields.length ? fields.map((f) => f.name) : ['*'],
       recordWise: false,
+      // With FIELDS, records of just those fields; without, whole records are compared.
+      ...(fields.length ? { access: { reads: fields.flatMap((f) => [f.path[0]!, ...rootsOf(f.name)]), emits: 'new' as const } } : {}),
       build(next, ctx, plan) {
         const mode: WindowMode = windowModeOf('uniq', plan);
         const ops = uniqOps(fields, count ? countName : null);

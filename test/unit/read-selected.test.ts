@@ -124,6 +124,14 @@ const verbWords = fc.constantFrom(
   ['window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'count', 'by', 'a'],
   ['window', 'tumbling', '1h', '--time', 'c', '--lateness', '1d'],
   ['rename', 'a=q'],
+  ['top', '2', 'a'],
+  ['top', '1', 'c', 'asc', '--by', 'b'],
+  ['tail', '2', '--by', 'b'],
+  ['tail', '1'],
+  ['sample', '2', '--seed', '1'],
+  ['uniq', 'a,b'],
+  ['uniq', 'b', '--count'],
+  ['uniq'],
 );
 const pipeline = fc.array(verbWords, { maxLength: 3 });
 const mainOpts = fc.constantFrom<string[]>([], [], ['-o', 'csv'], ['-o', 'json'], ['--on-error', 'skip'], ['-o', 'table']);
