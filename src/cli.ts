@@ -227,6 +227,7 @@ export function parseCommand(argv: string[]): Command {
     if (tail.verbWords) segments[k] = [seg[0]!, ...tail.verbWords];
   }
   const main = parseMainOptions([...mainWords, ...tailMain]);
+  for (const v of verbs) v.configure?.({ encoding: main.encoding });
   if (main.version) return { kind: 'version' };
   if (main.help) return { kind: 'help', helpText: mainUsage() };
   if (verbHelp !== undefined) return { kind: 'help', helpText: verbHelp };

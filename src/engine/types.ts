@@ -323,6 +323,13 @@ export interface VerbInstance {
    */
   readonly files?: { readonly inputs?: readonly string[]; readonly outputs?: readonly string[] };
   /**
+   * Optional: told the main options a verb's own files depend on, once they
+   * are parsed (they may follow the verb chain), before `--explain` and the
+   * run: `encoding` is `--encoding` (join reads its table by it).
+   * @throws UsageError
+   */
+  configure?(main: { encoding: 'utf-8' | 'latin1' }): void;
+  /**
    * Build the stage.
    * @param next   the downstream stage
    * @param ctx    the pipeline context

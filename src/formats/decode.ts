@@ -40,11 +40,8 @@ export class InputDecoder {
   private started = false;
   /** Bytes given so far (before the current chunk, while it is decoded). */
   private bytes = 0;
-  /** Last two bytes of the previous chunk (an EF BF BD may straddle chunks). */
-  private prevTail: Buffer = Buffer.alloc(0);
-  /** The text so far ends inside a line already counted as invalid. */
-  private lineCounted = false;
-  readonly report: DecodeReport = { invalidLines: 0, firstInvalidAt: -1 };
+  private readonly utf8 = new Utf8Check();
+  readonly report: DecodeReport = this.utf8.report;
 
   constructor(encoding: InputEncoding = 'utf-8') {
     this.latin1 = encoding === 'latin1';
@@ -58,7 +55,7 @@ export class InputDecoder {
       if (this.report.utf16 !== undefined) buf = buf.subarray(2);
     }
     const s = this.dec!.write(buf);
-    if (!this.latin1 && this.report.utf16 === undefined) this.check(s, buf);
+    if (!this.latin1 && this.report.utf16 === undefined) this.utf8.check(s, buf, this.bytes);
     this.bytes += buf.length;
     return s;
   }
@@ -67,7 +64,7 @@ export class InputDecoder {
   end(): string {
     if (!this.dec) return '';
     const s = this.dec.end();
-    if (s !== '' && !this.latin1 && this.report.utf16 === undefined) this.check(s, Buffer.alloc(0));
+    if (s !== '' && !this.latin1 && this.report.utf16 === undefined) this.utf8.check(s, Buffer.alloc(0), this.bytes);
     return s;
   }
 
@@ -81,11 +78,30 @@ export class InputDecoder {
     }
     return new StringDecoder('utf8');
   }
+}
 
-  /** Count the lines of `s` (decoded from `buf`) holding replaced bytes. */
-  private check(s: string, buf: Buffer): void {
-    let at = s.indexOf(REPLACEMENT);
-    if (at < 0) {
+/**
+ * Counts the lines of UTF-8 input that held invalid bytes (decoded as
+ * U+FFFD), for a source decoded elsewhere too (`InputDecoder`, and the
+ * FileTails of `--follow`, which keep their own StringDecoder for byte
+ * positions). Give it each decoded chunk with its bytes, in order.
+ */
+export class Utf8Check {
+  readonly report: DecodeReport = { invalidLines: 0, firstInvalidAt: -1 };
+  /** Last two bytes of the previous chunk (an EF BF BD may straddle chunks). */
+  private prevTail: Buffer = Buffer.alloc(0);
+  /** The text so far ends inside a line already counted as invalid. */
+  private lineCounted = false;
+
+  /**
+   * Count the lines of `s` (decoded from `buf`) holding replaced bytes.
+   * @param s     the text a decoder gave for `buf` (or at its end, with an empty `buf`)
+   * @param buf   the bytes
+   * @param at    the byte offset of `buf` in the source (for `firstInvalidAt`)
+   */
+  check(s: string, buf: Buffer, at: number): void {
+    let i = s.indexOf(REPLACEMENT);
+    if (i < 0) {
       if (s.lastIndexOf('\n') >= 0) this.lineCounted = false;
       this.keepTail(buf);
       return;
@@ -93,9 +109,9 @@ export class InputDecoder {
     // Replacement characters that are real U+FFFD in the input do not count.
     let real = 0;
     const joined = this.prevTail.length > 0 ? Buffer.concat([this.prevTail, buf]) : buf;
-    for (let i = joined.indexOf(EF_BF_BD); i >= 0; i = joined.indexOf(EF_BF_BD, i + 3)) real++;
+    for (let j = joined.indexOf(EF_BF_BD); j >= 0; j = joined.indexOf(EF_BF_BD, j + 3)) real++;
     let total = 0;
-    for (let i = at; i >= 0; i = s.indexOf(REPLACEMENT, i + 1)) total++;
+    for (let j = i; j >= 0; j = s.indexOf(REPLACEMENT, j + 1)) total++;
     this.keepTail(buf);
     if (total <= real) {
       if (s.lastIndexOf('\n') >= 0) this.lineCounted = false;
@@ -105,18 +121,24 @@ export class InputDecoder {
     // newline is searched forward once per line, never again per replacement character.
     let counted = this.lineCounted;
     let nextNl = s.indexOf('\n');
-    for (; at >= 0; at = s.indexOf(REPLACEMENT, at + 1)) {
-      if (nextNl >= 0 && nextNl < at) {
+    for (; i >= 0; i = s.indexOf(REPLACEMENT, i + 1)) {
+      if (nextNl >= 0 && nextNl < i) {
         counted = false;
-        nextNl = s.indexOf('\n', at);
+        nextNl = s.indexOf('\n', i);
       }
       if (!counted) {
         this.report.invalidLines++;
-        if (this.report.firstInvalidAt < 0) this.report.firstInvalidAt = this.bytes + Buffer.byteLength(s.slice(0, at), 'utf8');
+        if (this.report.firstInvalidAt < 0) this.report.firstInvalidAt = at + Buffer.byteLength(s.slice(0, i), 'utf8');
         counted = true;
       }
     }
     this.lineCounted = nextNl >= 0 ? false : counted;
+  }
+
+  /** The next bytes start a new text (a file read again from the start, or another file): nothing carries over. */
+  restart(): void {
+    this.prevTail = Buffer.alloc(0);
+    this.lineCounted = false;
   }
 
   private keepTail(buf: Buffer): void {

@@ -32,6 +32,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { ChunkSource } from '../formats/source.js';
+import { type DecodeReport, Utf8Check } from '../formats/decode.js';
 
 /** Read size (bytes), as FileSource. */
 const CHUNK = 64 * 1024;
@@ -126,6 +127,8 @@ export class FileTail {
   private watcher: fs.FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private identity: FileIdentity | undefined;
+  /** UTF-8: counts the lines with invalid bytes (formats/decode.ts), as for other inputs. */
+  private readonly utf8: Utf8Check | null;
   private readonly pumpFn = () => {
     this.scheduled = false;
     this.pump();
@@ -142,6 +145,12 @@ export class FileTail {
     private readonly encoding: BufferEncoding = 'utf8',
   ) {
     this.dec = new StringDecoder(encoding);
+    this.utf8 = encoding === 'utf8' ? new Utf8Check() : null;
+  }
+
+  /** What decoding found: lines with invalid UTF-8 (over every file read under this name), for the summary at exit. */
+  decodeReport(): DecodeReport {
+    return this.utf8?.report ?? { invalidLines: 0, firstInvalidAt: -1 };
   }
 
   /**
@@ -175,6 +184,7 @@ export class FileTail {
     this.held = 0;
     this.identity = identityOf(this.fd);
     this.dec = new StringDecoder(this.encoding);
+    this.utf8?.restart();
   }
 
   /** Start reading (asynchronously). */
@@ -306,8 +316,10 @@ export class FileTail {
         this.atEnd(h);
         return;
       }
+      const bytes = n === CHUNK ? this.buf : this.buf.subarray(0, n);
+      const s = this.dec.write(bytes);
+      this.utf8?.check(s, bytes, this.pos);
       this.pos += n;
-      const s = this.dec.write(n === CHUNK ? this.buf : this.buf.subarray(0, n));
       this.held = heldBytes(this.dec, this.buf, n);
       if (s !== '') h.data(s);
     }
@@ -357,6 +369,7 @@ export class FileTail {
       this.held = 0;
       this.identity = undefined;
       this.dec = new StringDecoder(this.encoding);
+      this.utf8?.restart();
       h.restart();
       this.schedule();
       return;
@@ -368,6 +381,7 @@ export class FileTail {
   /** Deliver what the decoder holds and tell the runner the file in hand is finished. */
   private finishFile(h: TailHandlers, last: boolean): void {
     const rest = this.dec.end();
+    if (rest !== '') this.utf8?.check(rest, Buffer.alloc(0), this.pos);
     this.held = 0;
     if (rest !== '') h.data(rest);
     if (this.done) return;

@@ -54,7 +54,7 @@ export function fileIsGzip(fd: number): boolean {
 }
 
 /** The error of a failed gunzip, in words (zlib's code, e.g. Z_BUF_ERROR, means nothing to a user). */
-function gzipError(e: NodeJS.ErrnoException): NodeJS.ErrnoException {
+export function gzipError(e: NodeJS.ErrnoException): NodeJS.ErrnoException {
   if (typeof e.code !== 'string' || !e.code.startsWith('Z_')) return e;
   const what = e.code === 'Z_BUF_ERROR' ? 'truncated gzip data' : 'corrupt gzip data';
   return new Error(`${what} (${e.message})`);

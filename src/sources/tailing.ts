@@ -11,6 +11,7 @@ import type { InputFormat, Reader } from '../engine/types.js';
 import type { RunOptions } from '../engine/options.js';
 import type { InputLoop } from '../engine/loop.js';
 import { formatFromPath, sniffFormat } from '../formats/index.js';
+import { decodeSummary } from '../formats/decode.js';
 import { FileTail, TailGroup, type TailStart } from './follow.js';
 
 /** What this loop asks of a checkpoint (checkpoint/session.ts's CheckpointSession). */
@@ -65,6 +66,7 @@ export function readTails(opts: RunOptions, loop: InputLoop, cp: TailCheckpoint 
       return;
     }
     tails.push(t);
+    loop.summary(() => decodeSummary(name, t.decodeReport()));
     readers.push(undefined);
     sniffed.push('');
     endLines.push(cp?.startOf(i).line ?? 0);

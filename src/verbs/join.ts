@@ -1,11 +1,12 @@
 import { rootsOf } from '../engine/projection.js';
-import fs from 'node:fs';
-import type { Batch, ErrorSink, InputFormat, Rec, Stage, VerbDef } from '../engine/types.js';
+import type { Batch, ErrorSink, InputFormat, Rec, Stage, VerbDef, VerbInstance } from '../engine/types.js';
 import { recordStage } from '../engine/stage.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { detach, fieldGetter, markChanged, pathGetter, setField, textOf } from '../engine/values.js';
 import { CsvReader, createReader, formatFromPath, sniffFormat } from '../formats/index.js';
 import { carryWindowTags } from '../window/tags.js';
+import { type DecodeReport, type InputEncoding, decodeSummary } from '../formats/decode.js';
+import { readWholeFile } from '../sources/whole-file.js';
 import { fieldPath, parseVerbArgs } from './args.js';
 
 const usage = `Usage: sluice join FILE --on KEY[=FILEKEY][,...] [--type TYPE] [--prefix P]
@@ -15,7 +16,10 @@ Lookup join: load FILE (a table) into a hash table once, then stream the
 input against it, as Flink's lookup join and Miller's join do. FILE is read
 before any input, so a missing file or key is reported at once, and is held
 in memory. A CSV/TSV table needs a header row and uses its format's own
-delimiter (comma, tab): --delimiter and --no-header apply to the input only.
+delimiter (comma, tab): --delimiter and --no-header apply to the input
+only. FILE is decoded as input files are: --encoding, a UTF-16 byte order
+mark, gzip by its magic bytes, and lines with invalid UTF-8 counted on
+stderr.
 
 A record matches a table row when its KEY equals the row's FILEKEY (several
 pairs: all of them). Keys match by text: the number 7 matches the string "7"
@@ -91,6 +95,8 @@ interface LoadedTable {
   /** The table's field names: the CSV header, or the first NDJSON record's fields. */
   fields?: readonly string[];
   format: InputFormat;
+  /** What decoding found (invalid UTF-8 lines, UTF-16), for the summary at exit. */
+  decode: DecodeReport;
 }
 
 /** `join FILE --on KEY[=FILEKEY][,...] [--type T] [--prefix P] [--format F]`. */
@@ -116,27 +122,46 @@ export const join: VerbDef = {
     const prefix = String(opts.prefix);
     if (prefix === '') throw new UsageError('join: --prefix cannot be empty (clashing fields would overwrite)');
 
-    const table = loadTable(file, opts.format as InputFormat | undefined);
-    if (table.fields !== undefined) {
-      for (const k of keys) {
-        if (!table.fields.includes(k.table)) {
-          throw new UsageError(`join: ${file} has no field '${k.table}' (its fields: ${table.fields.join(', ')})`);
-        }
-      }
-    }
-    return {
-      name: 'join',
-      explain: { file, format: table.format, rows: table.records.length, on: keys.map((k) => `${k.stream}=${k.table}`), type, prefix },
-      needs: [...keys.map((k) => k.stream), '*'],
-      recordWise: true,
+    const format = opts.format as InputFormat | undefined;
+    /** A key field the table lacks, as a usage error. */
+    const missingKey = (t: LoadedTable): UsageError | undefined => {
+      const k = t.fields === undefined ? undefined : keys.find((k) => !t.fields!.includes(k.table));
+      return k && new UsageError(`join: ${file} has no field '${k.table}' (its fields: ${t.fields!.join(', ')})`);
+    };
+    // Read at parse time, so a missing file or key is a usage error before any input. Read as
+    // UTF-8 first; when --encoding latin1 follows, `configure` reads it again. A key missing
+    // from a table that is not valid UTF-8 may be there in Latin-1: that error waits for `configure`.
+    let table = loadTable(file, format, 'utf-8');
+    let pending = missingKey(table);
+    if (pending !== undefined && table.decode.invalidLines === 0) throw pending;
+    const describe = (t: LoadedTable) => ({
+      explain: { file, format: t.format, rows: t.records.length, on: keys.map((k) => `${k.stream}=${k.table}`), type, prefix },
       // The table's fields are read too: a record that has one gets the table's under a prefixed name.
       access: {
-        reads: [...keys.flatMap((k) => [k.path[0]!, ...rootsOf(k.stream)]), ...tableNames(table.records, table.fields)],
+        reads: [...keys.flatMap((k) => [k.path[0]!, ...rootsOf(k.stream)]), ...tableNames(t.records, t.fields)],
         prefixes: [prefix],
-        emits: type === 'semi' || type === 'anti' ? 'same' : 'changed',
+        emits: type === 'semi' || type === 'anti' ? ('same' as const) : ('changed' as const),
       },
+    });
+    const instance: VerbInstance = {
+      name: 'join',
+      ...describe(table),
+      needs: [...keys.map((k) => k.stream), '*'],
+      recordWise: true,
       files: { inputs: [file] },
+      configure({ encoding }) {
+        // The table is read as the input is (--encoding): again, when that is not the default.
+        if (encoding !== 'utf-8') {
+          table = loadTable(file, format, encoding);
+          pending = missingKey(table);
+          Object.assign(instance, describe(table));
+        }
+        if (pending !== undefined) throw pending;
+      },
       build(next, ctx) {
+        if (pending !== undefined) throw pending;
+        const decode = table.decode;
+        ctx.summary(() => decodeSummary(file, decode));
         for (const r of table.rejected) ctx.errors.reject(file, r.line, r.error, r.text);
         if (table.fatal) throw table.fatal;
         const { index, nullRow } = buildIndex(table.records, keys, table.fields ?? []);
@@ -144,6 +169,7 @@ export const join: VerbDef = {
         return joinStage(index, nullRow, keys, type, prefix, next);
       },
     };
+    return instance;
   },
 };
 
@@ -187,13 +213,15 @@ function unTick(s: string): string {
 }
 
 /**
- * Read and parse the table file.
+ * Read and parse the table file, as input files are read (gzip, `--encoding`,
+ * invalid UTF-8 counted: sources/whole-file.ts).
  * @throws UsageError when the file cannot be read
  */
-function loadTable(file: string, format: InputFormat | undefined): LoadedTable {
+function loadTable(file: string, format: InputFormat | undefined, encoding: InputEncoding): LoadedTable {
   let text: string;
+  let decode: DecodeReport;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    ({ text, report: decode } = readWholeFile(file, encoding));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`join: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message)}`);
@@ -229,7 +257,7 @@ function loadTable(file: string, format: InputFormat | undefined): LoadedTable {
     // The first header's names (a later schema change block may have others).
     fields = records.length > 0 ? Object.keys(records[0]!) : fatal ? undefined : r.fieldNames;
   }
-  return { records, rejected, fatal, fields, format: fmt };
+  return { records, rejected, fatal, fields, format: fmt, decode };
 }
 
 /** A table row without its key fields, kept for the life of the pipeline. */
