@@ -758,11 +758,10 @@ export function buildCountAgg(plan: CloneableAggPlan, spec: WindowSpec, next: St
     // The groups hang on the count series (the window stage's snapshot holds them);
     // here only the plan's input position, which orders first/last/collect across panes.
     snapshot(): unknown {
-      return { v: STATE_VERSION, s: 'count', pos: (plan as { position?: number }).position ?? null };
+      return { v: STATE_VERSION, s: 'count', ...positionState(plan) };
     },
     restore(state: unknown): void {
-      const pos = envelope(state, 'count').pos;
-      if (pos !== null && pos !== undefined) (plan as { position?: number }).position = decodeCount(pos, 'input position');
+      restorePosition(plan, envelope(state, 'count'));
     },
     watermark(ms: number): void {
       next.watermark(ms);
