@@ -30,9 +30,10 @@
  * spaces, `=`, `"` and control characters are written as `_` (an empty key
  * as `_`).
  */
-import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
+import type { Batch, ErrorSink, Rec, Writer, WriterOptions } from '../engine/types.js';
 import { NumText, rawOf, setField, setLine, setRaw, stringifyValue, typeCell } from '../engine/values.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, longerThan } from './common.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS } from './common.js';
+import { LineReader } from './linereader.js';
 
 /** Options of the logfmt reader (see ReaderOptions). */
 export interface LogfmtReaderOptions {
@@ -102,76 +103,23 @@ function unescape(s: string, from: number, to: number): string {
 }
 
 /** See the module comment. */
-export class LogfmtReader implements Reader {
+export class LogfmtReader extends LineReader {
   private readonly source: string;
   private readonly errors: ErrorSink;
-  private readonly max: number;
   private readonly lineNumbers: boolean;
-  private tail = '';
-  private line = 0;
-  private atStart = true;
 
   constructor(opts: LogfmtReaderOptions) {
+    super(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     this.source = opts.source;
     this.errors = opts.errors;
-    this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.lineNumbers = opts.lineNumbers ?? false;
   }
 
-  feed(chunk: string): Batch {
-    return collectRecords((out) => {
-      if (chunk.length === 0) return;
-      if (this.atStart) {
-        this.atStart = false;
-        if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
-      }
-      let pos = 0;
-      let nl = chunk.indexOf('\n');
-      if (this.tail !== '') {
-        if (nl < 0) {
-          this.tail += chunk;
-          return;
-        }
-        const text = this.tail + chunk.slice(0, nl);
-        this.tail = '';
-        this.handle(text, ++this.line, out);
-        pos = nl + 1;
-        nl = chunk.indexOf('\n', pos);
-      }
-      while (nl >= 0) {
-        this.handle(chunk.slice(pos, nl), ++this.line, out);
-        pos = nl + 1;
-        nl = chunk.indexOf('\n', pos);
-      }
-      if (pos < chunk.length) this.tail = chunk.slice(pos);
-    });
+  protected overlong(lineNo: number, text: string): void {
+    this.errors.reject(this.source, lineNo, `logfmt line longer than ${this.max} bytes (--max-line-bytes)`, text.slice(0, OVERLONG_TEXT_CHARS));
   }
 
-  /** For checkpoints (Reader.position): the unfinished line and the lines completed. */
-  position(): { pending: string; line: number } {
-    return { pending: this.tail, line: this.line };
-  }
-
-  /** For checkpoints (Reader.resumeAt): go on after `line` lines, mid-file (no BOM there). */
-  resumeAt(line: number): void {
-    this.line = line;
-    this.atStart = false;
-  }
-
-  end(): Batch {
-    return collectRecords((out) => {
-      if (this.tail !== '') this.handle(this.tail, ++this.line, out);
-      this.tail = '';
-    });
-  }
-
-  private handle(text: string, lineNo: number, out: Rec[]): void {
-    const last = text.length - 1;
-    if (last >= 0 && text.charCodeAt(last) === 13) text = text.slice(0, last);
-    if (text.length * 3 > this.max && longerThan(text, this.max)) {
-      this.errors.reject(this.source, lineNo, `logfmt line longer than ${this.max} bytes (--max-line-bytes)`, text.slice(0, OVERLONG_TEXT_CHARS));
-      return;
-    }
+  protected handleLine(text: string, lineNo: number, out: Rec[]): void {
     const rec: Rec = {};
     const err = parseLogfmtLine(text, rec);
     if (err !== undefined) {
