@@ -166,7 +166,7 @@ function heldIn(verb: string, st: unknown): { groups: number; records: number } 
 /**
  * Words about the state of a verb written in the envelope of
  * src/state/records.ts (`{v, verb, ...}`): per-window forms (`windows`),
- * whole-input forms (`state`), sort (`held`, `runs` kept in FILE.files),
+ * whole-input forms (`state`), sort (`count` records in a journal and `runs`, kept in FILE.files),
  * uniq's keys, fill-down's values, unsparsify's fields and records.
  */
 function describeVerbState(s: Record<string, unknown>, file: string): string[] {
@@ -188,8 +188,8 @@ function describeVerbState(s: Record<string, unknown>, file: string): string[] {
   } else if (s.state !== undefined) {
     lines.push(say(heldIn(verb, s.state)));
   }
-  if (verb === 'sort' && Array.isArray(s.held)) {
-    lines.push(`${s.held.length} records held in memory`);
+  if (verb === 'sort' && typeof s.count === 'number') {
+    lines.push(`${s.count} records held in memory, in a journal of ${bytes(typeof s.bytes === 'number' ? s.bytes : 0)} in ${file}.files`);
     const runs = Array.isArray(s.runs) ? (s.runs as unknown[]) : [];
     if (runs.length > 0) {
       let size = 0;

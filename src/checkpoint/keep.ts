@@ -4,7 +4,9 @@
  * first checkpoint after it was written it is hard-linked (on another file
  * system: copied) into the directory `FILE.files/` beside the checkpoint
  * FILE, and the checkpoint names it there. A resumed sort reads kept runs
- * where they are. The directory is removed when a run finishes (the last
+ * where they are. The records sort holds in memory go to journals there
+ * (append-only: each record is written once, at the first checkpoint after
+ * it arrived; a checkpoint names the journal and its length). The directory is removed when a run finishes (the last
  * checkpoint then holds no state); files of a checkpoint that was never
  * written (a crash between keeping and writing) are removed with it.
  */
@@ -54,8 +56,45 @@ export class KeptFiles implements CheckpointFiles {
     return p;
   }
 
+  journal(prefix: string): { readonly name: string; append(text: string): number } {
+    const name = `${randomBytes(6).toString('hex')}-${prefix}`;
+    const p = path.join(this.dir, name);
+    let fd: number;
+    let len = 0;
+    const fail = (e: unknown): never => {
+      throw new RuntimeError(`--checkpoint: cannot write ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    };
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      fd = fs.openSync(p, 'wx', 0o600);
+    } catch (e) {
+      return fail(e);
+    }
+    this.fds.push(fd);
+    return {
+      name,
+      append(text: string): number {
+        try {
+          if (text.length > 0) len += fs.writeSync(fd, text);
+          fs.fsyncSync(fd);
+        } catch (e) {
+          fail(e);
+        }
+        return len;
+      },
+    };
+  }
+  private readonly fds: number[] = [];
+
   /** The run finished: nothing refers to the kept files any more. */
   removeAll(): void {
+    for (const fd of this.fds.splice(0)) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
     fs.rmSync(this.dir, { recursive: true, force: true });
     this.kept.clear();
   }

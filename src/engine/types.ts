@@ -294,6 +294,13 @@ export interface CheckpointFiles {
   keep(file: string): string;
   /** The path of a kept file, from its name in a restored state. @throws Error when it is missing */
   path(name: string): string;
+  /**
+   * A new append-only file beside the checkpoint (sort's records held in
+   * memory, written once each): its name, and `append(text)`, which writes
+   * and fsyncs and returns the file's length in bytes.
+   * @throws RuntimeError when it cannot be made or written
+   */
+  journal(prefix: string): { readonly name: string; append(text: string): number };
 }
 
 /**

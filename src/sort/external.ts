@@ -13,10 +13,11 @@
  * keeps the fields with exact numbers, the RAW text and the CSV header, so a
  * spilled record is written exactly as an unspilled one.
  *
- * Checkpoints (`--checkpoint`, verbs/sort.ts): `snapshot(keep)` gives the
- * records held in memory as record lines and the runs written so far, each
- * handed to `keep` (which hard-links or copies it beside the checkpoint);
- * `restore` loads them back, reading kept runs where they are.
+ * Checkpoints (`--checkpoint`, verbs/sort.ts): `snapshot` names the runs
+ * written so far, each handed to `keep` (which hard-links or copies it beside
+ * the checkpoint), and appends the records held in memory that arrived since
+ * the last checkpoint to a journal beside it; `restore` loads them back,
+ * reading kept runs and the journal where they are.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +28,7 @@ import type { Rec } from '../engine/types.js';
 import { RuntimeError } from '../engine/errors.js';
 import { NumText, rawOf } from '../engine/values.js';
 import { RecordCodec } from '../state/records.js';
+import { stateError } from '../state/codec.js';
 import type { KeyOrder, KeyValue } from '../order/keys.js';
 import { Heap } from '../order/heap.js';
 import { errText, makeTempDir, removeTempDir } from './tempdir.js';
@@ -284,6 +286,10 @@ export class ExternalSorter {
     );
     this.spills++;
     buf.length = 0;
+    // The held records are a run now: the next checkpoint starts a new journal.
+    this.journal = null;
+    this.journaled = 0;
+    this.journalBytes = 0;
     // Small runs (a tiny --max-memory) leave little to collect.
     if (spilledBytes >= GC_AFTER_BYTES) fullGc();
   }
@@ -418,34 +424,85 @@ export class ExternalSorter {
     };
   }
 
+  /** The journal of the records held now (checkpoints), and how many of them it has. */
+  private journal: { readonly name: string; append(text: string): number } | null = null;
+  private journaled = 0;
+  private journalBytes = 0;
+
   /**
    * Checkpoint state (between batches, before `finish`): the CSV header table,
-   * the records held in memory as record lines (arrival order), and the runs
-   * written so far, in order, each as what `keep(path)` returns for it (the
-   * name under which the caller keeps a copy).
+   * the runs written so far, in order, each as what `keep(path)` returns for
+   * it (the name under which the caller keeps it), and the records held in
+   * memory, in arrival order, as record lines in a journal: only the records
+   * that arrived since the last checkpoint are appended to it, so a
+   * checkpoint costs what came since the last one, not the whole buffer. A
+   * spill (the buffer becomes a run) starts a new journal.
+   * @param newJournal makes a journal beside the checkpoint (CheckpointFiles.journal)
    */
-  snapshot(keep: (runFile: string) => string): { headers: unknown; held: string[]; runs: string[] } {
-    const held = new Array<string>(this.buf.length);
-    for (let i = 0; i < this.buf.length; i++) held[i] = this.codec.encode(this.buf[i]!.rec);
+  snapshot(
+    keep: (runFile: string) => string,
+    newJournal: () => { readonly name: string; append(text: string): number },
+  ): { headers: unknown; runs: string[]; journal: string | null; bytes: number; count: number } {
     const runs = this.runs.map(keep);
-    return { headers: this.codec.headerState(), held, runs };
+    if (this.buf.length > this.journaled) {
+      if (this.journal === null) {
+        this.journal = newJournal();
+        this.journaled = 0;
+      }
+      let text = '';
+      for (let i = this.journaled; i < this.buf.length; i++) {
+        text += this.codec.encode(this.buf[i]!.rec) + '\n';
+        if (text.length >= WRITE_BYTES) {
+          this.journalBytes = this.journal.append(text);
+          text = '';
+        }
+      }
+      this.journalBytes = this.journal.append(text);
+      this.journaled = this.buf.length;
+    }
+    const count = this.buf.length;
+    return { headers: this.codec.headerState(), runs, journal: count === 0 ? null : this.journal!.name, bytes: count === 0 ? 0 : this.journalBytes, count };
   }
 
   /**
    * Load a state written by `snapshot` (before any `add`). `runFiles` are the
-   * paths of its runs, in order, read where they are and never removed.
-   * @throws StateError on a damaged state
+   * paths of its runs, in order, and `journalFile` the path of its journal
+   * (null when no record was held); both are read where they are and never
+   * changed. The next checkpoint writes a new journal.
+   * @throws StateError on a damaged state or journal
    */
-  restore(state: { headers: unknown; held: unknown[] }, runFiles: string[]): void {
+  restore(state: { headers: unknown; bytes: number; count: number }, runFiles: string[], journalFile: string | null): void {
     this.codec.loadHeaders(state.headers);
     this.runs = runFiles.slice();
     this.buf = [];
     this.bytes = 0;
-    for (const line of state.held) {
-      const rec = this.codec.decodeState(line);
+    this.journal = null;
+    this.journaled = 0;
+    this.journalBytes = 0;
+    if (journalFile === null) {
+      if (state.count !== 0) throw stateError('sort records held but no journal');
+      return;
+    }
+    const fd = fs.openSync(journalFile, 'r');
+    let text: string;
+    try {
+      const b = Buffer.alloc(state.bytes);
+      const n = fs.readSync(fd, b, 0, state.bytes, 0);
+      if (n !== state.bytes) throw stateError(`the sort journal ${journalFile} is shorter than its checkpointed ${state.bytes} bytes`);
+      text = b.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+    let at = 0;
+    while (at < text.length) {
+      const nl = text.indexOf('\n', at);
+      if (nl < 0) throw stateError('the sort journal ends inside a record');
+      const rec = this.codec.decodeState(text.slice(at, nl));
+      at = nl + 1;
       this.buf.push({ k: this.opts.order.extract(rec), rec });
       this.bytes += estimateRecord(rec, this.opts.order.size);
     }
+    if (this.buf.length !== state.count) throw stateError(`the sort journal holds ${this.buf.length} records, not ${state.count}`);
   }
 
   /** Close open run files and remove the temporary directory (idempotent). */

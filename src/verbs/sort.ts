@@ -2,7 +2,7 @@ import { rootsOf } from '../engine/projection.js';
 import type { Batch, PipelineContext, Rec, Stage, VerbDef } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import { openVerbState, stateArray, stateString, verbState } from '../state/records.js';
-import { stateError } from '../state/codec.js';
+import { decodeCount, stateError } from '../state/codec.js';
 import { parseVerbArgs } from './args.js';
 import { type SortKey, compileKeyOrder, describeKeys, parseSortKeys } from '../order/keys.js';
 import { type WindowMode, perWindowStage, windowModeOf } from '../order/windowed.js';
@@ -25,11 +25,13 @@ directory is removed when sort is done, on an error and on a signal; a
 signal during the merge stops it (what was written is a prefix of the
 sorted output) and exits 130 (SIGINT) or 143 (SIGTERM).
 
-With --checkpoint FILE, a checkpoint holds the records sort keeps in
-memory (in FILE itself) and names the runs spilled so far, which are
-hard-linked (on another file system: copied) into the directory FILE.files
-beside it: a run never changes once written, so each is kept once. A
-resumed sort reads the kept runs there. FILE.files is removed when a run
+With --checkpoint FILE, sort's state lives in the directory FILE.files
+beside FILE: the records it holds in memory are appended to a journal
+there (each record once, at the first checkpoint after it arrived, so a
+checkpoint costs what came since the last one), and each run spilled past
+--max-memory is hard-linked (on another file system: copied) there once
+(a run never changes once written). FILE names the journal, its length and
+the runs. A resumed sort reads them there; FILE.files is removed when a run
 finishes. A signal during the final merge keeps the checkpoint written
 before end of input: the next run truncates the output back and merges
 again.
@@ -135,20 +137,22 @@ function sortStage(keys: SortKey[], maxMemory: number, next: Stage, ctx: Pipelin
     // runs by name, kept beside the checkpoint (src/checkpoint/keep.ts).
     snapshot(): unknown {
       if (files === undefined) throw new RuntimeError('sort: no place to keep spilled runs for a checkpoint');
-      return verbState('sort', sorter.snapshot((f) => files.keep(f)));
+      return verbState('sort', sorter.snapshot((f) => files.keep(f), () => files.journal('sort-held')));
     },
     restore(v: unknown): void {
       const o = openVerbState(v, 'sort');
-      const runs = stateArray(o.runs, 'sort runs').map((n) => {
-        const name = stateString(n, 'a sort run');
-        if (files === undefined) throw stateError('sort runs but no checkpoint directory');
+      const kept = (n: unknown, what: string): string => {
+        const name = stateString(n, what);
+        if (files === undefined) throw stateError('sort state but no checkpoint directory');
         try {
           return files.path(name);
         } catch (e) {
           throw stateError((e as Error).message);
         }
-      });
-      sorter.restore({ headers: o.headers, held: stateArray(o.held, 'sort records') }, runs);
+      };
+      const runs = stateArray(o.runs, 'sort runs').map((n) => kept(n, 'a sort run'));
+      const journal = o.journal === null ? null : kept(o.journal, 'the sort journal');
+      sorter.restore({ headers: o.headers, bytes: decodeCount(o.bytes), count: decodeCount(o.count) }, runs, journal);
     },
     push(batch: Batch): void {
       for (let i = 0; i < batch.length; i++) sorter.add(batch[i]!);

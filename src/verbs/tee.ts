@@ -2,6 +2,7 @@ import type { Batch, OutputFormat, Stage, VerbDef, Writer } from '../engine/type
 import { UsageError } from '../engine/errors.js';
 import { parseVerbArgs } from './args.js';
 import { FILE_FORMATS, closeFile, formatOfPath, inputGuard, makeWriter, openFile, writeAll } from '../fanout/files.js';
+import { openVerbState, verbState } from '../state/records.js';
 
 const usage = `Usage: sluice tee FILE [--format FMT]
 
@@ -11,7 +12,9 @@ format is --format, else the one FILE's extension names (.csv, .tsv,
 would write them (unchanged records as read). FILE is created or
 truncated before any input is read. A FILE that is also an input is a
 usage error (exit 2); a failed write (no space left on device, ...) stops
-sluice with exit 1.
+sluice with exit 1. With --checkpoint, FILE is kept like stdout: its length
+is in each checkpoint, and a resumed run truncates it back to that length
+and appends (a CSV header is not written again).
 
 Options:
   --format FMT   ndjson, csv or tsv
@@ -47,25 +50,46 @@ export const tee: VerbDef = {
       recordWise: false,
       build(next, ctx): Stage {
         inputGuard('tee', ctx)(file);
-        const fd = openFile('tee', file, 'w');
+        // With --checkpoint the file is an output of the run: its length goes into each
+        // checkpoint, and a resumed run appends to it after truncating it back.
+        const cpOut = ctx.checkpointFiles !== undefined ? ctx.openOutput(file) : null;
+        const fd = cpOut === null ? openFile('tee', file, 'w') : -1;
+        const put = (text: string): void => {
+          if (cpOut !== null) cpOut.write(text);
+          else writeAll('tee', fd, file, text);
+        };
         let writer: Writer | undefined;
+        /** A resumed run: the state of the writer that wrote the file so far. */
+        let savedWriter: unknown = null;
+        const w = (): Writer => {
+          if (writer === undefined) {
+            writer = makeWriter('tee', ctx, format);
+            if (savedWriter !== null) writer.restore?.(savedWriter);
+          }
+          return writer;
+        };
         let closed = false;
         return {
           push(batch: Batch) {
             // Written before passing on: a later verb may change the records.
-            const text = (writer ??= makeWriter('tee', ctx, format)).write(batch);
-            if (text.length > 0) writeAll('tee', fd, file, text);
+            const text = w().write(batch);
+            if (text.length > 0) put(text);
             next.push(batch);
           },
           watermark: (ms) => next.watermark(ms),
           end() {
             if (!closed) {
               closed = true;
-              const text = (writer ??= makeWriter('tee', ctx, format)).end();
-              if (text.length > 0) writeAll('tee', fd, file, text);
-              closeFile('tee', fd, file);
+              const text = w().end();
+              if (text.length > 0) put(text);
+              if (cpOut === null) closeFile('tee', fd, file);
             }
             next.end();
+          },
+          // Checkpoint: the file's writer (CSV: its columns, so the header is not written twice).
+          snapshot: () => verbState('tee', { writer: writer?.snapshot?.() ?? savedWriter }),
+          restore(v: unknown): void {
+            savedWriter = openVerbState(v, 'tee').writer ?? null;
           },
         };
       },

@@ -81,6 +81,49 @@ describe('ExternalSorter', () => {
   });
 });
 
+describe('ExternalSorter checkpoints', () => {
+  const value = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom('a', 'b', 'é'), fc.constant(null));
+  const record = fc.record({ x: value, s: fc.string({ maxLength: 20 }) });
+  it('snapshots at any points (journal appended, spills between), restored any number of times, equal one uninterrupted sort', async () => {
+    const { KeptFiles } = await import('../../src/checkpoint/keep.js');
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 200 }), fc.constantFrom(300, 3000, 1e9), fc.array(fc.nat({ max: 200 }), { maxLength: 6 }), fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), (recs, budget, cuts, restarts) => {
+        const order = compileKeyOrder(parseSortKeys('sort', ['x']));
+        const input = recs.map((r, i) => ({ ...r, i }) as Rec);
+        const want = input
+          .map((r) => ({ k: order.extract(r), r }))
+          .sort((a, b) => order.compare(a.k, b.k))
+          .map((e) => JSON.stringify(e.r));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-sortck-'));
+        const files = new KeptFiles(path.join(dir, 'c.ckpt'));
+        let sorter = new ExternalSorter({ order, maxMemory: budget, verb: 'sort' });
+        const points = new Set(cuts);
+        let c = 0;
+        for (let i = 0; i <= input.length; i++) {
+          if (points.has(i)) {
+            // A checkpoint through JSON text; maybe a new process restores it.
+            const st = JSON.parse(JSON.stringify(sorter.snapshot((f) => files.keep(f), () => files.journal('held')))) as { headers: unknown; runs: string[]; journal: string | null; bytes: number; count: number };
+            if (restarts[c++ % restarts.length]) {
+              sorter.close();
+              sorter = new ExternalSorter({ order, maxMemory: budget, verb: 'sort' });
+              sorter.restore(st, st.runs.map((n) => files.path(n)), st.journal === null ? null : files.path(st.journal));
+            }
+          }
+          if (i < input.length) sorter.add(input[i]!);
+        }
+        const src = sorter.finish();
+        const got: string[] = [];
+        for (let b = src.take(7); b.length > 0; b = src.take(7)) for (const r of b) got.push(JSON.stringify(r));
+        src.close();
+        files.removeAll();
+        fs.rmSync(dir, { recursive: true, force: true });
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('split file names', () => {
   it('keep safe text, encode the rest, one-to-one', () => {
     expect(safePart('LAS')).toBe('LAS');
