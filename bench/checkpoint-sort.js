@@ -77,6 +77,7 @@ const code = await new Promise((resolve) => {
 const readMs = Date.now() - t0;
 const lines = stderr.split('\n').filter((l) => l.includes('bytes in'));
 const last = lines[lines.length - 1] ?? '(none)';
+const times = lines.map((l) => Number(/in ([\d.]+) ms/.exec(l)?.[1] ?? NaN));
 const kept = fs.existsSync(ck + '.files') ? fs.readdirSync(ck + '.files').reduce((n, f) => n + fs.statSync(path.join(ck + '.files', f)).size, 0) : 0;
 const ckSize = fs.statSync(ck).size;
 const t1 = Date.now();
@@ -94,7 +95,7 @@ await new Promise((resolve) => {
 });
 const same = fs.readFileSync(once, 'utf8') === outText;
 console.log(`records: ${N} (${(size / 1048576).toFixed(1)} MiB), sort --max-memory ${MAXMEM}`);
-console.log(`first run: exit ${code} after ${readMs} ms; checkpoints written: ${lines.length}`);
-console.log(`final checkpoint: ${last.replace(/^sluice: checkpoint \S+: /, '')}; file ${(ckSize / 1048576).toFixed(1)} MiB; kept runs ${(kept / 1048576).toFixed(1)} MiB`);
+console.log(`first run: exit ${code} after ${readMs} ms; checkpoints written: ${lines.length}, each (snapshot + write) in ms: ${times.map((t) => t.toFixed(0)).join(', ')}`);
+console.log(`final checkpoint: ${last.replace(/^sluice: checkpoint \S+: /, '')}; file ${(ckSize / 1048576).toFixed(2)} MiB; FILE.files (journal and kept runs) ${(kept / 1048576).toFixed(1)} MiB`);
 console.log(`resume and write sorted output: exit ${resumed}, ${resumeMs} ms, ${outLines} lines (expected ${N}); byte-identical to one uninterrupted run: ${same ? 'yes' : 'NO'}`);
 fs.rmSync(dir, { recursive: true, force: true });
