@@ -77,6 +77,38 @@ export function generateLog(file, records, seed = 7) {
   return fs.statSync(file).size;
 }
 
+/**
+ * The same log as CSV (header `ts,k,x,u,msg`; a malformed row has a field
+ * too many; a quoted message with a comma now and then), for the CSV → CSV
+ * kill test: the checkpoint must keep the input header and the output's.
+ */
+export function generateCsvLog(file, records, seed = 7) {
+  const rnd = mulberry32(seed);
+  const fd = fs.openSync(file, 'w');
+  const t0 = Date.UTC(2024, 0, 1);
+  let buf = 'ts,k,x,u,msg\n';
+  const keys = ['api', 'web', 'db', 'cache', 'queue', 'auth', 'search', 'mail', 'cdn', 'billing', 'ünïcode', '日本'];
+  for (let i = 0; i < records; i++) {
+    let t = t0 + i * 30 - Math.floor(rnd() * 20_000);
+    if (rnd() < 0.002) t -= 40_000 + Math.floor(rnd() * 80_000);
+    const k = keys[Math.floor(rnd() * keys.length)];
+    const x = Math.round((rnd() * rnd() * 1000 - 20) * 100) / 100;
+    const u = 'u' + Math.floor(rnd() * 20_000);
+    const ts = rnd() < 0.5 ? new Date(t).toISOString() : String(t);
+    const nl = i % 7 === 0 ? '\r\n' : '\n';
+    const msg = i % 11 === 0 ? `"req ${i}, ✓"` : `req ${i} ✓`;
+    if (rnd() < 0.001) buf += `${ts},${k},${x},${u},${msg},broken` + nl;
+    else buf += `${ts},${k},${x},${u},${msg}` + nl;
+    if (buf.length > 1 << 20) {
+      fs.writeSync(fd, buf);
+      buf = '';
+    }
+  }
+  fs.writeSync(fd, buf);
+  fs.closeSync(fd);
+  return fs.statSync(file).size;
+}
+
 /** The sluice arguments of the kill test, in directory `dir` reading `log`. */
 export function pipelineArgs(dir, log, every) {
   return [

@@ -327,8 +327,9 @@ export class CheckpointSession {
     const efd = this.errors?.errorsFd;
     if (efd !== undefined && this.errorsFile !== undefined) outputs[this.errorsFile] = fs.fstatSync(efd).size;
     for (const [path, fd] of this.outputs) outputs[path] = fs.fstatSync(fd).size;
+    // A writer not made yet in this run has written nothing: the saved state still holds.
     const w = this.writer?.();
-    const writerState = w?.snapshot?.();
+    const writerState = w !== undefined ? w.snapshot?.() : this.saved?.writer;
     return {
       version: 1,
       written: new Date().toISOString(),
