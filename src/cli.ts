@@ -68,10 +68,11 @@ Options:
       --strict-csv       strict RFC 4180: a quote inside an unquoted CSV field
                          is malformed (default: a literal character)
       --encoding ENC     utf-8 (default) or latin1 (bytes come back unchanged)
-  -j, --parallel N       worker threads (default 1; 0 = every core): leading
-                         record-wise verbs and a plain agg run on N threads
-                         over ranges of regular files; output is identical
-                         to -j 1 (--explain shows the split)
+  -j, --parallel N       threads (default 1; 0 = every core): leading
+                         record-wise verbs, a plain agg and tumbling/sliding
+                         window + agg run on N threads over ranges of
+                         regular files; output is identical to -j 1
+                         (--explain shows the split)
       --from FILE...     read the FILEs instead of stdin (repeatable; several
                          names may follow one --from; - is stdin)
       --on-error MODE    malformed input records: fail (default), skip, warn

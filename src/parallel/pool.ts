@@ -17,6 +17,8 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 const started: Worker[] = [];
+/** Workers that failed or exited before anybody took them. */
+const dead = new WeakSet<Worker>();
 
 /** The number of threads for `-j N` (0 = every core). */
 export function threadCount(n: number): number {
@@ -26,8 +28,9 @@ export function threadCount(n: number): number {
 function spawn(): Worker {
   const w = new Worker(new URL('./worker.js', import.meta.url));
   w.unref();
-  // A worker that fails before it is used is replaced or reported by its user; never an uncaught error.
-  w.on('error', () => {});
+  // A worker that fails before it is used is replaced (takeWorkers); never an uncaught error.
+  w.on('error', () => dead.add(w));
+  w.on('exit', () => dead.add(w));
   return w;
 }
 
@@ -62,7 +65,7 @@ export function prestartFromArgv(argv: string[]): void {
  * them (terminates them when done).
  */
 export function takeWorkers(k: number): Worker[] {
-  const out = started.splice(0, k);
+  const out = started.splice(0, k).filter((w) => !dead.has(w));
   while (out.length < k) out.push(spawn());
   return out;
 }

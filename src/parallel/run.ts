@@ -208,7 +208,7 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
   const r = await runSplit(opts, split, jobs, workerCount(n));
   if (typeof r === 'number') return r;
   // Redo the run in one thread; its first r.written bytes of output are out already.
-  if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread after all (${r.fallback})\n`);
+  if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread after all (${r.fallback}); ${r.written} bytes were written already\n`);
   return run({ ...opts, stdout: new RelayOut(opts.stdout ?? process.stdout, r.written) });
 }
 
@@ -541,7 +541,12 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThre
         wake();
       });
       w.on('error', (e) => {
-        failed = { message: `internal error in a worker: ${e.message}` };
+        failed ??= { message: `internal error in a worker: ${e.message}` };
+        void finish(1);
+      });
+      w.on('exit', (code) => {
+        if (finished) return;
+        failed ??= { message: `internal error: a worker stopped (exit code ${code})` };
         void finish(1);
       });
     }

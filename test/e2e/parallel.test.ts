@@ -109,6 +109,43 @@ describe('-j 3 equals -j 1', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
+  it('float sums merged across ranges, and invalid UTF-8: the run is redone in one thread, output written once', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
+    let text = '';
+    let x = 1;
+    for (let i = 0; i < 5000; i++) {
+      x = (x * 16807) % 2147483647;
+      const v = (x / 2147483647) * 1e6 * (i % 2 ? 1 : -1) + 0.1;
+      text += JSON.stringify({ k: 'k' + (i % 7), v, t: new Date(Date.UTC(2001, 0, 1) + i * 60000).toISOString() }) + '\n';
+    }
+    const floats = path.join(dir, 'floats.ndjson');
+    fs.writeFileSync(floats, text);
+    const env = { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' };
+    for (const [words, before] of [
+      [['agg', 'sum(v), avg(v), var(v)', 'by', 'k'], false],
+      // Windows already written before the merge that would differ are not written twice.
+      [['window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'sum(v), avg(v)', 'by', 'k'], true],
+    ] as const) {
+      const one = sluice(['--from', floats, ...words]);
+      const par = sluice(['-j', '2', '--from', floats, ...words], '', env);
+      const m = /^sluice: -j: one thread after all \(float sums or variances merged across ranges\); (\d+) bytes were written already\n$/.exec(par.stderr);
+      expect(m, par.stderr).not.toBeNull();
+      expect(Number(m![1]) > 0).toBe(before);
+      expect(par.code).toBe(0);
+      expect(par.stdout).toBe(one.stdout);
+    }
+    // An invalid byte in a later range: one thread counts it in its exit summary.
+    const bad = path.join(dir, 'bad.ndjson');
+    const lines = LINES.slice(0, 3000);
+    fs.writeFileSync(bad, Buffer.concat([Buffer.from(lines.slice(0, 2000).join('\n') + '\n'), Buffer.from('{"origin":"\xff","delay":99}\n', 'latin1'), Buffer.from(lines.slice(2000).join('\n') + '\n')]));
+    const one = sluice(['--from', bad, 'filter', 'delay > 50']);
+    const par = sluice(['-j', '2', '--from', bad, 'filter', 'delay > 50'], '', { SLUICE_J_CHUNK_BYTES: '20000' });
+    expect(one.stderr).toMatch(/invalid/);
+    expect(par.stderr).toBe(one.stderr);
+    expect(par.stdout).toBe(one.stdout);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a malformed record: the same output before it, the same message (line in its file), exit 1', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
     const file = path.join(dir, 'bad.ndjson');
