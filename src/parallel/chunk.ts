@@ -178,81 +178,96 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
       if (cal !== null) return cal.endOf(cal.startOf(t));
       return t - floorMod(t - spec.offset, spec.slide) + spec.size;
     };
+    // Built once and reset per job from snapshots of their empty state: the same functions for
+    // every job keep V8's call sites monomorphic (a stage chain per job made them megamorphic).
+    const p = plan!;
+    let windows: WindowPart[] = [];
+    const wrapped = Object.create(p) as typeof p;
+    let parts: unknown[] = [];
+    wrapped.output = (g: GroupState, prefix?: Rec): Rec => {
+      parts.push([groupKeyOfValues(g.keyValues), g.keyValues.map(encodeValue), p.stateOf(g), g.first ?? 0]);
+      return p.output(g, prefix);
+    };
+    // Output records of one window arrive together, in order (agg.ts): one WindowPart per window.
+    let writer: ReturnType<typeof createWriter> | null = null;
+    const collect: Stage = {
+      push(recs: Batch) {
+        let i = 0;
+        while (i < recs.length) {
+          const ws = recs[i]!.window_start as string;
+          let j = i + 1;
+          while (j < recs.length && recs[j]!.window_start === ws) j++;
+          const we = recs[i]!.window_end as string;
+          let rows = '';
+          if (init.render !== null) {
+            if (writer === null) {
+              const r = init.render;
+              writer = createWriter(r.fmt, { delimiter: r.delimiter, color: false, inputFormat: r.inputFormat as never, inputDelimiter: r.inputDelimiter });
+              // The header (CSV/TSV) goes out with the first record: the main thread writes it.
+              writer.write([recs[i]!]);
+            }
+            rows = writer.write(recs.slice(i, j));
+          }
+          windows.push([Date.parse(ws), Date.parse(we), ws, we, rows, JSON.stringify(parts.slice(i, j))]);
+          i = j;
+        }
+        parts = [];
+      },
+      watermark() {},
+      end() {},
+    };
+    const aggStage = buildTimeWindowAgg(wrapped, spec, collect);
+    winVerb.consumer = aggStage;
+    // Between window and agg: per last window end, the records on time here.
+    let buckets = new Map<number, [number, number, number, number]>();
+    let maxT = -Infinity;
+    let lastKey = NaN;
+    let last: [number, number, number, number] | undefined;
+    const spy: Stage = {
+      push(batch: Batch) {
+        for (let i = 0; i < batch.length; i++) {
+          const t = (batch[i] as { [EVENT_TIME]?: number })[EVENT_TIME]!;
+          const le = lastEnd(t);
+          if (le !== lastKey) {
+            lastKey = le;
+            last = buckets.get(le);
+            if (last === undefined) buckets.set(le, (last = [le, 0, t, -Infinity]));
+          }
+          const b = last!;
+          b[1]++;
+          if (t < b[2]) b[2] = t;
+          if (maxT - t > b[3]) b[3] = maxT - t;
+          if (t > maxT) maxT = t;
+        }
+        aggStage.push(batch);
+      },
+      watermark(ms: number) {
+        aggStage.watermark(ms);
+      },
+      end() {
+        aggStage.end();
+      },
+    };
+    const stage = winVerb.build(spy, ctx, { verbs: [winVerb], index: 0 }) as Stage & { stats: WindowStats };
+    const emptyWindow = stage.snapshot!();
+    const emptyAgg = aggStage.snapshot!();
     windowJob = (job) => {
-      const p = plan!;
+      stage.restore!(emptyWindow);
+      aggStage.restore!(emptyAgg);
+      stage.stats.minLateTs = undefined;
       p.position = job.id * POS_PART;
-      const windows: WindowPart[] = [];
-      const wrapped = Object.create(p) as typeof p;
-      let parts: unknown[] = [];
-      wrapped.output = (g: GroupState, prefix?: Rec): Rec => {
-        parts.push([groupKeyOfValues(g.keyValues), g.keyValues.map(encodeValue), p.stateOf(g), g.first ?? 0]);
-        return p.output(g, prefix);
-      };
-      // Output records of one window arrive together, in order (agg.ts): one WindowPart per window.
-      let writer: ReturnType<typeof createWriter> | null = null;
-      const collect: Stage = {
-        push(recs: Batch) {
-          let i = 0;
-          while (i < recs.length) {
-            const ws = recs[i]!.window_start as string;
-            let j = i + 1;
-            while (j < recs.length && recs[j]!.window_start === ws) j++;
-            const we = recs[i]!.window_end as string;
-            let rows = '';
-            if (init.render !== null) {
-              if (writer === null) {
-                const r = init.render;
-                writer = createWriter(r.fmt, { delimiter: r.delimiter, color: false, inputFormat: r.inputFormat as never, inputDelimiter: r.inputDelimiter });
-                // The header (CSV/TSV) goes out with the first record: the main thread writes it.
-                writer.write([recs[i]!]);
-              }
-              rows = writer.write(recs.slice(i, j));
-            }
-            windows.push([Date.parse(ws), Date.parse(we), ws, we, rows, JSON.stringify(parts.slice(i, j))]);
-            i = j;
-          }
-          parts = [];
-        },
-        watermark() {},
-        end() {},
-      };
-      const aggStage = buildTimeWindowAgg(wrapped, spec, collect);
-      winVerb.consumer = aggStage;
-      // Between window and agg: per last window end, the records on time here.
-      const buckets = new Map<number, [number, number, number, number]>();
-      let maxT = -Infinity;
-      let lastKey = NaN;
-      let last: [number, number, number, number] | undefined;
-      const spy: Stage = {
-        push(batch: Batch) {
-          for (let i = 0; i < batch.length; i++) {
-            const t = (batch[i] as { [EVENT_TIME]?: number })[EVENT_TIME]!;
-            const le = lastEnd(t);
-            if (le !== lastKey) {
-              lastKey = le;
-              last = buckets.get(le);
-              if (last === undefined) buckets.set(le, (last = [le, 0, t, -Infinity]));
-            }
-            const b = last!;
-            b[1]++;
-            if (t < b[2]) b[2] = t;
-            if (maxT - t > b[3]) b[3] = maxT - t;
-            if (t > maxT) maxT = t;
-          }
-          aggStage.push(batch);
-        },
-        watermark(ms: number) {
-          aggStage.watermark(ms);
-        },
-        end() {
-          aggStage.end();
-        },
-      };
-      const stage = winVerb.build(spy, ctx, { verbs: [winVerb], index: 0 }) as Stage & { stats: WindowStats };
+      windows = [];
+      parts = [];
+      buckets = new Map();
+      maxT = -Infinity;
+      lastKey = NaN;
+      last = undefined;
       return {
         target: stage,
         finish(): WindowedResult {
-          stage.end();
+          // What the window stage's end() does for time windows (their kind holds nothing),
+          // without marking the stage ended: it serves the next job.
+          spy.end();
           const st = stage.stats;
           return {
             id: job.id,
