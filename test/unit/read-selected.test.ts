@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -199,6 +199,30 @@ describe('reading only the needed fields gives the output of reading whole recor
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('reading only the needed fields: whole runs from files', () => {
+  it('mixed sources (NDJSON then CSV, CSV then NDJSON), JSON and CSV output, --errors: as with whole records', async () => {
+    const nd = path.join(dir, 'm.ndjson');
+    const csv = path.join(dir, 'm.csv');
+    writeFileSync(nd, '{"a":5,"b":"x","c":[1]}\n{"a":0,"b":"y"}\n{"a":7,"b":"z\\"q"}\n{"a":9,}\n{ "a" : 3 , "b" : 1.50 }\n');
+    writeFileSync(csv, 'a,b,c\n4,p,1e3\n0,q,\n6,"r,s",-0\n');
+    const cases = [
+      ['--from', nd, csv, 'filter', 'a > 1'],
+      ['--from', csv, nd, 'filter', 'a > 1'],
+      ['--from', nd, csv, 'filter', 'a > 1', '-o', 'json'],
+      ['--from', nd, csv, 'filter', 'a > 1', '-o', 'csv'],
+      ['--from', nd, 'filter', 'a > 1', '--on-error', 'skip', '--errors', path.join(dir, 'ERR')],
+      ['--from', nd, csv, 'agg', 'count, collect(b)', 'by', 'a'],
+    ];
+    for (const argv of cases) {
+      const full = await runArgs(argv.map((w) => w.replace('ERR', 'full.err')), '', true);
+      const sel = await runArgs(argv.map((w) => w.replace('ERR', 'sel.err')), '', false);
+      expect({ ...sel, err: sel.err.replaceAll('sel.err', 'E') }, argv.join(' ')).toEqual({ ...full, err: full.err.replaceAll('full.err', 'E') });
+    }
+    expect(readFileSync(path.join(dir, 'sel.err'), 'utf8')).toBe(readFileSync(path.join(dir, 'full.err'), 'utf8'));
+    expect(readFileSync(path.join(dir, 'sel.err'), 'utf8')).toContain('"line":4');
   });
 });
 
