@@ -40,21 +40,39 @@ interface Need {
  * @returns the selection, or null when whole records are needed
  */
 export function inputFields(verbs: readonly VerbInstance[], rawSink: boolean): FieldSelection | null {
-  let need: Need = { fields: rawSink ? new Set() : null, prefixes: new Set(), ifChanged: rawSink };
-  for (let i = verbs.length - 1; i >= 0; i--) {
-    const a = verbs[i]!.access;
-    if (a === undefined) return null;
-    if (a.emits === 'new') {
-      need = { fields: new Set(a.reads), prefixes: new Set(a.prefixes ?? []), ifChanged: false };
-      continue;
-    }
-    if (need.fields === null || (a.emits === 'changed' && need.ifChanged)) return null;
-    for (const r of a.reads) need.fields.add(r);
-    for (const p of a.prefixes ?? []) need.prefixes.add(p);
-    if (a.writesRecords) need.ifChanged = true;
-  }
+  const need = needBefore(verbs, 0, { fields: rawSink ? new Set() : null, prefixes: new Set(), ifChanged: rawSink });
   if (need.fields === null) return null;
   return { names: [...need.fields], prefixes: [...need.prefixes] };
+}
+
+/** What records entering `verbs[from]` must hold, given what the output needs (`atEnd`). See the module comment. */
+function needBefore(verbs: readonly VerbInstance[], from: number, atEnd: Need): Need {
+  let need = atEnd;
+  const ALL: Need = { fields: null, prefixes: new Set(), ifChanged: false };
+  for (let i = verbs.length - 1; i >= from; i--) {
+    const a = verbs[i]!.access;
+    if (a === undefined) need = ALL;
+    else if (a.emits === 'new') need = { fields: new Set(a.reads), prefixes: new Set(a.prefixes ?? []), ifChanged: false };
+    else if (need.fields === null || (a.emits === 'changed' && need.ifChanged)) need = ALL;
+    else {
+      for (const r of a.reads) need.fields.add(r);
+      for (const p of a.prefixes ?? []) need.prefixes.add(p);
+      if (a.writesRecords) need.ifChanged = true;
+    }
+  }
+  return need;
+}
+
+/**
+ * The fields that the verbs from `verbs[from]` on may look at in the records
+ * they receive, when none of them (nor the output) sees whole records: a
+ * verb that builds new records (`agg`) comes before the end, and nothing
+ * before it writes records as text. Else null. (For a verb that adds fields,
+ * such as `join`, to add only those.)
+ */
+export function fieldsAfter(verbs: readonly VerbInstance[], from: number): { names: ReadonlySet<string>; prefixes: ReadonlySet<string> } | null {
+  const need = needBefore(verbs, from, { fields: null, prefixes: new Set(), ifChanged: false });
+  return need.fields === null || need.ifChanged ? null : { names: need.fields, prefixes: need.prefixes };
 }
 
 /**

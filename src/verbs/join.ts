@@ -1,4 +1,4 @@
-import { rootsOf } from '../engine/projection.js';
+import { fieldsAfter, rootsOf } from '../engine/projection.js';
 import type { Batch, ErrorSink, InputFormat, Rec, Stage, VerbDef, VerbInstance } from '../engine/types.js';
 import { recordStage } from '../engine/stage.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
@@ -158,13 +158,13 @@ export const join: VerbDef = {
         }
         if (pending !== undefined) throw pending;
       },
-      build(next, ctx) {
+      build(next, ctx, plan) {
         if (pending !== undefined) throw pending;
         const decode = table.decode;
         ctx.summary(() => decodeSummary(file, decode));
         for (const r of table.rejected) ctx.errors.reject(file, r.line, r.error, r.text);
         if (table.fatal) throw table.fatal;
-        const { index, nullRow } = buildIndex(table.records, keys, table.fields ?? []);
+        const { index, nullRow } = buildIndex(table.records, keys, table.fields ?? [], tableFieldsUsed(plan, prefix, tableNames(table.records, table.fields)));
         table.records = [];
         return joinStage(index, nullRow, keys, type, prefix, next);
       },
@@ -298,11 +298,40 @@ const detachValue = (v: unknown): unknown => (typeof v === 'string' ? detach(v) 
  * record: every non-key field of the table (`fields`, then any other field a
  * row has, in order of first appearance) with the value null.
  */
-function buildIndex(records: Rec[], keys: KeyPair[], fields: readonly string[]): { index: Map<string, TableRow[]>; nullRow: TableRow } {
+/**
+ * Which table fields a join must add (engine/projection.ts): when the verbs
+ * after it never see whole records (`then agg ... by state`), only those they
+ * may read, under the table's name or a prefixed one; else (null) all. Not
+ * when a table field's name starts with the prefix: leaving one out could
+ * then change the name another one gets.
+ */
+function tableFieldsUsed(plan: { verbs: VerbInstance[]; index: number }, prefix: string, names: readonly string[]): ((name: string) => boolean) | null {
+  if (names.some((n) => n.startsWith(prefix))) return null;
+  const after = fieldsAfter(plan.verbs, plan.index + 1);
+  if (after === null) return null;
+  const wanted = (n: string): boolean => {
+    for (const m of after.names) {
+      if (m === n) return true;
+      if (m.endsWith(n)) {
+        // m = prefix repeated + n?
+        let front = m.slice(0, m.length - n.length);
+        while (front.startsWith(prefix)) front = front.slice(prefix.length);
+        if (front === '') return true;
+      }
+    }
+    // (A later join's prefixes may be in front of ours.)
+    for (const p of after.prefixes) if (p !== prefix) return true;
+    return false;
+  };
+  return wanted;
+}
+
+/** The index of the table by key; `wanted`: the table fields to add (null: all). */
+function buildIndex(records: Rec[], keys: KeyPair[], fields: readonly string[], wanted: ((name: string) => boolean) | null = null): { index: Map<string, TableRow[]>; nullRow: TableRow } {
   const keyOf = keyFunction(keys.map((k) => fieldGetter(k.table)));
   const keyNames = new Set(keys.map((k) => k.table));
   const index = new Map<string, TableRow[]>();
-  const allNames = new Set<string>(fields.filter((f) => !keyNames.has(f)));
+  const allNames = new Set<string>(fields.filter((f) => !keyNames.has(f) && (wanted === null || wanted(f))));
   let lastKeys: string[] = [];
   let lastNames: string[] = [];
   for (const rec of records) {
@@ -311,7 +340,7 @@ function buildIndex(records: Rec[], keys: KeyPair[], fields: readonly string[]):
     let names: string[];
     if (all.length === lastKeys.length && all.every((k, i) => k === lastKeys[i])) names = lastNames;
     else {
-      names = all.filter((k) => !keyNames.has(k));
+      names = all.filter((k) => !keyNames.has(k) && (wanted === null || wanted(k)));
       lastKeys = all;
       lastNames = names;
       for (const n of names) allNames.add(n);

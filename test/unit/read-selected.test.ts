@@ -23,11 +23,15 @@ import type { Rec } from '../../src/engine/types.js';
 
 let dir: string;
 let table: string;
+let table2: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'sluice-readsel-'));
   table = path.join(dir, 'table.csv');
   // Table fields that clash with stream fields (b, right_a) exercise join's prefix rule.
   writeFileSync(table, 'k,b,right_a,t\n1,tb1,ra1,x\n2,tb2,ra2,y\nx,tbx,rax,z\n');
+  // No name with the prefix: the join adds only the fields read after it.
+  table2 = path.join(dir, 'table2.csv');
+  writeFileSync(table2, 'k,b,t,d\n1,tb1,x,1\n2,tb2,y,2\n2,tb2b,y2,3\nx,tbx,z,4\n');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -119,6 +123,9 @@ const verbWords = fc.constantFrom(
   ['JOIN', '--on', 'k'],
   ['JOIN', '--on', 'a=k', '--type', 'left'],
   ['JOIN', '--on', 'k', '--type', 'semi'],
+  ['JOIN2', '--on', 'a=k', 'then', 'agg', 'count, collect(t)', 'by', 'b'],
+  ['JOIN2', '--on', 'k', '--type', 'left', 'then', 'agg', 'count, first(right_b), last(d)', 'by', 't'],
+  ['JOIN2', '--on', 'k', 'then', 'JOIN2', '--on', 'a=k', '--prefix', 'x_', 'then', 'agg', 'count', 'by', 'x_b, right_t'],
   ['window', 'count', '2', 'then', 'agg', 'count, collect(a)'],
   ['window', 'count', '2'],
   ['window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'count', 'by', 'a'],
@@ -140,8 +147,10 @@ function argvOf(parts: string[][], opts: string[], input: string[]): string[] {
   const argv: string[] = [];
   parts.forEach((p, i) => {
     if (i > 0) argv.push('then');
-    argv.push(...p.map((w) => (w === 'JOIN' ? 'join' : w)));
-    if (p[0] === 'JOIN') argv.splice(argv.length - p.length + 1, 0, table);
+    for (const w of p) {
+      if (w === 'JOIN' || w === 'JOIN2') argv.push('join', w === 'JOIN' ? table : table2);
+      else argv.push(w);
+    }
   });
   return [...input, ...argv, ...opts];
 }
@@ -223,6 +232,30 @@ describe('reading only the needed fields: whole runs from files', () => {
     }
     expect(readFileSync(path.join(dir, 'sel.err'), 'utf8')).toBe(readFileSync(path.join(dir, 'full.err'), 'utf8'));
     expect(readFileSync(path.join(dir, 'sel.err'), 'utf8')).toContain('"line":4');
+  });
+});
+
+describe('join adds only the table fields read after it', () => {
+  it('prefixed names, left joins, two joins: as with every field added', async () => {
+    const input = ['{"a":1,"b":"own","t":"mine"}', '{"a":2,"right_t":"r","right_right_t":"rr"}', '{"a":"x","b":"bx"}', '{"a":3}', '{"a":2,"t":"t2","right_d":0}', '{"a":1,"t":"a","right_t":"b"}'].join('\n') + '\n';
+    // Each run against the same with 'flatten' (a no-op here that uses whole records) before its agg: the join then adds every field.
+    const runs: Array<[string[], string[]]> = [
+      [['join', table2, '--on', 'a=k'], ['agg', 'count, collect(t), collect(right_t), collect(right_right_t), collect(d), collect(right_d)', 'by', 'b']],
+      [['join', table2, '--on', 'a=k'], ['agg', 'count, collect(right_t)', 'by', 'right_d']],
+      [['join', table2, '--on', 'a=k', '--type', 'left'], ['agg', 'count, collect(right_b), collect(b), collect(right_right_t)', 'by', 't']],
+      [['join', table2, '--on', 'a=k', 'then', 'join', table2, '--on', 'a=k', '--prefix', 'x_'], ['agg', 'count, collect(x_t), collect(right_t), collect(x_right_t), collect(x_x_d)', 'by', 'x_b']],
+      [['join', table2, '--on', 'a=k', 'then', 'filter', 'd > 1'], ['agg', 'count, collect(t)', 'by', 'right_t']],
+    ];
+    for (const [joins, agg] of runs) {
+      const argv = [...joins, 'then', ...agg];
+      const whole = await runArgs([...joins, 'then', 'flatten', 'then', ...agg], input, true);
+      const sel = await runArgs(argv, input, false);
+      expect(sel, argv.join(' ')).toEqual(whole);
+      expect(whole.code).toBe(0);
+    }
+    const first = await runArgs([...runs[0]![0], 'then', ...runs[0]![1]], input, false);
+    expect(first.out).toContain('{"b":"own","count":1,"collect_t":["mine"],"collect_right_t":["x"],"collect_right_right_t":[],"collect_d":[1],"collect_right_d":[]}');
+    expect(first.out).toContain('{"b":"tb1","count":1,"collect_t":["a"],"collect_right_t":["b"],"collect_right_right_t":["x"],"collect_d":[1],"collect_right_d":[]}');
   });
 });
 
