@@ -29,17 +29,12 @@ import type { Accumulator, GroupState } from '../agg/types.js';
 import type { CompiledAggPlan } from '../agg/plan.js';
 import { Avg, CountAll, CountField, First, Last, MinMax, Sum, Variance } from '../agg/accumulators.js';
 import { decodeArray, decodeGroup, decodeObject, decodeTime, encodeGroup, want } from '../window/state.js';
+import { PositionStacks } from './stacks.js';
 
-/**
- * One key's frame. Elements carry a number (`pos`): the record's time in
- * epoch ms for `--range` frames, its sequence number for `--rows` frames;
- * positions never decrease.
- */
-export class Frame {
+/** One key's frame (positions and eviction: stacks.ts). */
+export class Frame extends PositionStacks {
   private fState: GroupState[] = [];
-  private fPos: number[] = [];
   private bState: GroupState[] = [];
-  private bPos: number[] = [];
   private bAgg: GroupState | null = null;
   /** Scratch for the fallback of `results`: front top copied, bAgg merged in. */
   private tmp: GroupState | null = null;
@@ -51,18 +46,8 @@ export class Frame {
   constructor(
     private readonly plan: CompiledAggPlan,
     private readonly template: GroupState,
-  ) {}
-
-  /** Records held. */
-  get length(): number {
-    return this.fState.length + this.bState.length;
-  }
-
-  /** The position of the newest record held, or -Infinity when empty. */
-  get newest(): number {
-    const nb = this.bPos.length;
-    if (nb > 0) return this.bPos[nb - 1]!;
-    return this.fPos.length > 0 ? this.fPos[0]! : -Infinity;
+  ) {
+    super();
   }
 
   /** Add the newest record at position `pos`. */
@@ -76,31 +61,9 @@ export class Frame {
     plan.add(this.bAgg, rec);
   }
 
-  /** Drop the oldest record (the frame must not be empty). */
-  evictOldest(): void {
-    if (this.fState.length === 0) this.flip();
+  protected popFront(): void {
     this.fState.pop();
     this.fPos.pop();
-  }
-
-  /** Drop every record whose position is below `pos`. */
-  evictBefore(pos: number): void {
-    for (;;) {
-      const ft = this.fPos.length - 1;
-      if (ft < 0) {
-        const nb = this.bPos.length;
-        if (nb === 0 || this.bPos[0]! >= pos) return;
-        if (this.bPos[nb - 1]! < pos) {
-          this.clearBack();
-          return;
-        }
-        this.flip();
-        continue;
-      }
-      if (this.fPos[ft]! >= pos) return;
-      this.fState.pop();
-      this.fPos.pop();
-    }
   }
 
   /**
@@ -158,7 +121,7 @@ export class Frame {
   }
 
   /** Move the back stack to the front, computing suffix aggregates newest to oldest. */
-  private flip(): void {
+  protected flip(): void {
     const bs = this.bState;
     const plan = this.plan;
     let agg: GroupState | null = null;
@@ -172,7 +135,7 @@ export class Frame {
     this.clearBack();
   }
 
-  private clearBack(): void {
+  protected clearBack(): void {
     this.bState = [];
     this.bPos = [];
     this.bAgg = null;

@@ -20,6 +20,7 @@ import { NumText, pathGetter } from '../engine/values.js';
 import { reportNonFinite } from '../agg/accumulators.js';
 import { fromBase64, toBase64 } from '../state/codec.js';
 import { decodeArray, decodeObject, decodeTime } from '../window/state.js';
+import { PositionStacks } from './stacks.js';
 
 const COUNT = 0;
 const COUNT_F = 1;
@@ -127,24 +128,19 @@ function combine(L: NumLayout, dst: Float64Array, di: number, src: Float64Array,
 }
 
 /** One key's frame of numeric aggregates (the interface of `Frame`). */
-export class NumFrame {
+export class NumFrame extends PositionStacks {
   private front: Float64Array = new Float64Array(0);
-  private fPos: number[] = [];
   private back: Float64Array;
-  private bPos: number[] = [];
   private bAgg: Float64Array;
   private tmp: Float64Array;
   /** Which slots `result` reads: 0 back aggregate, 1 front top, 2 tmp. */
   private from = 0;
 
   constructor(private readonly L: NumLayout) {
+    super();
     this.back = new Float64Array(L.k * 4);
     this.bAgg = new Float64Array(L.k);
     this.tmp = new Float64Array(L.k);
-  }
-
-  get length(): number {
-    return this.fPos.length + this.bPos.length;
   }
 
   push(rec: Rec, pos: number): void {
@@ -210,27 +206,8 @@ export class NumFrame {
     this.bPos.push(pos);
   }
 
-  evictOldest(): void {
-    if (this.fPos.length === 0) this.flip();
+  protected popFront(): void {
     this.fPos.pop();
-  }
-
-  evictBefore(pos: number): void {
-    for (;;) {
-      const ft = this.fPos.length - 1;
-      if (ft < 0) {
-        const nb = this.bPos.length;
-        if (nb === 0 || this.bPos[0]! >= pos) return;
-        if (this.bPos[nb - 1]! < pos) {
-          this.clearBack();
-          return;
-        }
-        this.flip();
-        continue;
-      }
-      if (this.fPos[ft]! >= pos) return;
-      this.fPos.pop();
-    }
   }
 
   prepare(_needsMerge: boolean): void {
@@ -304,7 +281,7 @@ export class NumFrame {
     this.from = 0;
   }
 
-  private flip(): void {
+  protected flip(): void {
     const K = this.L.k;
     const nb = this.bPos.length;
     const fl = this.fPos.length;
@@ -318,7 +295,7 @@ export class NumFrame {
     this.clearBack();
   }
 
-  private clearBack(): void {
+  protected clearBack(): void {
     this.bPos.length = 0;
     this.bAgg.fill(0);
   }
