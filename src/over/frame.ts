@@ -29,7 +29,7 @@ import type { Accumulator, GroupState } from '../agg/types.js';
 import type { CompiledAggPlan } from '../agg/plan.js';
 import { Avg, CountAll, CountField, First, Last, MinMax, Sum, Variance } from '../agg/accumulators.js';
 import { decodeArray, decodeGroup, decodeObject, decodeTime, encodeGroup, want } from '../window/state.js';
-import { PositionStacks } from './stacks.js';
+import { PositionStacks } from '../window/stacks.js';
 
 /** One key's frame (positions and eviction: stacks.ts). */
 export class Frame extends PositionStacks {

@@ -20,7 +20,7 @@ import { NumText, pathGetter } from '../engine/values.js';
 import { reportNonFinite } from '../agg/accumulators.js';
 import { fromBase64, toBase64 } from '../state/codec.js';
 import { decodeArray, decodeObject, decodeTime } from '../window/state.js';
-import { PositionStacks } from './stacks.js';
+import { PositionStacks } from '../window/stacks.js';
 
 const COUNT = 0;
 const COUNT_F = 1;

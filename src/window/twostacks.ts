@@ -20,6 +20,7 @@
  * window lists its groups in order of first appearance.
  */
 import type { GroupState } from '../agg/types.js';
+import { PositionStacks } from './stacks.js';
 
 /** The operations Two-Stacks needs from an aggregation plan. */
 export interface Monoid {
@@ -30,31 +31,26 @@ export interface Monoid {
 }
 
 /** A FIFO of (pane index, partial aggregate, first arrival number), panes inserted in increasing order. */
-export class TwoStacks {
-  private fPane: number[] = [];
+export class TwoStacks extends PositionStacks {
   private fAgg: GroupState[] = [];
   private fSeq: number[] = [];
-  private bPane: number[] = [];
   private bVal: GroupState[] = [];
   private bSeq: number[] = [];
   private bAgg: GroupState | null = null;
   private bMin = Infinity;
 
-  constructor(private readonly m: Monoid) {}
+  constructor(private readonly m: Monoid) {
+    super();
+  }
 
   /** True when no pane is held. */
   get empty(): boolean {
-    return this.fPane.length === 0 && this.bPane.length === 0;
-  }
-
-  /** Number of panes held. */
-  get length(): number {
-    return this.fPane.length + this.bPane.length;
+    return this.fPos.length === 0 && this.bPos.length === 0;
   }
 
   /** Append the newest pane (its index must exceed every held one). `g` is owned from now on. */
   push(pane: number, g: GroupState, seq: number): void {
-    this.bPane.push(pane);
+    this.bPos.push(pane);
     this.bVal.push(g);
     this.bSeq.push(seq);
     const c = this.m.clone(g);
@@ -63,26 +59,10 @@ export class TwoStacks {
     if (seq < this.bMin) this.bMin = seq;
   }
 
-  /** Drop every pane whose index is below `pane`. */
-  evictBefore(pane: number): void {
-    for (;;) {
-      const ft = this.fPane.length - 1;
-      if (ft < 0) {
-        const nb = this.bPane.length;
-        if (nb === 0 || this.bPane[0]! >= pane) return;
-        if (this.bPane[nb - 1]! < pane) {
-          // Everything goes: no need to flip.
-          this.clearBack();
-          return;
-        }
-        this.flip();
-        continue;
-      }
-      if (this.fPane[ft]! >= pane) return;
-      this.fPane.pop();
-      this.fAgg.pop();
-      this.fSeq.pop();
-    }
+  protected popFront(): void {
+    this.fPos.pop();
+    this.fAgg.pop();
+    this.fSeq.pop();
   }
 
   /**
@@ -103,7 +83,7 @@ export class TwoStacks {
   }
 
   /** Move the back stack to the front, computing suffix aggregates newest to oldest. */
-  private flip(): void {
+  protected flip(): void {
     const bVal = this.bVal;
     let agg: GroupState | null = null;
     let mn = Infinity;
@@ -113,15 +93,15 @@ export class TwoStacks {
       agg = v;
       const s = this.bSeq[i]!;
       if (s < mn) mn = s;
-      this.fPane.push(this.bPane[i]!);
+      this.fPos.push(this.bPos[i]!);
       this.fAgg.push(v);
       this.fSeq.push(mn);
     }
     this.clearBack();
   }
 
-  private clearBack(): void {
-    this.bPane = [];
+  protected clearBack(): void {
+    this.bPos = [];
     this.bVal = [];
     this.bSeq = [];
     this.bAgg = null;
@@ -134,8 +114,8 @@ export class TwoStacks {
    * (front oldest last, as held).
    */
   toState(enc: (g: GroupState) => unknown): unknown {
-    const f = this.fPane.map((p, i) => [p, enc(this.fAgg[i]!), this.fSeq[i]!]);
-    const b = this.bPane.map((p, i) => [p, enc(this.bVal[i]!), this.bSeq[i]!]);
+    const f = this.fPos.map((p, i) => [p, enc(this.fAgg[i]!), this.fSeq[i]!]);
+    const b = this.bPos.map((p, i) => [p, enc(this.bVal[i]!), this.bSeq[i]!]);
     return { f, b, bAgg: this.bAgg === null ? null : enc(this.bAgg), bMin: this.bMin === Infinity ? null : this.bMin };
   }
 
@@ -158,17 +138,17 @@ export class TwoStacks {
     };
     for (const t of o.f as unknown[]) {
       const [p, g, s] = triple(t);
-      q.fPane.push(p);
+      q.fPos.push(p);
       q.fAgg.push(g);
       q.fSeq.push(s);
     }
     for (const t of o.b as unknown[]) {
       const [p, g, s] = triple(t);
-      q.bPane.push(p);
+      q.bPos.push(p);
       q.bVal.push(g);
       q.bSeq.push(s);
     }
-    if (q.bPane.length > 0) {
+    if (q.bPos.length > 0) {
       if (o.bAgg === null || typeof o.bMin !== 'number') bad();
       q.bAgg = dec(o.bAgg);
       q.bMin = o.bMin as number;

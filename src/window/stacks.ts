@@ -1,9 +1,10 @@
 /**
- * The positions of a Two-Stacks frame of `over` (Tangwongsan, Hirzel,
- * Schneider 2019), shared by its two layouts: frame.ts (a GroupState per
- * element) and numframe.ts (float64 slots per element). Elements carry a
- * number (`pos`): the record's time in epoch ms for `--range` frames, its
- * sequence number for `--rows` frames; positions never decrease. The front
+ * The positions of a Two-Stacks queue (Tangwongsan, Hirzel, Schneider 2019),
+ * shared by its three layouts: window/twostacks.ts (panes of sliding and
+ * count windows), and the frames of `over`, over/frame.ts (a GroupState per
+ * element) and over/numframe.ts (float64 slots per element). Elements carry
+ * a number that never decreases: a pane index, or for `over` the record's
+ * time in epoch ms (`--range`) or its sequence number (`--rows`). The front
  * stack holds the oldest elements (its top, the last array entry, is the
  * oldest); the back stack the newest, in arrival order.
  */
