@@ -16,166 +16,37 @@
  *   `collect` keep one state per window instead (see `orderSensitive`).
  * - Checkpoints: `snapshot()` holds the open windows (or panes, Two-Stacks
  *   queues and corrections) with each group in the format of state.ts.
- * - Session windows: the window stage tags records with their session and
- *   tells this stage about merges and closes.
- * - Count windows: the window stage tags records with their pane (records of
- *   one key, gcd(N, M) of them), and tells this stage when windows close;
- *   panes are shared through Two-Stacks as for sliding windows.
+ * - Session windows: session-agg.ts; count windows: count-agg.ts (panes shared
+ *   through Two-Stacks as for sliding windows); what they share: agg-parts.ts.
  */
 import type { AggPlan, GroupState } from '../agg/types.js';
 import { Collect, First, Last } from '../agg/accumulators.js';
 import type { Batch, Rec, Stage } from '../engine/types.js';
-import { RuntimeError } from '../engine/errors.js';
-import { EVENT_TIME } from '../engine/values.js';
 import { isoString } from '../time/parse.js';
 import { type WindowSpec, floorMod, gcd, isCalendar, lastWindowStart, nextWindowEnd } from './spec.js';
 import { windowCalendar } from './calendar.js';
-import { type CountPane, type CountSeries, type CountWindow, type Session, type WindowConsumer, type WindowSideChannel, sessionRoot } from './kind.js';
-import { WINDOW_TAG } from './tags.js';
-import { type Monoid, TwoStacks } from './twostacks.js';
+import { TwoStacks } from './twostacks.js';
 import { structuralClone } from './clone.js';
-import { decodeArray, decodeCount, decodeGroup, decodeObject, decodeString, decodeTime, encodeGroup, encodeTime, want } from './state.js';
+import { decodeArray, decodeCount, decodeTime, encodeTime, want } from './state.js';
+import {
+  type CloneableAggPlan,
+  type Part,
+  STATE_VERSION,
+  type WindowedAggStage,
+  decodeGroups,
+  decodeParts,
+  decodeQueues,
+  encodeGroups,
+  encodeParts,
+  encodeQueues,
+  envelope,
+  eventTimeOf,
+  positionState,
+  restorePosition,
+  timeConsumer,
+} from './agg-parts.js';
 
-/** An AggPlan that may also deep-copy a group state (needed for pane sharing in sliding windows). */
-export type CloneableAggPlan = AggPlan & { clone?(g: GroupState): GroupState };
-
-/** A windowed aggregation stage, which also listens to its window stage. */
-export type WindowedAggStage = Stage & WindowConsumer & { stats: { lateInAgg: number; strategy: string } };
-
-function lostTag(): never {
-  throw new RuntimeError(
-    'agg: a record reached the windowed agg without its window (a verb between window and agg must pass records on as it gets them)',
-  );
-}
-
-/** A fresh side channel (see WindowConsumer.side). */
-function newSide(): WindowSideChannel {
-  return { current: undefined, confirmed: false };
-}
-
-/** The event time of a record: its EVENT_TIME, else what the window stage put on the side channel. */
-function eventTimeOf(rec: Rec, side: WindowSideChannel): number {
-  const t = (rec as { [EVENT_TIME]?: number })[EVENT_TIME];
-  if (typeof t === 'number') {
-    side.confirmed = true;
-    return t;
-  }
-  const c = side.current;
-  if (typeof c !== 'number') lostTag();
-  return c;
-}
-
-/** The window tag of a record (session, count windows), else the side channel's. */
-function tagOf<T>(rec: Rec, side: WindowSideChannel): T {
-  const t = (rec as { [WINDOW_TAG]?: T })[WINDOW_TAG];
-  if (t !== undefined) {
-    side.confirmed = true;
-    return t;
-  }
-  const c = side.current as T | undefined;
-  if (c === undefined) lostTag();
-  return c;
-}
-
-/** One group's state inside a window or pane, with the arrival number of its first record. */
-interface Part {
-  g: GroupState;
-  seq: number;
-}
-
-/** `[[group key, first arrival, group state], ...]` of a map of parts, for a checkpoint. */
-function encodeParts(m: Map<string, Part>): unknown[] {
-  const out: unknown[] = [];
-  for (const [k, p] of m) out.push([k, p.seq, encodeGroup(p.g)]);
-  return out;
-}
-
-/** The inverse of `encodeParts`. @throws StateError */
-function decodeParts(plan: AggPlan, v: unknown): Map<string, Part> {
-  const m = new Map<string, Part>();
-  for (const e of decodeArray(v, 'groups')) {
-    const a = decodeArray(e, 'a group');
-    want(a.length === 3, 'a group is not [key, seq, state]');
-    m.set(decodeString(a[0], 'group key'), { g: decodeGroup(plan, a[2]), seq: decodeCount(a[1], 'group seq') });
-  }
-  return m;
-}
-
-/** `[[group key, group state], ...]` of a map of groups, for a checkpoint. */
-function encodeGroups(m: Map<string, GroupState>): unknown[] {
-  const out: unknown[] = [];
-  for (const [k, g] of m) out.push([k, encodeGroup(g)]);
-  return out;
-}
-
-/** The inverse of `encodeGroups`. @throws StateError */
-function decodeGroups(plan: AggPlan, v: unknown): Map<string, GroupState> {
-  const m = new Map<string, GroupState>();
-  for (const e of decodeArray(v, 'groups')) {
-    const a = decodeArray(e, 'a group');
-    want(a.length === 2, 'a group is not [key, state]');
-    m.set(decodeString(a[0], 'group key'), decodeGroup(plan, a[1]));
-  }
-  return m;
-}
-
-/** `[[group key, Two-Stacks state], ...]` of the groups' pane queues, for a checkpoint. */
-function encodeQueues(m: Map<string, TwoStacks>): unknown[] {
-  const out: unknown[] = [];
-  for (const [k, q] of m) out.push([k, q.toState(encodeGroup)]);
-  return out;
-}
-
-/** The inverse of `encodeQueues`. @throws StateError */
-function decodeQueues(plan: AggPlan, monoid: Monoid, v: unknown): Map<string, TwoStacks> {
-  const m = new Map<string, TwoStacks>();
-  for (const e of decodeArray(v, 'queues')) {
-    const a = decodeArray(e, 'a queue');
-    want(a.length === 2, 'a queue is not [key, state]');
-    let q: TwoStacks;
-    try {
-      q = TwoStacks.fromState(monoid, a[1], (x) => decodeGroup(plan, x));
-    } catch (err) {
-      if (err instanceof Error && err.name === 'StateError') throw err;
-      want(false, (err as Error).message);
-    }
-    m.set(decodeString(a[0], 'queue key'), q!);
-  }
-  return m;
-}
-
-/** The version of the windowed aggregation's checkpoint state. */
-const STATE_VERSION = 1;
-
-/** Check the envelope `{v, s}` of a windowed aggregation state. @throws StateError */
-function envelope(state: unknown, strategy: string): Record<string, unknown> {
-  const o = decodeObject(state, 'the windowed agg');
-  want(o.v === STATE_VERSION, `windowed agg state version ${String(o.v)} (this sluice writes ${STATE_VERSION})`);
-  want(o.s === strategy, `windowed agg state of strategy ${String(o.s)}, not ${strategy}`);
-  return o;
-}
-
-/**
- * The compiled plan's next input position (`CompiledAggPlan.position`), which
- * `first`/`last`/`collect` compare when states merge (sessions that merge,
- * panes): a restored run must go on numbering after the saved positions, or a
- * merge would take a new record for an older one. `{}` for a plan without one.
- */
-function positionState(plan: AggPlan): { pos?: number } {
-  const p = (plan as { position?: unknown }).position;
-  return typeof p === 'number' ? { pos: p } : {};
-}
-
-/** The inverse of `positionState`. @throws StateError on a bad position */
-function restorePosition(plan: AggPlan, o: Record<string, unknown>): void {
-  if (o.pos === undefined) return;
-  const pos = decodeCount(o.pos, 'input position');
-  if (typeof (plan as { position?: unknown }).position === 'number') (plan as unknown as { position: number }).position = pos;
-}
-
-function timeConsumer(): WindowConsumer {
-  return { side: newSide(), sessionMerged(): void {}, closed(): void {} };
-}
+export type { CloneableAggPlan, WindowedAggStage } from './agg-parts.js';
 
 /**
  * The windowed aggregation for tumbling and sliding windows.
@@ -523,252 +394,6 @@ function paneAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): Windowe
         want(a.length === 2, 'a correction is not [start, groups]');
         corrections.set(decodeTime(a[0], 'correction start'), decodeParts(plan, a[1]));
       }
-    },
-  };
-}
-
-/** Session windows: one map of groups per session, told of merges and closes by the window stage. */
-export function buildSessionAgg(plan: AggPlan, next: Stage): WindowedAggStage {
-  let seq = 0;
-  /** Sessions holding groups, for end of input. */
-  const live = new Set<Session>();
-  const stats = { lateInAgg: 0, strategy: 'session' };
-  const side = newSide();
-
-  function emitSessions(list: readonly Session[], out: Rec[]): void {
-    for (const s of list) {
-      const m = s.agg as Map<string, Part> | undefined;
-      if (m === undefined) continue;
-      s.agg = undefined;
-      live.delete(s);
-      const parts = [...m.values()].sort((x, y) => x.seq - y.seq);
-      const ws = isoString(s.start);
-      const we = isoString(s.end);
-      for (const p of parts) out.push(plan.output(p.g, { window_start: ws, window_end: we }));
-    }
-  }
-
-  return {
-    stats,
-    side,
-    push(batch: Batch): void {
-      for (let i = 0; i < batch.length; i++) {
-        const rec = batch[i]!;
-        const s = sessionRoot(tagOf<Session>(rec, side));
-        let m = s.agg as Map<string, Part> | undefined;
-        if (m === undefined) {
-          m = new Map();
-          s.agg = m;
-          live.add(s);
-        }
-        const k = plan.groupKey(rec);
-        let p = m.get(k);
-        if (p === undefined) {
-          p = { g: plan.newGroup(rec), seq: seq };
-          m.set(k, p);
-        }
-        seq++;
-        plan.add(p.g, rec);
-      }
-    },
-    sessionMerged(into: Session, from: Session): void {
-      const fm = from.agg as Map<string, Part> | undefined;
-      if (fm === undefined) return;
-      from.agg = undefined;
-      live.delete(from);
-      const im = into.agg as Map<string, Part> | undefined;
-      if (im === undefined) {
-        into.agg = fm;
-        live.add(into);
-        return;
-      }
-      for (const [k, p] of fm) {
-        const q = im.get(k);
-        if (q === undefined) im.set(k, p);
-        else {
-          plan.merge(q.g, p.g);
-          if (p.seq < q.seq) q.seq = p.seq;
-        }
-      }
-    },
-    closed(windows: readonly (Session | CountWindow)[]): void {
-      const out: Rec[] = [];
-      emitSessions(windows as Session[], out);
-      if (out.length > 0) next.push(out);
-    },
-    windowState(w: Session | CountSeries): unknown {
-      const m = w.agg as Map<string, Part> | undefined;
-      return m === undefined ? undefined : encodeParts(m);
-    },
-    restoreWindow(w: Session | CountSeries, state: unknown): void {
-      w.agg = decodeParts(plan, state);
-      live.add(w as Session);
-    },
-    snapshot(): unknown {
-      // The groups hang on the sessions: the window stage's snapshot holds them (windowState).
-      return { v: STATE_VERSION, s: 'session', seq, ...positionState(plan) };
-    },
-    restore(state: unknown): void {
-      const o = envelope(state, 'session');
-      seq = decodeCount(o.seq, 'seq');
-      restorePosition(plan, o);
-    },
-    watermark(ms: number): void {
-      next.watermark(ms);
-    },
-    end(): void {
-      const rest = [...live].sort((a, b) => a.end - b.end || a.start - b.start || a.seq - b.seq);
-      const out: Rec[] = [];
-      emitSessions(rest, out);
-      if (out.length > 0) next.push(out);
-      next.end();
-    },
-  };
-}
-
-/** The aggregation's state of one count series (CountSeries.agg): its panes. */
-interface SeriesPanes {
-  /** The pane being filled (its index; -1 before the first) and its groups. */
-  curIdx: number;
-  cur: Map<string, Part>;
-  /** Per group: its finished panes, oldest first. */
-  queues: Map<string, TwoStacks>;
-  /** Arrival number of the series' next record (first appearance order of groups in a window). */
-  seq: number;
-}
-
-/**
- * Count windows with pane sharing: each record is added once, to its pane
- * (records `[idx·P, (idx + 1)·P)` of its key, P = gcd(N, M), see count.ts);
- * each group keeps the finished panes of its key in a Two-Stacks queue, so a
- * closing window costs O(1) amortised merges per group, whatever N/M. Panes
- * of one key hold consecutive records, so merging them keeps arrival order
- * (first, last and collect are right too). Groups in a window come out in
- * order of first appearance in it; windows in closing order, then the rest
- * at end of input in order of their ids.
- * @param plan the compiled agg (`clone` used to copy partial states, else a structural copy)
- * @param spec the count window's spec (size N, slide M)
- */
-export function buildCountAgg(plan: CloneableAggPlan, spec: WindowSpec, next: Stage): WindowedAggStage {
-  const n = spec.size;
-  const pane = gcd(n, spec.slide);
-  const panesPerWindow = n / pane;
-  const clone = typeof plan.clone === 'function' ? (g: GroupState) => plan.clone!(g) : structuralClone;
-  const monoid = { merge: (a: GroupState, b: GroupState) => plan.merge(a, b), clone };
-  const stats = { lateInAgg: 0, strategy: panesPerWindow === 1 ? 'count' : `count panes of ${pane} records, Two-Stacks` };
-  const side = newSide();
-  const newPanes = (): SeriesPanes => ({ curIdx: -1, cur: new Map(), queues: new Map(), seq: 0 });
-
-  /** Move the pane being filled into the groups' queues. */
-  function finishPane(sp: SeriesPanes): void {
-    if (sp.cur.size === 0) return;
-    for (const [k, p] of sp.cur) {
-      let q = sp.queues.get(k);
-      if (q === undefined) {
-        q = new TwoStacks(monoid);
-        sp.queues.set(k, q);
-      }
-      q.push(sp.curIdx, p.g, p.seq);
-    }
-    sp.cur = new Map();
-  }
-
-  function emit(list: readonly CountWindow[], out: Rec[]): void {
-    for (const w of list) {
-      const sp = w.series.agg as SeriesPanes | undefined;
-      if (sp === undefined) continue;
-      const startPane = w.first / pane;
-      const endPane = startPane + panesPerWindow;
-      const prefix = { window_id: w.id };
-      if (panesPerWindow === 1 && sp.queues.size === 0) {
-        // Tumbling count windows: the window is the pane being filled (groups in insertion order).
-        if (sp.curIdx === startPane) {
-          for (const p of sp.cur.values()) out.push(plan.output(p.g, prefix));
-          sp.cur = new Map();
-        }
-        continue;
-      }
-      if (sp.curIdx < endPane) finishPane(sp);
-      const rows: Part[] = [];
-      for (const [k, q] of sp.queues) {
-        q.evictBefore(startPane);
-        if (q.empty) {
-          sp.queues.delete(k);
-          continue;
-        }
-        rows.push(q.query());
-      }
-      rows.sort((x, y) => x.seq - y.seq);
-      for (const p of rows) out.push(plan.output(p.g, prefix));
-      // Panes before the key's next window are no longer needed.
-      const nextStart = (w.first + spec.slide) / pane;
-      for (const [k, q] of sp.queues) {
-        q.evictBefore(nextStart);
-        if (q.empty) sp.queues.delete(k);
-      }
-    }
-  }
-
-  return {
-    stats,
-    side,
-    push(batch: Batch): void {
-      for (let i = 0; i < batch.length; i++) {
-        const rec = batch[i]!;
-        const p = tagOf<CountPane>(rec, side);
-        const series = p.series;
-        let sp = series.agg as SeriesPanes | undefined;
-        if (sp === undefined) sp = series.agg = newPanes();
-        if (p.idx !== sp.curIdx) {
-          finishPane(sp);
-          sp.curIdx = p.idx;
-        }
-        const k = plan.groupKey(rec);
-        let part = sp.cur.get(k);
-        if (part === undefined) {
-          part = { g: plan.newGroup(rec), seq: sp.seq };
-          sp.cur.set(k, part);
-        }
-        sp.seq++;
-        plan.add(part.g, rec);
-      }
-    },
-    sessionMerged(): void {},
-    closed(windows: readonly (Session | CountWindow)[]): void {
-      const out: Rec[] = [];
-      emit(windows as CountWindow[], out);
-      if (out.length > 0) next.push(out);
-    },
-    // The panes hang on the count series: the window stage's snapshot holds them.
-    windowState(w: Session | CountSeries): unknown {
-      const sp = (w as CountSeries).agg as SeriesPanes | undefined;
-      if (sp === undefined) return undefined;
-      return { curIdx: sp.curIdx, cur: encodeParts(sp.cur), queues: encodeQueues(sp.queues), seq: sp.seq };
-    },
-    restoreWindow(w: Session | CountSeries, state: unknown): void {
-      const o = decodeObject(state, 'count panes');
-      const sp = newPanes();
-      want(typeof o.curIdx === 'number' && Number.isInteger(o.curIdx) && o.curIdx >= -1, 'count panes: bad pane index');
-      sp.curIdx = o.curIdx;
-      sp.cur = decodeParts(plan, o.cur);
-      sp.seq = decodeCount(o.seq, 'seq');
-      sp.queues = decodeQueues(plan, monoid, o.queues);
-      (w as CountSeries).agg = sp;
-    },
-    // The groups hang on the count series (the window stage's snapshot holds them);
-    // here only the plan's input position, which orders first/last/collect across panes.
-    snapshot(): unknown {
-      return { v: STATE_VERSION, s: 'count', ...positionState(plan) };
-    },
-    restore(state: unknown): void {
-      restorePosition(plan, envelope(state, 'count'));
-    },
-    watermark(ms: number): void {
-      next.watermark(ms);
-    },
-    end(): void {
-      // The window stage closed every open window before this (count.ts end).
-      next.end();
     },
   };
 }

@@ -5,7 +5,9 @@
 import type { PipelineContext, Stage, VerbInstance } from '../engine/types.js';
 import type { AggPlan } from '../agg/types.js';
 import { UsageError } from '../engine/errors.js';
-import { type CloneableAggPlan, buildCountAgg, buildSessionAgg, buildTimeWindowAgg } from './agg.js';
+import { type CloneableAggPlan, buildTimeWindowAgg } from './agg.js';
+import { buildCountAgg } from './count-agg.js';
+import { buildSessionAgg } from './session-agg.js';
 import { type WindowVerbInstance, isWindowInstance } from './instance.js';
 
 /** The fields a windowed aggregation writes before the keys, for a window of this kind. */
