@@ -174,7 +174,7 @@ export class CheckpointSession {
     if (lacking.length > 0) {
       throw new UsageError(
         `--checkpoint: the state of ${lacking.map((l) => `'${l}'`).join(', ')} cannot be checkpointed yet, so a restart would lose it ` +
-          `(checkpointed: window, agg, head, tail, top, sort, uniq, sample, over, fill-down, unsparsify, tee and the record-wise verbs; see 'man sluice', FOLLOW AND CHECKPOINTS)`,
+          `(checkpointed: window, agg, head, tail, top, sort, uniq, sample, over, fill-down, unsparsify, tee, split and the record-wise verbs; see 'man sluice', FOLLOW AND CHECKPOINTS)`,
       );
     }
     const saved = this.saved;

@@ -4,7 +4,10 @@ import { pathGetter, textOf } from '../engine/values.js';
 import { parseVerbArgs } from './args.js';
 import { parseFieldList } from '../order/keys.js';
 import { compileKey } from '../window/keys.js';
+import fs from 'node:fs';
 import { FILE_FORMATS, closeFile, formatOfPath, inputGuard, makeWriter, openFile, safeName, writeAll } from '../fanout/files.js';
+import { openVerbState, stateArray, stateString, verbState } from '../state/records.js';
+import { decodeCount, stateError } from '../state/codec.js';
 
 const usage = `Usage: sluice split --by KEYS --to TEMPLATE [--max-open N] [--format FMT]
 
@@ -21,7 +24,9 @@ Each file is created (or truncated) when its group first appears. At most
 and opened again for appending when its group comes back. The format is
 --format, else the one TEMPLATE's extension names (.csv, .tsv, .ndjson,
 .jsonl), else the output format. A file that is also an input, or a failed
-write, stops sluice with exit 1.
+write, stops sluice with exit 1. With --checkpoint, each file's length is
+in the checkpoint: a resumed run truncates every file back to it and
+appends (a CSV header is not written again).
 
 Options:
   --by KEYS      the fields whose values choose the file (a,b)
@@ -45,6 +50,8 @@ interface Out {
   file: string;
   fd: number;
   writer: Writer | undefined;
+  /** Restored from a checkpoint: the state of the writer that wrote the file so far. */
+  saved?: unknown;
 }
 
 /** `split --by KEYS --to TEMPLATE`. */
@@ -102,7 +109,43 @@ export const split: VerbDef = {
           o.fd = openFile('split', o.file, fresh ? 'w' : 'a', fresh);
           lru.set(key, o);
         }
+        function writerOf(o: Out): Writer {
+          if (o.writer === undefined) {
+            o.writer = makeWriter('split', ctx, format);
+            if (o.saved !== undefined && o.saved !== null) o.writer.restore?.(o.saved);
+          }
+          return o.writer;
+        }
         return {
+          // Checkpoint: per group [key, file, length, writer state]; a resumed run truncates
+          // each file back to its length and appends (a file of a group first seen after the
+          // checkpoint is created afresh when the group comes again).
+          snapshot(): unknown {
+            const files: unknown[] = [];
+            for (const [k, o] of outs) {
+              const len = o.fd >= 0 ? fs.fstatSync(o.fd).size : fs.statSync(o.file).size;
+              files.push([k, o.file, len, o.writer !== undefined ? (o.writer.snapshot?.() ?? null) : (o.saved ?? null)]);
+            }
+            return verbState('split', { files });
+          },
+          restore(v: unknown): void {
+            for (const e of stateArray(openVerbState(v, 'split').files, 'split files')) {
+              const a = stateArray(e, 'a split file');
+              const key = stateString(a[0], 'a split key');
+              const file = stateString(a[1], 'a split file name');
+              const len = decodeCount(a[2]);
+              let size: number;
+              try {
+                size = fs.statSync(file).size;
+              } catch {
+                throw stateError(`split: ${file} is gone`);
+              }
+              if (size < len) throw stateError(`split: ${file} is ${size} bytes, shorter than the ${len} written before the checkpoint`);
+              guard(file, true);
+              fs.truncateSync(file, len);
+              outs.set(key, { file, fd: -1, writer: undefined, saved: a[3] });
+            }
+          },
           push(batch: Batch) {
             // The batch's records by group, in order, then one write per group.
             const groups = new Map<string, Rec[]>();
@@ -123,7 +166,7 @@ export const split: VerbDef = {
                 outs.set(k, o);
                 fresh = true;
               }
-              const text = (o.writer ??= makeWriter('split', ctx, format)).write(recs);
+              const text = writerOf(o).write(recs);
               if (text.length === 0 && !fresh) continue;
               ensureOpen(k, o, fresh);
               if (text.length > 0) writeAll('split', o.fd, o.file, text);
@@ -135,7 +178,7 @@ export const split: VerbDef = {
             if (!ended) {
               ended = true;
               for (const [k, o] of outs) {
-                const text = o.writer !== undefined ? o.writer.end() : '';
+                const text = o.writer !== undefined || o.saved !== undefined ? writerOf(o).end() : '';
                 if (text.length > 0) {
                   ensureOpen(k, o, false);
                   writeAll('split', o.fd, o.file, text);

@@ -199,6 +199,18 @@ describe('--checkpoint with CSV, TSV, logfmt and lines input and output', () => 
     expect(teed.split('\n').length).toBeGreaterThan(150);
   }, 30_000);
 
+  it('split into CSV files: each is truncated back and appended to, its header written once', async () => {
+    const r = await killAndResume('csv-split', (d) => ['split', '--by', 'k', '--to', path.join(d, 'parts', '{}.csv'), '--max-open', '2', 'then', 'tail', '1'], 600, csv);
+    expect(r.resumed).toBe(r.once);
+    const names = fs.readdirSync(path.join(r.dir, 'parts')).sort();
+    expect(names).toEqual(['a.csv', 'b.csv', 'c.csv']);
+    for (const n of names) {
+      const text = fs.readFileSync(path.join(r.dir, 'parts', n), 'utf8');
+      expect(text).toBe(fs.readFileSync(path.join(r.dir, 'once', 'parts', n), 'utf8'));
+      expect(text.split('\n').filter((l) => l === 't,k,x,note').length).toBe(1);
+    }
+  }, 30_000);
+
   it('TSV to TSV with tail --by', async () => {
     const r = await killAndResume('tsv-tail', ['tail', '3', '--by', 'k'], 600, tsv);
     expect(r.resumed).toBe(r.once);
