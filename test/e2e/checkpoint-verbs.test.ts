@@ -10,10 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, sluice } from '../helpers/run.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-ckverbs-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** NDJSON records with a key, a number kept as written, gaps for fill-down, and spacing kept as RAW text. */
 function records(from: number, to: number): string {
