@@ -69,7 +69,7 @@ export interface ChunkJob {
 export type ChunkResult =
   | { id: number; kind: 'bytes'; bytes: Uint8Array }
   /** `json`: the JSON text of [[group key, encoded key values, states, first position], ...] (one string crosses threads far faster than many small arrays). */
-  | { id: number; kind: 'agg'; json: string }
+  | { id: number; kind: 'agg'; json: string; groups: number; records: number }
   | WindowedResult
   | { id: number; kind: 'fallback'; why: string }
   | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string };
@@ -287,6 +287,8 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
 
   let groups = new Map<string, GroupState>();
   let out: string[] = [];
+  /** Records the plain agg got in this job. */
+  let aggRecords = 0;
   const writer = createWriter('ndjson', { inputFormat: 'ndjson' });
   let csvWriter: ReturnType<typeof createWriter> | null = null;
 
@@ -305,6 +307,7 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
       ? {
           push(batch: Batch) {
             const p = plan!;
+            aggRecords += batch.length;
             if (p.global) {
               let g = groups.get('');
               if (g === undefined) groups.set('', (g = p.newGroup(batch[0]!)));
@@ -336,6 +339,7 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
     current = job;
     groups = new Map();
     out = [];
+    aggRecords = 0;
     if (plan !== null) plan.position = job.id * POS_PART;
     const wj = windowJob !== null ? windowJob(job) : null;
     relayTarget = wj !== null ? wj.target : null;
@@ -412,7 +416,7 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
     const res: [string, unknown[], unknown[], number][] = [];
     for (const [k, g] of groups) res.push([k, g.keyValues.map(encodeValue), plan.stateOf(g), g.first ?? 0]);
     groups = new Map();
-    return { id: job.id, kind: 'agg', json: JSON.stringify(res) };
+    return { id: job.id, kind: 'agg', json: JSON.stringify(res), groups: res.length, records: aggRecords };
   };
 }
 

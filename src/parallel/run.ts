@@ -169,6 +169,9 @@ class RelayOut extends Writable {
   }
 }
 
+/** A plain agg with more than one group per this many records of a range runs in one thread. */
+const MANY_GROUPS = 4;
+
 /** Why a split run stopped and must be redone in one thread. */
 interface Fallback {
   fallback: string;
@@ -471,6 +474,12 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThre
           }
           writeWindows(out);
         } else {
+          // Many groups per range (a key per few records): merging their partials costs more
+          // than one thread's pass; leave the run to one thread while little is lost.
+          if (r.records >= 1000 && r.groups * MANY_GROUPS > r.records) {
+            void finish(0, `${r.groups} groups in a range of ${r.records} records`);
+            return;
+          }
           const p = aggPlan!;
           for (const [k, kv, states, first] of JSON.parse(r.json) as [string, unknown[], unknown[], number][]) {
             const g = p.fromStates(kv.map(decodeValue), states, first);

@@ -134,6 +134,13 @@ describe('-j 3 equals -j 1', () => {
       expect(par.code).toBe(0);
       expect(par.stdout).toBe(one.stdout);
     }
+    // A key per record: the plain agg's partials would cost more to merge than one pass.
+    const keys = path.join(dir, 'keys.ndjson');
+    fs.writeFileSync(keys, LINES.slice(0, 4000).map((l, i) => l.replace('{', `{"id":${i},`)).join('\n') + '\n');
+    const k1 = sluice(['--from', keys, 'agg', 'count, max(delay)', 'by', 'id']);
+    const k2 = sluice(['-j', '2', '--from', keys, 'agg', 'count, max(delay)', 'by', 'id'], '', { ...env, SLUICE_J_CHUNK_BYTES: '150000' });
+    expect(k2.stderr).toMatch(/^sluice: -j: one thread after all \(\d+ groups in a range of \d+ records\); 0 bytes were written already\n$/);
+    expect(k2.stdout).toBe(k1.stdout);
     // An invalid byte in a later range: one thread counts it in its exit summary.
     const bad = path.join(dir, 'bad.ndjson');
     const lines = LINES.slice(0, 3000);
