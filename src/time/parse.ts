@@ -1,70 +1,24 @@
 /**
  * Time values: parsing record fields into epoch milliseconds (`--time-format`,
- * the expression function `time()`), and formatting epoch milliseconds back
- * (`strftime()`, the `window_start`/`window_end` strings).
+ * the expression function `time()`): ISO 8601, the access-log time, epoch
+ * numbers, and strftime patterns. Every time here is UTC; no per-record
+ * `Date` object or `Date.parse` call is needed.
  *
- * Every time here is UTC. Calendar arithmetic uses Howard Hinnant's
- * `days_from_civil` / `civil_from_days` algorithms ("chrono-Compatible
- * Low-Level Date Algorithms", https://howardhinnant.github.io/date_algorithms.html),
- * which are exact for the proleptic Gregorian calendar on both sides of 1970,
- * so no per-record `Date` object or `Date.parse` call is needed.
+ * Beside it: civil.ts (calendar arithmetic), pattern.ts (strftime
+ * directives and names), format.ts (epoch milliseconds back to text, also
+ * re-exported here).
  */
 import { UsageError } from '../engine/errors.js';
 import { NumText } from '../engine/values.js';
+import { MS_PER_DAY, daysFromCivil, daysInMonth, isLeap } from './civil.js';
+import { DAYS_LOWER, MONTHS_LOWER, tokenize } from './pattern.js';
 
-const MS_PER_DAY = 86_400_000;
+export { type Civil, civilFromDays, daysFromCivil, daysInMonth } from './civil.js';
+export { TIME_DIRECTIVES } from './pattern.js';
+export { compileStrftime, isoString, strftime } from './format.js';
+
 /** JavaScript's Date range: ±8.64e15 ms. Results beyond it are not times. */
 const MAX_MS = 8.64e15;
-
-/**
- * Days since 1970-01-01 of a proleptic Gregorian civil date.
- * Howard Hinnant, `days_from_civil` (public domain). Exact for any integer year.
- * @param y year (…, -1, 0, 1, …; 0 is 1 BC)
- * @param m month 1–12
- * @param d day 1–31
- */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400; // [0, 399]
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1; // [0, 365]
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy; // [0, 146096]
-  return era * 146097 + doe - 719468;
-}
-
-/** A civil date: year, month 1–12, day 1–31. */
-export interface Civil {
-  y: number;
-  m: number;
-  d: number;
-}
-
-/**
- * The civil date of a day number (days since 1970-01-01).
- * Howard Hinnant, `civil_from_days` (public domain); the inverse of daysFromCivil.
- */
-export function civilFromDays(z: number): Civil {
-  z += 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097; // [0, 146096]
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365); // [0, 399]
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100)); // [0, 365]
-  const mp = Math.floor((5 * doy + 2) / 153); // [0, 11]
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1; // [1, 31]
-  const m = mp < 10 ? mp + 3 : mp - 9; // [1, 12]
-  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
-}
-
-function isLeap(y: number): boolean {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-}
-
-const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Number of days in month `m` (1–12) of year `y`. */
-export function daysInMonth(y: number, m: number): number {
-  return m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m]!;
-}
 
 // ---------------------------------------------------------------------------
 // ISO 8601
@@ -241,57 +195,8 @@ function secondsToMs(n: number): number | null {
 }
 
 // ---------------------------------------------------------------------------
-// strftime patterns
+// strftime patterns (directives and names: pattern.ts)
 // ---------------------------------------------------------------------------
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const MONTHS_LOWER = MONTHS.map((m) => m.toLowerCase());
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const DAYS_LOWER = DAYS.map((d) => d.toLowerCase());
-
-/**
- * The directives a pattern may use (for parsing and formatting):
- * `%Y` year (4 digits), `%y` 2-digit year (69–99 → 19xx, else 20xx), `%m` month,
- * `%d` day, `%e` space-padded day, `%j` day of year, `%H` hour 0–23, `%I` hour 1–12,
- * `%p` AM/PM, `%M` minute, `%S` second, `%f` fraction of a second (formatted as
- * 6 digits, microseconds; parsed as 1–9 digits), `%z` zone (`+0000`; parsed: `Z`,
- * `±HH`, `±HHMM`, `±HH:MM`), `%Z` `UTC` (parsed: `UTC`, `GMT` or `Z`), `%b`/`%h`
- * month abbreviation, `%B` month name, `%a` weekday abbreviation, `%A` weekday
- * name, `%s` epoch seconds, `%T` = `%H:%M:%S`, `%F` = `%Y-%m-%d`, `%D` = `%m/%d/%y`,
- * `%%` a percent sign.
- */
-export const TIME_DIRECTIVES = 'YymdejHIpMSfzZbhBaAsTFD%';
-
-/** Expand the composite directives %T, %F, %D and check every directive; returns the tokens. */
-function tokenize(format: string): Array<{ lit: string } | { dir: string }> {
-  const out: Array<{ lit: string } | { dir: string }> = [];
-  let lit = '';
-  for (let i = 0; i < format.length; i++) {
-    const c = format[i]!;
-    if (c !== '%') {
-      lit += c;
-      continue;
-    }
-    const dch = format[i + 1];
-    if (dch === undefined) throw new UsageError(`time format '${format}': a lone % at the end (write %% for a percent sign)`);
-    i++;
-    if (!TIME_DIRECTIVES.includes(dch)) {
-      throw new UsageError(`time format '${format}': unknown directive %${dch} (known: ${[...TIME_DIRECTIVES].map((x) => '%' + x).join(' ')})`);
-    }
-    if (dch === '%') {
-      lit += '%';
-      continue;
-    }
-    if (lit) out.push({ lit });
-    lit = '';
-    if (dch === 'T') out.push({ dir: 'H' }, { lit: ':' }, { dir: 'M' }, { lit: ':' }, { dir: 'S' });
-    else if (dch === 'F') out.push({ dir: 'Y' }, { lit: '-' }, { dir: 'm' }, { lit: '-' }, { dir: 'd' });
-    else if (dch === 'D') out.push({ dir: 'm' }, { lit: '/' }, { dir: 'd' }, { lit: '/' }, { dir: 'y' });
-    else out.push({ dir: dch });
-  }
-  if (lit) out.push({ lit });
-  return out;
-}
 
 /** Fields gathered while parsing one value with a strftime pattern. */
 interface Parts {
@@ -588,155 +493,3 @@ export function compileTimeParser(format: string): (v: unknown) => number | null
   }
 }
 
-// ---------------------------------------------------------------------------
-// Formatting
-// ---------------------------------------------------------------------------
-
-function pad2(n: number): string {
-  return n < 10 ? '0' + n : '' + n;
-}
-function pad3(n: number): string {
-  return n < 10 ? '00' + n : n < 100 ? '0' + n : '' + n;
-}
-function padYear(y: number): string {
-  if (y >= 0 && y <= 9999) return y < 1000 ? ('000' + y).slice(-4) : '' + y;
-  return y < 0 ? '-' + ('000' + -y).slice(-Math.max(4, String(-y).length)) : '' + y;
-}
-
-/** Broken-down UTC time of an epoch-ms value. */
-interface Tm {
-  y: number;
-  m: number;
-  d: number;
-  h: number;
-  mi: number;
-  s: number;
-  ms: number;
-  wday: number;
-  yday: number;
-  days: number;
-}
-
-function breakDown(ms: number): Tm {
-  const t = Math.floor(ms);
-  const days = Math.floor(t / MS_PER_DAY);
-  let rem = t - days * MS_PER_DAY;
-  const c = civilFromDays(days);
-  const h = Math.floor(rem / 3_600_000);
-  rem -= h * 3_600_000;
-  const mi = Math.floor(rem / 60_000);
-  rem -= mi * 60_000;
-  const s = Math.floor(rem / 1000);
-  const wday = (((days + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
-  return { y: c.y, m: c.m, d: c.d, h, mi, s, ms: rem - s * 1000, wday, yday: days - daysFromCivil(c.y, 1, 1), days };
-}
-
-/** A compiled formatter: epoch ms to text. */
-type Formatter = (ms: number) => string;
-
-function compileFormatter(format: string): Formatter {
-  const tokens = tokenize(format);
-  const parts: Array<(tm: Tm) => string> = tokens.map((t) => {
-    if ('lit' in t) {
-      const lit = t.lit;
-      return () => lit;
-    }
-    switch (t.dir) {
-      case 'Y':
-        return (tm) => padYear(tm.y);
-      case 'y':
-        return (tm) => pad2(((tm.y % 100) + 100) % 100);
-      case 'm':
-        return (tm) => pad2(tm.m);
-      case 'd':
-        return (tm) => pad2(tm.d);
-      case 'e':
-        return (tm) => (tm.d < 10 ? ' ' + tm.d : '' + tm.d);
-      case 'j':
-        return (tm) => pad3(tm.yday + 1);
-      case 'H':
-        return (tm) => pad2(tm.h);
-      case 'I':
-        return (tm) => pad2(tm.h % 12 === 0 ? 12 : tm.h % 12);
-      case 'p':
-        return (tm) => (tm.h < 12 ? 'AM' : 'PM');
-      case 'M':
-        return (tm) => pad2(tm.mi);
-      case 'S':
-        return (tm) => pad2(tm.s);
-      case 'f':
-        return (tm) => pad3(tm.ms) + '000';
-      case 'z':
-        return () => '+0000';
-      case 'Z':
-        return () => 'UTC';
-      case 'b':
-      case 'h':
-        return (tm) => MONTHS[tm.m - 1]!.slice(0, 3);
-      case 'B':
-        return (tm) => MONTHS[tm.m - 1]!;
-      case 'a':
-        return (tm) => DAYS[tm.wday]!.slice(0, 3);
-      case 'A':
-        return (tm) => DAYS[tm.wday]!;
-      case 's':
-        return (tm) => String(Math.floor((tm.days * MS_PER_DAY + tm.h * 3_600_000 + tm.mi * 60_000 + tm.s * 1000) / 1000));
-      default:
-        throw new UsageError(`time format: unknown directive %${t.dir}`);
-    }
-  });
-  return (ms) => {
-    const tm = breakDown(ms);
-    let out = '';
-    for (let i = 0; i < parts.length; i++) out += parts[i]!(tm);
-    return out;
-  };
-}
-
-const formatterCache = new Map<string, Formatter>();
-
-/**
- * Compile a strftime pattern once into a formatter of epoch milliseconds (UTC).
- * @throws UsageError for an unknown directive or a lone `%`.
- */
-export function compileStrftime(format: string): (ms: number) => string {
-  return compileFormatter(format);
-}
-
-/**
- * Format epoch milliseconds as UTC text with a strftime pattern (the directives
- * of TIME_DIRECTIVES; `%f` gives 6 digits, microseconds; `%z` gives `+0000`).
- * Compiled patterns are cached (up to 64), so a constant pattern costs one
- * Map lookup per call.
- * @throws UsageError for an unknown directive or a lone `%`.
- */
-export function strftime(ms: number, format: string): string {
-  let f = formatterCache.get(format);
-  if (f === undefined) {
-    f = compileFormatter(format);
-    if (formatterCache.size >= 64) formatterCache.clear();
-    formatterCache.set(format, f);
-  }
-  return f(ms);
-}
-
-/**
- * ISO 8601 UTC text with milliseconds: `2001-01-01T00:00:00.000Z`, also for
- * times before 1970. Years outside 0–9999 are written as JavaScript's
- * `toISOString` does (`+012345`, `-000001`). Fractions of a millisecond are
- * floored.
- */
-export function isoString(ms: number): string {
-  const t = Math.floor(ms);
-  const days = Math.floor(t / MS_PER_DAY);
-  let rem = t - days * MS_PER_DAY;
-  const c = civilFromDays(days);
-  const h = Math.floor(rem / 3_600_000);
-  rem -= h * 3_600_000;
-  const mi = Math.floor(rem / 60_000);
-  rem -= mi * 60_000;
-  const s = Math.floor(rem / 1000);
-  const y = c.y;
-  const ys = y >= 0 && y <= 9999 ? (y < 1000 ? ('000' + y).slice(-4) : '' + y) : (y < 0 ? '-' : '+') + ('00000' + Math.abs(y)).slice(-6);
-  return ys + '-' + pad2(c.m) + '-' + pad2(c.d) + 'T' + pad2(h) + ':' + pad2(mi) + ':' + pad2(s) + '.' + pad3(rem - s * 1000) + 'Z';
-}
