@@ -147,6 +147,16 @@ function parseParallel(v: unknown): number {
 }
 
 /**
+ * The verb instances of a verb chain's words (`filter 'x > 1' then head 3`),
+ * parsed as parseCommand parses them; -j's threads use it (parallel/chunk.ts
+ * takes it as a parameter, so that parallel/ does not import this module).
+ * @throws UsageError as parseCommand
+ */
+export function parseVerbWords(words: string[]): VerbInstance[] {
+  return parseCommand(words).options!.verbs;
+}
+
+/**
  * Parse argv (without `node` and the script) into a command.
  * @throws UsageError for any bad option, verb or verb argument
  */
@@ -588,7 +598,7 @@ export async function main(argv: string[]): Promise<void> {
     );
   }
   let code: number | null = null;
-  if (cmd.parallel !== undefined && cmd.parallel !== 1) code = await runParallel(o, cmd.verbWords!, cmd.parallel);
+  if (cmd.parallel !== undefined && cmd.parallel !== 1) code = await runParallel(o, cmd.verbWords!, cmd.parallel, parseVerbWords);
   code ??= await run(o);
   process.exit(signalStatus(code));
 }

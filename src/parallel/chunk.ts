@@ -16,11 +16,10 @@
  */
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import type { Batch, ErrorSink, FieldSelection, PipelineContext, Rec, Stage } from '../engine/types.js';
+import type { Batch, ErrorSink, FieldSelection, PipelineContext, Rec, Stage, VerbInstance } from '../engine/types.js';
 import { InputError } from '../engine/errors.js';
 import { lineOf } from '../engine/values.js';
 import { createReader, createWriter } from '../formats/index.js';
-import { parseCommand } from '../cli.js';
 import { POS_PART, compileAggPlan, groupKeyOfValues } from '../agg/plan.js';
 import { EVENT_TIME } from '../engine/values.js';
 import { isWindowInstance } from '../window/instance.js';
@@ -124,10 +123,18 @@ export function ownBytes(text: string): Buffer {
 }
 
 /**
- * Make a runner for `init`. Parses the verbs' words as the command line
- * does (parseCommand), so a word the main thread accepted is accepted here.
+ * Parses a verb chain's words (`filter 'x > 1' then head 3`) into verb
+ * instances exactly as the command line does: the caller passes cli.ts's
+ * parser in (worker.ts, cli.ts), so that this module does not import the
+ * command line above it. Throws UsageError as the command line does.
  */
-export function createChunkRunner(init: WorkerInit): ChunkRunner {
+export type VerbWordsParser = (words: string[]) => VerbInstance[];
+
+/**
+ * Make a runner for `init`. Parses the verbs' words with `parseVerbs` (the
+ * command line's own parser), so a word the main thread accepted is accepted here.
+ */
+export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser): ChunkRunner {
   let current: ChunkJob | null = null;
   const errors: ErrorSink = {
     mode: 'fail',
@@ -156,7 +163,7 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
   } as unknown as PipelineContext;
 
   const words = init.prefix.flatMap((w, i) => (i === 0 ? w : ['then', ...w]));
-  const verbs = words.length > 0 ? parseCommand(words).options!.verbs : [];
+  const verbs = words.length > 0 ? parseVerbs(words) : [];
 
   let plan: ReturnType<typeof compileAggPlan> | null = null;
   if (init.agg !== null) {
@@ -168,7 +175,7 @@ export function createChunkRunner(init: WorkerInit): ChunkRunner {
   }
 
   // window tumbling|sliding ... then agg: per job, a fresh window stage and windowed agg.
-  const winVerb = init.window !== null ? parseCommand(init.window).options!.verbs[0]! : null;
+  const winVerb = init.window !== null ? parseVerbs(init.window)[0]! : null;
   if (winVerb !== null && !isWindowInstance(winVerb)) throw new Error('-j: not a window verb');
   let windowJob: ((job: ChunkJob) => { target: Stage; finish(): WindowedResult }) | null = null;
   if (winVerb !== null && isWindowInstance(winVerb)) {

@@ -44,7 +44,7 @@ import { stringifyRecord } from '../engine/values.js';
 import { formatFromPath, sniffFormat } from '../formats/index.js';
 import { type ParallelPlan, planParallel } from './plan.js';
 import type { Worker } from 'node:worker_threads';
-import { type ChunkJob, type ChunkResult, type ChunkRunner, type WorkerInit, createChunkRunner } from './chunk.js';
+import { type ChunkJob, type ChunkResult, type ChunkRunner, type VerbWordsParser, type WorkerInit, createChunkRunner } from './chunk.js';
 import { releaseWorkers, takeWorkers, threadCount } from './pool.js';
 
 /** Bytes per job (SLUICE_J_CHUNK_BYTES overrides it, for tests on small files). */
@@ -182,9 +182,10 @@ interface Fallback {
 /**
  * Run with N threads.
  * @param words the verb chain's words, one array per verb (for the workers to parse)
+ * @param parseVerbs the command line's verb parser (for the ranges the main thread runs itself)
  * @returns the exit status, or null when this run cannot be split (the caller runs it with one thread)
  */
-export async function runParallel(opts: RunOptions, words: string[][], n: number): Promise<number | null> {
+export async function runParallel(opts: RunOptions, words: string[][], n: number, parseVerbs: VerbWordsParser): Promise<number | null> {
   const split = planParallel(opts, words);
   if (typeof split === 'string') {
     releaseWorkers();
@@ -208,7 +209,7 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
     releaseWorkers();
     return null;
   }
-  const r = await runSplit(opts, split, jobs, workerCount(n));
+  const r = await runSplit(opts, split, jobs, workerCount(n), parseVerbs);
   if (typeof r === 'number') return r;
   // Redo the run in one thread; its first r.written bytes of output are out already.
   if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread after all (${r.fallback}); ${r.written} bytes were written already\n`);
@@ -236,7 +237,7 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
   );
 }
 
-function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThreads: number): Promise<number | Fallback> {
+function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThreads: number, parseVerbs: VerbWordsParser): Promise<number | Fallback> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const inFmt = jobs[0]!.fmt;
@@ -526,7 +527,7 @@ function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThre
       setImmediate(() => {
         ownScheduled = false;
         if (blocked()) return;
-        mainRunner ??= createChunkRunner(init);
+        mainRunner ??= createChunkRunner(init, parseVerbs);
         const job = jobs[next++]!;
         done.set(job.id, mainRunner(job));
         drain();

@@ -7,14 +7,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ChunkJob, type ChunkRunner, type WorkerInit, createChunkRunner, transferList } from './chunk.js';
+import { parseVerbWords } from '../cli.js';
 
 export type { ChunkJob, ChunkResult, WorkerInit } from './chunk.js';
 
-let runner: ChunkRunner | null = (workerData as { init?: WorkerInit } | null)?.init ? createChunkRunner((workerData as { init: WorkerInit }).init) : null;
+let runner: ChunkRunner | null = (workerData as { init?: WorkerInit } | null)?.init ? createChunkRunner((workerData as { init: WorkerInit }).init, parseVerbWords) : null;
 
 parentPort!.on('message', (m: ChunkJob | { init: WorkerInit }) => {
   if ('init' in m) {
-    runner = createChunkRunner(m.init);
+    runner = createChunkRunner(m.init, parseVerbWords);
     return;
   }
   const r = runner!(m);

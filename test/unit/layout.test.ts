@@ -1,0 +1,77 @@
+/**
+ * The module layout: no import cycles among src/ files (imports run only
+ * downward). A cycle found here names its files in order; fix it by moving
+ * the shared piece below both or by passing a function in (as parallel/chunk.ts
+ * takes the command line's verb parser).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = path.resolve(__dirname, '../../src');
+
+function tsFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? tsFiles(p) : e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Value imports (not `import type`) of one file, as absolute .ts paths. */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const out: string[] = [];
+  const re = /^(?:import|export)\s+(type\s+)?[^'";]*?from\s+'(\.[^']+)\.js'/gm;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (m[1]) continue; // type-only: erased, no cycle at run time
+    out.push(path.resolve(path.dirname(file), m[2]! + '.ts'));
+  }
+  return out;
+}
+
+/** The first cycle found by depth-first search, as relative paths, or null. */
+function findCycle(graph: Map<string, string[]>): string[] | null {
+  const state = new Map<string, 1 | 2>(); // 1 on the stack, 2 done
+  const stack: string[] = [];
+  const visit = (f: string): string[] | null => {
+    state.set(f, 1);
+    stack.push(f);
+    for (const g of graph.get(f) ?? []) {
+      if (!graph.has(g)) continue;
+      const s = state.get(g);
+      if (s === 1) return [...stack.slice(stack.indexOf(g)), g].map((x) => path.relative(SRC, x));
+      if (s === undefined) {
+        const c = visit(g);
+        if (c) return c;
+      }
+    }
+    stack.pop();
+    state.set(f, 2);
+    return null;
+  };
+  for (const f of graph.keys()) {
+    if (state.has(f)) continue;
+    const c = visit(f);
+    if (c) return c;
+  }
+  return null;
+}
+
+describe('module layout', () => {
+  it('src/ has no import cycles', () => {
+    const files = tsFiles(SRC);
+    expect(files.length).toBeGreaterThan(50);
+    const graph = new Map(files.map((f) => [f, importsOf(f)]));
+    expect([...graph.values()].flat().length).toBeGreaterThan(200);
+    expect(findCycle(graph)).toBeNull();
+  });
+
+  it('the cycle finder finds a cycle', () => {
+    const g = new Map([
+      [path.join(SRC, 'a.ts'), [path.join(SRC, 'b.ts')]],
+      [path.join(SRC, 'b.ts'), [path.join(SRC, 'c.ts')]],
+      [path.join(SRC, 'c.ts'), [path.join(SRC, 'a.ts')]],
+    ]);
+    expect(findCycle(g)).toEqual(['a.ts', 'b.ts', 'c.ts', 'a.ts']);
+  });
+});
