@@ -66,6 +66,8 @@ export interface CheckpointData {
   sources: SourcePosition[];
   /** Malformed records rejected so far (--on-error skip/warn). */
   malformed: number;
+  /** Input records numbered so far (`nr()`), when a verb calls `nr()`; absent in older checkpoints (0). */
+  records?: number;
   /**
    * Output lengths in bytes when the outputs are regular files: `stdout`, and
    * the path of `--errors` and of each `--late-output` file. A restart

@@ -60,6 +60,8 @@ export class CheckpointSession {
   readonly nothingToDo: boolean = false;
   /** Malformed records counted before the checkpoint. */
   readonly malformedBefore: number = 0;
+  /** Input records numbered (`nr()`) before the checkpoint. */
+  readonly recordsBefore: number = 0;
   readonly stats: CheckpointStats = { writes: 0, lastBytes: 0, lastMs: 0 };
   /** Files kept beside the checkpoint (sort's runs): `FILE.files/`. */
   readonly files: KeptFiles;
@@ -131,6 +133,8 @@ export class CheckpointSession {
     }
     this.restoreStages = !saved.finished;
     this.malformedBefore = saved.finished ? 0 : typeof saved.malformed === 'number' ? saved.malformed : 0;
+    // Numbers go on across a finished run too: a resumed source goes on at its offset, so nr() stays the record's number in the input.
+    this.recordsBefore = typeof saved.records === 'number' ? saved.records : 0;
   }
   private readonly fingerprint: ReturnType<typeof fingerprintOf>;
 
@@ -202,6 +206,12 @@ export class CheckpointSession {
       throw new UsageError(`--checkpoint: ${format} input (${name}) cannot be checkpointed yet; NDJSON, CSV, TSV, logfmt and lines input can`);
     }
   }
+
+  /** The count of input records numbered so far (`nr()`), saved with each checkpoint. */
+  setRecordCount(get: () => number): void {
+    this.recordCount = get;
+  }
+  private recordCount: (() => number) | undefined;
 
   /** The output writer, once made (its state goes into each checkpoint). */
   setWriter(get: () => Writer | undefined): void {
@@ -337,6 +347,7 @@ export class CheckpointSession {
       fingerprint: this.fingerprint,
       sources,
       malformed: this.errors?.count ?? 0,
+      ...(this.recordCount !== undefined ? { records: this.recordCount() } : {}),
       outputs,
       stages: finished ? [] : this.stages.map((st) => (typeof st.snapshot === 'function' ? (st.snapshot() ?? null) : null)),
       ...(writerState !== undefined ? { writer: writerState } : {}),

@@ -75,8 +75,12 @@ export class SourceReaders {
   firstFormat: InputFormat | undefined;
   private readonly lineNumbers: boolean;
   private readonly recordNumbers: boolean;
-  /** The input record count so far, across sources (`nr()`). */
-  private readonly recno = { n: 0 };
+  /** The input record count so far, across sources (`nr()`); a resumed checkpoint sets it. */
+  readonly recno = { n: 0 };
+  /** True when a verb calls `nr()`: records are numbered. */
+  get numbersRecords(): boolean {
+    return this.recordNumbers;
+  }
 
   constructor(
     private readonly opts: RunOptions,
@@ -104,7 +108,7 @@ export class SourceReaders {
   /**
    * The reader of source `name` in format `fmt`.
    * @param positioned for a source read by position (FileTail): its records are
-   *   neither numbered nor counted by the progress line
+   *   numbered (the count goes into checkpoints) but not counted by the progress line
    * @throws UsageError from `positioned.check`
    */
   make(name: string, fmt: InputFormat, positioned?: PositionedSource): Reader {
@@ -129,7 +133,8 @@ export class SourceReaders {
           throw new UsageError(`--checkpoint: the ${fmt} reader of ${name} cannot go on from the checkpoint: ${(e as Error).message}`);
         }
       }
-      return fmt === this.firstFormat ? r : withoutRaw(r);
+      const kept = fmt === this.firstFormat ? r : withoutRaw(r);
+      return this.recordNumbers ? withRecordNumbers(kept, this.recno) : kept;
     }
     const kept = fmt === this.firstFormat ? r : withoutRaw(r);
     const numbered = this.recordNumbers ? withRecordNumbers(kept, this.recno) : kept;

@@ -90,6 +90,10 @@ export function run(opts: RunOptions): Promise<number> {
     let ended = false;
     let sourceName = '-';
     const readers = new SourceReaders(opts, errors);
+    if (cp && readers.numbersRecords) {
+      readers.recno.n = cp.recordsBefore;
+      cp.setRecordCount(() => readers.recno.n);
+    }
     const outputFiles = new OutputFiles(cp);
 
     const ctx: PipelineContext = {

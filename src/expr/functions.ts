@@ -322,7 +322,7 @@ export const FUNCTIONS: Readonly<Record<string, FnDef>> = Object.assign(Object.c
   time: { min: 1, max: 3, doc: 'time(v[, format[, zone]]): epoch milliseconds', special: 'time' },
   strftime: { min: 2, max: 3, doc: 'strftime(t, format[, zone]): text in UTC or the zone', special: 'strftime' },
   now: { min: 0, max: 0, doc: 'now(): the wall-clock time, epoch milliseconds (read for each record)', special: 'now' },
-  nr: { min: 0, max: 0, doc: "nr(): the record's number in the input, 1, 2, ... across all inputs (awk's NR)", special: 'nr' },
+  nr: { min: 0, max: 0, doc: "nr(): the record's number in the input, 1, 2, ... across all inputs (awk's NR), followed files and runs resumed from a checkpoint too", special: 'nr' },
   split: { min: 2, max: 2, doc: 'split(s, sep): array of the pieces of text s between each sep (plain text, not a regex)', fixed: splitFn },
   join: { min: 2, max: 2, doc: 'join(a, sep): the elements of array a as text with sep between (nulls skipped)', fixed: joinFn },
   fmtnum: { min: 2, max: 2, doc: 'fmtnum(x, fmt): number x as printf text, e.g. "%.2f", "%05d", "%x", "%,d"', fixed: fmtnumFn },

@@ -51,6 +51,25 @@ describe('--checkpoint', () => {
     expect(fs.readFileSync(errs, 'utf8').split('\n').filter(Boolean)).toHaveLength(12);
   });
 
+  it('nr() numbers the records of a checkpointed source, and the numbers go on in a resumed run', () => {
+    const d = dirFor('nr');
+    const inp = path.join(d, 'in.ndjson');
+    const ck = path.join(d, 'c.ckpt');
+    const out = path.join(d, 'out.ndjson');
+    fs.writeFileSync(inp, recs(0, 120));
+    const cmd = `sluice --from ${inp} --checkpoint ${ck} map 'n = nr()' then filter 'n % 25 == 0' then select i,n >> ${out}`;
+    let r = shell(cmd);
+    expect(r.code, r.stderr).toBe(0);
+    fs.appendFileSync(inp, recs(120, 260));
+    r = shell(cmd);
+    expect(r.code, r.stderr).toBe(0);
+    const got = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { i: number; n: number });
+    // Record i is the (i+1)th of the input: n = i + 1, 25, 50, ... 250 across both runs.
+    expect(got.map((g) => g.n)).toEqual([25, 50, 75, 100, 125, 150, 175, 200, 225, 250]);
+    expect(got.every((g) => g.n === g.i + 1)).toBe(true);
+    expect(fs.readFileSync(out, 'utf8')).toBe(shell(`sluice --from ${inp} map 'n = nr()' then filter 'n % 25 == 0' then select i,n`).stdout);
+  });
+
   it('SIGTERM writes a final checkpoint and exits 143; the next run goes on without loss or repeat', async () => {
     const d = dirFor('term');
     const inp = path.join(d, 'in.ndjson');
