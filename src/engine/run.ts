@@ -140,6 +140,7 @@ export function run(opts: RunOptions): Promise<number> {
         return makeWriter(opts, inFmt, format ?? outputFormatFor(inFmt, opts.outputFormat), false);
       },
       openOutput: (path) => outputFiles.open(path),
+      sinkWritesJsonTextOnly: () => opts.wrapWriter === undefined && outputFormatFor(readers.firstFormat ?? 'ndjson', opts.outputFormat) === 'ndjson',
     };
 
     const sink = new Sink(

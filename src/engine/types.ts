@@ -275,6 +275,14 @@ export interface PipelineContext {
    * format follows the input's.
    */
   newWriter?(format?: OutputFormat): Writer;
+  /**
+   * True when the records leaving the last verb are only written, each as its
+   * JSON_TEXT when it carries one (NDJSON output, no live view wrapping the
+   * writer): the last verb may then give a record that text alone, without
+   * its fields. Ask once input has begun (the default output format follows
+   * the input's). Absent: false.
+   */
+  sinkWritesJsonTextOnly?(): boolean;
   /** Files opened by stages (`--late-output`): closed and flushed at exit. */
   openOutput(path: string): { write(text: string): void };
   /** With `--checkpoint`: where stage state too big for the checkpoint file goes (sort's runs). */

@@ -13,7 +13,7 @@
  * fast RegExp engine with numbered groups (no `groups` object per match).
  */
 import type { Rec } from '../engine/types.js';
-import { setField, typeCell } from '../engine/values.js';
+import { JSON_NUMBER_RE, setField, typeCell } from '../engine/values.js';
 import { daysFromCivil, isoString } from '../time/parse.js';
 
 /** Fills `rec` from `line` and returns true, or returns false (no match, `rec` unchanged). */
@@ -96,7 +96,7 @@ function cellJson(v: unknown, s: string): string {
   return typeof v === 'string' ? (s === '-' ? '"-"' : '"' + s + '"') : v === null ? 'null' : s;
 }
 
-function accessLog(re: RegExp, clean: RegExp, combined: boolean): { match: Matcher; matchJson: JsonMatcher } {
+function accessLog(re: RegExp, clean: RegExp, combined: boolean): { match: Matcher; matchJson: JsonMatcher; textOnly: TextMatcher } {
   const fill = (m: RegExpExecArray, rec: Rec): void => {
     rec.host = typeCapture(m[1]);
     rec.ident = typeCapture(m[2]);
@@ -150,7 +150,68 @@ function accessLog(re: RegExp, clean: RegExp, combined: boolean): { match: Match
     if (combined) json += ',"referer":"' + m[8]! + '","agent":"' + m[9]! + '"';
     return json + '}';
   };
-  return { match, matchJson };
+  // The record's JSON alone, from the captures of `clean`, with the same
+  // typing as `fill` and the same text as `matchJson` (no record is filled).
+  const textOnly: TextMatcher = (line) => {
+    const m = clean.exec(line);
+    if (m === null) return re.test(line) ? undefined : null;
+    const h = m[1]!;
+    const i = m[2]!;
+    const u = m[3]!;
+    let json =
+      i === '-' && u === '-'
+        ? '{"host":' + cellText(h) + ',"ident":"-","user":"-","time":"'
+        : '{"host":' + cellText(h) + ',"ident":' + cellText(i) + ',"user":' + cellText(u) + ',"time":"';
+    json += m[4]!;
+    const req = m[5]!;
+    const a = req.indexOf(' ');
+    const b = req.lastIndexOf(' ');
+    let request: string | undefined;
+    if (a > 0 && b < req.length - 1) {
+      const method = req.slice(0, a);
+      const head = method === 'GET' ? '","method":"GET","path":"' : '","method":"' + method + '","path":"';
+      if (a === b) request = head + req.slice(a + 1) + '","protocol":null,"status":';
+      else if (a + 1 < b && req.indexOf(' ', a + 1) === b) {
+        const protocol = req.slice(b + 1);
+        request =
+          head +
+          req.slice(a + 1, b) +
+          (protocol === 'HTTP/1.1' ? '","protocol":"HTTP/1.1","status":' : '","protocol":"' + protocol + '","status":');
+      }
+    }
+    json += request ?? '","method":null,"path":"' + req + '","protocol":null,"status":';
+    json += digitsText(m[6]!) + ',"bytes":' + digitsText(m[7]!);
+    if (combined) json += ',"referer":"' + m[8]! + '","agent":"' + m[9]! + '"}';
+    else json += '}';
+    return json;
+  };
+  return { match, matchJson, textOnly };
+}
+
+/**
+ * Matches a line and returns only the NDJSON text its record would have
+ * (exactly `stringifyRecord` of the record `Matcher` fills): null when the
+ * line does not match, undefined when it matches but its text is not made
+ * here (a character needs escaping: fill a record with the Matcher instead).
+ */
+export type TextMatcher = (line: string) => string | null | undefined;
+
+/** False when `s` (non-empty, no character needing escapes) cannot be a JSON number: it starts with neither a digit nor `-`. */
+function mayBeNumber(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return (c >= 48 && c <= 57) || c === 45;
+}
+
+/** A capture (non-empty, no character needing escapes) as JSON text, typed as typeCapture types it: a JSON number as written, anything else in quotes. */
+function cellText(s: string): string {
+  // (An address such as 10.1.2.3 has two dots: no number, and no regex run.)
+  return mayBeNumber(s) && s.indexOf('.') === s.lastIndexOf('.') && JSON_NUMBER_RE.test(s) ? s : '"' + s + '"';
+}
+
+/** A capture of `\d+|-` as JSON text: digits without a leading zero (or `0`) are a number, written as read; `-` and `007` are text. */
+function digitsText(s: string): string {
+  const c = s.charCodeAt(0);
+  return c === 45 || (c === 48 && s.length > 1) ? '"' + s + '"' : s;
 }
 
 const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
@@ -240,10 +301,11 @@ export type BuiltinPattern = (typeof BUILTIN_PATTERNS)[number];
 
 /**
  * A built-in pattern's matcher and its field names; for the access-log
- * patterns also a JsonMatcher (the record's NDJSON text from the line).
+ * patterns also a JsonMatcher (the record's NDJSON text from the line) and
+ * a TextMatcher (that text alone, no record filled).
  * @param opts `year`/`now`: see syslogYear
  */
-export function builtinMatcher(name: BuiltinPattern, opts: { year?: number; now: number }): { match: Matcher; fields: string[]; matchJson?: JsonMatcher } {
+export function builtinMatcher(name: BuiltinPattern, opts: { year?: number; now: number }): { match: Matcher; fields: string[]; matchJson?: JsonMatcher; textOnly?: TextMatcher } {
   switch (name) {
     case 'combined':
       return { ...accessLog(COMBINED_RE, CLEAN_COMBINED_RE, true), fields: COMBINED_FIELDS };

@@ -2,7 +2,7 @@ import type { Batch, PipelineContext, Rec, Stage, VerbDef } from '../engine/type
 import { UsageError } from '../engine/errors.js';
 import { JSON_TEXT, lineOf, markChanged, pathGetter, stringifyRecord, textOf } from '../engine/values.js';
 import { compileRegex, type LinearRegex } from '../expr/regex.js';
-import { BUILTIN_PATTERNS, builtinMatcher, builtinSource, groupNames, regexMatcher, type BuiltinPattern, type JsonMatcher, type Matcher } from '../parse/patterns.js';
+import { BUILTIN_PATTERNS, builtinMatcher, builtinSource, groupNames, regexMatcher, type BuiltinPattern, type JsonMatcher, type Matcher, type TextMatcher } from '../parse/patterns.js';
 import { fieldPath, parseVerbArgs } from './args.js';
 
 const usage = `Usage: sluice parse [FIELD] REGEX
@@ -148,10 +148,11 @@ export const parse: VerbDef = {
       needs: [field],
       recordWise: true,
       needsLineNumbers: true,
-      build: (next, ctx) => {
+      build: (next, ctx, plan) => {
         const bm = builtin ? builtinMatcher(builtin, { year, now: ctx.now() }) : undefined;
         const match: Matcher = bm ? bm.match : regexMatcher(re!, names);
-        return parseStage(next, ctx, { field, match, matchJson: bm?.matchJson, keep, keepUnmatched, unmatchedFile });
+        const textOnly = plan.index === plan.verbs.length - 1 ? bm?.textOnly : undefined;
+        return parseStage(next, ctx, { field, match, matchJson: bm?.matchJson, textOnly, keep, keepUnmatched, unmatchedFile });
       },
     };
   },
@@ -162,6 +163,12 @@ interface ParseOptions {
   match: Matcher;
   /** The pattern's JsonMatcher, if it has one: used for records that hold no other field, so the writer need not serialise them. */
   matchJson?: JsonMatcher;
+  /**
+   * The pattern's TextMatcher, when parse is the last verb: used, for records
+   * that hold no other field, when the output writes only their JSON_TEXT
+   * (PipelineContext.sinkWritesJsonTextOnly), so that no fields are set.
+   */
+  textOnly?: TextMatcher;
   keep: boolean;
   keepUnmatched: boolean;
   unmatchedFile?: string;
@@ -185,6 +192,8 @@ function parseStage(next: Stage, ctx: PipelineContext, o: ParseOptions): Stage {
   const top = path.length === 1 ? path[0]! : undefined;
   const drop = !o.keep && top !== undefined;
   const matchJson = drop ? o.matchJson : undefined;
+  /** Decided at the first batch (the output format is known once input has begun); null: not yet. */
+  let textOnly: TextMatcher | undefined | null = drop && o.textOnly !== undefined ? null : undefined;
   const out = o.unmatchedFile !== undefined ? ctx.openOutput(o.unmatchedFile) : undefined;
   let unmatched = 0;
   ctx.summary(() => {
@@ -214,6 +223,7 @@ function parseStage(next: Stage, ctx: PipelineContext, o: ParseOptions): Stage {
 
   return {
     push(batch: Batch) {
+      if (textOnly === null) textOnly = ctx.sinkWritesJsonTextOnly?.() === true ? o.textOnly : undefined;
       const n = batch.length;
       let w = 0;
       for (let i = 0; i < n; i++) {
@@ -228,7 +238,20 @@ function parseStage(next: Stage, ctx: PipelineContext, o: ParseOptions): Stage {
         // place): for '-i lines' records it is the last property added, whose
         // deletion V8 undoes cheaply, keeping the record a fast object.
         if (drop) delete rec[top!];
-        if (matchJson !== undefined && isEmpty(rec)) {
+        if (textOnly !== undefined && isEmpty(rec)) {
+          // Only the record's text is written: no fields (the Matcher fills
+          // them for a line whose text is not made here).
+          const json = textOnly(v);
+          if (json !== null && (json !== undefined || o.match(v, rec))) {
+            markChanged(rec);
+            if (json !== undefined) (rec as { [JSON_TEXT]?: string })[JSON_TEXT] = json;
+            batch[w++] = rec;
+            continue;
+          }
+          rec[top!] = v;
+          miss(rec, v);
+          if (o.keepUnmatched) batch[w++] = rec;
+        } else if (matchJson !== undefined && isEmpty(rec)) {
           const json = matchJson(v, rec);
           if (json !== null) {
             markChanged(rec);

@@ -13,7 +13,7 @@ import { FIXTURES } from '../helpers/run.js';
 import type { Rec } from '../../src/engine/types.js';
 
 function check(pattern: 'combined' | 'common', line: string): void {
-  const { match, matchJson } = builtinMatcher(pattern, { now: 0 });
+  const { match, matchJson, textOnly } = builtinMatcher(pattern, { now: 0 });
   const a: Rec = {};
   const b: Rec = {};
   const matched = match(line, a);
@@ -22,6 +22,12 @@ function check(pattern: 'combined' | 'common', line: string): void {
   expect(b).toEqual(a);
   expect(Object.keys(b)).toEqual(Object.keys(a));
   if (typeof json === 'string') expect(json).toBe(stringifyRecord(a));
+  // The text alone (no record filled): null exactly when no match, made
+  // exactly when matchJson makes it, and then the same text.
+  const text = textOnly!(line);
+  expect(text === null).toBe(!matched);
+  expect(typeof text === 'string').toBe(typeof json === 'string');
+  if (typeof text === 'string') expect(text).toBe(stringifyRecord(a));
 }
 
 describe('the NDJSON text parse builds from an access-log line', () => {
@@ -38,8 +44,8 @@ describe('the NDJSON text parse builds from an access-log line', () => {
   });
 
   it('equals the serialised record on random lines (numbers as hosts, odd requests, escapes, unicode, control characters)', () => {
-    const word = fc.constantFrom('-', '127', '1e5', '0123', '-0', '83.149.9.216', 'a"b', 'x\\y', 'é', '😀', 'host.example', '12345678901234567890', '\u0001');
-    const text = fc.constantFrom('', '-', 'GET / HTTP/1.1', 'GET /a', 'GET  /a HTTP/1.0', 'POST /x?y=1 HTTP/2', 'a \\"b\\" c', 'x\\\\y', 'tab\there', 'é😀', '\ud800', 'ctl\u0007', 'a b c d', ' GET /', 'GET / ');
+    const word = fc.constantFrom('-', '127', '1e5', '0123', '-0', '83.149.9.216', 'a"b', 'x\\y', 'é', '😀', 'host.example', '12345678901234567890', '\u0001', '1.5', '0', '00', '-1', '1.2.3', '-x', '2e-3', '1.', '.5');
+    const text = fc.constantFrom('', '-', 'GET / HTTP/1.1', 'GET /a', 'GET  /a HTTP/1.0', 'POST /x?y=1 HTTP/2', 'a \\"b\\" c', 'x\\\\y', 'tab\there', 'é😀', '\ud800', 'ctl\u0007', 'a b c d', ' GET /', 'GET / ', 'GET', 'GET /a b HTTP/1.1', 'PUT /p HTTP/1.0', 'GET /a  ', ' ');
     const line = fc
       .record({
         h: word,
