@@ -96,7 +96,7 @@ function cellJson(v: unknown, s: string): string {
   return typeof v === 'string' ? (s === '-' ? '"-"' : '"' + s + '"') : v === null ? 'null' : s;
 }
 
-function accessLog(re: RegExp, clean: RegExp, combined: boolean): { match: Matcher; matchJson: JsonMatcher; textOnly: TextMatcher } {
+function accessLog(re: RegExp, clean: RegExp, combined: boolean): { match: Matcher; matchJson: JsonMatcher; textOnly: TextMatcher; partial: PartialMatcher } {
   const fill = (m: RegExpExecArray, rec: Rec): void => {
     rec.host = typeCapture(m[1]);
     rec.ident = typeCapture(m[2]);
@@ -185,8 +185,39 @@ function accessLog(re: RegExp, clean: RegExp, combined: boolean): { match: Match
     else json += '}';
     return json;
   };
-  return { match, matchJson, textOnly };
+  // Only the fields some later verb may read (none of them sees whole records).
+  const partial = (names: ReadonlySet<string>): Matcher => {
+    const has = (f: string): boolean => names.has(f);
+    if ((combined ? COMBINED_FIELDS : COMMON_FIELDS).every(has)) return match;
+    const [host, ident, user, time, status, bytes, referer, agent] = ['host', 'ident', 'user', 'time', 'status', 'bytes', 'referer', 'agent'].map(has);
+    const request = has('method') || has('path') || has('protocol');
+    return (line, rec) => {
+      const m = re.exec(line);
+      if (m === null) return false;
+      if (host) rec.host = typeCapture(m[1]);
+      if (ident) rec.ident = typeCapture(m[2]);
+      if (user) rec.user = typeCapture(m[3]);
+      if (time) rec.time = m[4];
+      if (request) setRequest(rec, m[5]!);
+      if (status) rec.status = typeCapture(m[6]);
+      if (bytes) rec.bytes = typeCapture(m[7]);
+      if (combined) {
+        if (referer) rec.referer = m[8];
+        if (agent) rec.agent = m[9];
+      }
+      return true;
+    };
+  };
+  return { match, matchJson, textOnly, partial };
 }
+
+/**
+ * A Matcher that sets only the fields in `names` (top-level names) and
+ * leaves the others as they were: for records whose other fields nobody
+ * reads (engine/projection.ts fieldsAfter). It matches and rejects exactly
+ * the lines the full Matcher does.
+ */
+export type PartialMatcher = (names: ReadonlySet<string>) => Matcher;
 
 /**
  * Matches a line and returns only the NDJSON text its record would have
@@ -302,10 +333,11 @@ export type BuiltinPattern = (typeof BUILTIN_PATTERNS)[number];
 /**
  * A built-in pattern's matcher and its field names; for the access-log
  * patterns also a JsonMatcher (the record's NDJSON text from the line) and
- * a TextMatcher (that text alone, no record filled).
+ * a TextMatcher (that text alone, no record filled) and a PartialMatcher
+ * (some fields only).
  * @param opts `year`/`now`: see syslogYear
  */
-export function builtinMatcher(name: BuiltinPattern, opts: { year?: number; now: number }): { match: Matcher; fields: string[]; matchJson?: JsonMatcher; textOnly?: TextMatcher } {
+export function builtinMatcher(name: BuiltinPattern, opts: { year?: number; now: number }): { match: Matcher; fields: string[]; matchJson?: JsonMatcher; textOnly?: TextMatcher; partial?: PartialMatcher } {
   switch (name) {
     case 'combined':
       return { ...accessLog(COMBINED_RE, CLEAN_COMBINED_RE, true), fields: COMBINED_FIELDS };

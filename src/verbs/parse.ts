@@ -4,6 +4,7 @@ import { JSON_TEXT, lineOf, markChanged, pathGetter, stringifyRecord, textOf } f
 import { compileRegex, type LinearRegex } from '../expr/regex.js';
 import { BUILTIN_PATTERNS, builtinMatcher, builtinSource, groupNames, regexMatcher, type BuiltinPattern, type JsonMatcher, type Matcher, type TextMatcher } from '../parse/patterns.js';
 import { fieldPath, parseVerbArgs } from './args.js';
+import { fieldsAfter } from '../engine/projection.js';
 
 const usage = `Usage: sluice parse [FIELD] REGEX
        sluice parse [FIELD] --pattern NAME
@@ -152,6 +153,11 @@ export const parse: VerbDef = {
         const bm = builtin ? builtinMatcher(builtin, { year, now: ctx.now() }) : undefined;
         const match: Matcher = bm ? bm.match : regexMatcher(re!, names);
         const textOnly = plan.index === plan.verbs.length - 1 ? bm?.textOnly : undefined;
+        // The verbs after parse never see whole records (then agg ... by path): set only what they may read.
+        const after = bm?.partial !== undefined && !keep ? fieldsAfter(plan.verbs, plan.index + 1) : null;
+        if (after !== null && after.prefixes.size === 0 && !after.names.has(field)) {
+          return parseStage(next, ctx, { field, match: bm!.partial!(after.names), keep, keepUnmatched, unmatchedFile });
+        }
         return parseStage(next, ctx, { field, match, matchJson: bm?.matchJson, textOnly, keep, keepUnmatched, unmatchedFile });
       },
     };

@@ -4,7 +4,9 @@
  * speed). Differential: the same run with a no-op verb after parse (which
  * makes parse fill every record) must write the same bytes, on random lines
  * (from the Apache log, altered, and odd ones), with random verbs after it,
- * output formats, input formats, --unmatched and --keep-unmatched.
+ * output formats, input formats, --unmatched and --keep-unmatched. And
+ * when the verbs after parse never see whole records, parse sets only the
+ * fields they may read: the same output as with --keep (every field set).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -76,6 +78,27 @@ describe('parse as the last verb: the NDJSON text alone', () => {
         },
       ),
       { numRuns: 14 },
+    );
+  }, 60_000);
+
+  it('sets only the fields later verbs read when none sees whole records: as with every field set (--keep)', () => {
+    const chains = fc.constantFrom<string[]>(
+      ['agg', 'count', 'by', 'path'],
+      ['agg', 'count,sum(bytes)', 'by', 'status,method'],
+      ['agg', 'count'],
+      ['select', 'host,user,referer'],
+      ['head', '5', 'then', 'select', 'time,agent,protocol'],
+      ['agg', 'distinct(ident),max(bytes)', 'by', 'host'],
+    );
+    fc.assert(
+      fc.property(fc.array(lineArb, { minLength: 1, maxLength: 60 }), chains, fc.constantFrom('combined', 'common'), fc.constantFrom('ndjson', 'csv'), (lines, chain, pattern, out) => {
+        const input = lines.join('\n') + '\n';
+        const run = (keep: boolean) => sluice(['-i', 'lines', '-o', out, 'parse', '--pattern', pattern, ...(keep ? ['--keep'] : []), 'then', ...chain], input);
+        const a = run(false);
+        expect(a.code).toBe(0);
+        expect(a).toEqual(run(true));
+      }),
+      { numRuns: 8 },
     );
   }, 60_000);
 

@@ -1,7 +1,9 @@
 /**
  * parse --pattern combined/common builds each record's NDJSON text from the
  * line (issue 13, speed): it must be exactly what serialising the record
- * gives, and the record exactly what the plain matcher gives.
+ * gives, and the record exactly what the plain matcher gives; the text alone
+ * (textOnly) the same text; a partial matcher the same values for the fields
+ * it is asked for.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -11,6 +13,18 @@ import { builtinMatcher } from '../../src/parse/patterns.js';
 import { stringifyRecord } from '../../src/engine/values.js';
 import { FIXTURES } from '../helpers/run.js';
 import type { Rec } from '../../src/engine/types.js';
+
+/** The fields `partial(names)` sets are those the full matcher sets, for every subset of names. */
+function checkPartial(pattern: 'combined' | 'common', line: string, pick: number): void {
+  const { match, partial, fields } = builtinMatcher(pattern, { now: 0 });
+  const names = new Set(fields.filter((_, k) => (pick >> k) & 1));
+  const full: Rec = {};
+  const part: Rec = {};
+  const matched = match(line, full);
+  expect(partial!(names)(line, part)).toBe(matched);
+  for (const n of names) expect(part[n]).toEqual(full[n]);
+  if (!matched) expect(part).toEqual({});
+}
 
 function check(pattern: 'combined' | 'common', line: string): void {
   const { match, matchJson, textOnly } = builtinMatcher(pattern, { now: 0 });
@@ -60,10 +74,12 @@ describe('the NDJSON text parse builds from an access-log line', () => {
       })
       .map((r) => `${r.h} ${r.i} ${r.u} [${r.t}] "${r.req}" ${r.st} ${r.by} "${r.ref}" "${r.ag}"`);
     fc.assert(
-      fc.property(line, (l) => {
+      fc.property(line, fc.nat(2047), (l, pick) => {
         check('combined', l);
+        checkPartial('combined', l, pick);
         const common = l.slice(0, l.lastIndexOf(' "', l.lastIndexOf(' "') - 1));
         check('common', common);
+        checkPartial('common', common, pick);
       }),
       { numRuns: 1500 },
     );
