@@ -21,6 +21,23 @@
  */
 import type { RunOptions } from '../engine/run.js';
 import { isWindowInstance } from '../window/instance.js';
+import { windowModeOf } from '../order/windowed.js';
+
+/** Verbs that keep one state per window after `window ... then agg` (order/windowed.ts). */
+const PER_WINDOW = new Set(['sort', 'top', 'tail', 'uniq', 'sample']);
+
+/**
+ * Whether a verb after the windowed agg at `aggIndex` works per window: it
+ * needs the windowed agg's pushes (one batch per closed window) in its own
+ * pipeline, which the main thread's merge of partials does not give it.
+ */
+function perWindowAfter(opts: RunOptions, aggIndex: number): boolean {
+  for (let k = aggIndex + 1; k < opts.verbs.length; k++) {
+    const v = opts.verbs[k]!;
+    if (PER_WINDOW.has(v.name) && windowModeOf(v.name, { verbs: opts.verbs, index: k }) === 'agg') return true;
+  }
+  return false;
+}
 
 /** The split of a pipeline for workers. */
 export interface ParallelPlan {
@@ -55,6 +72,7 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
     if (s.lateOutput !== null) return '--late-output writes late records in input order';
     if (s.idle !== null) return '--idle closes windows on the wall clock';
     if (opts.verbs.slice(i + 2).some(stopsInput)) return 'a later head stops reading early, and the late-record count in the exit summary depends on how much one pass read';
+    if (perWindowAfter(opts, i + 1)) return 'a later verb (sort, top, tail, uniq, sample) works per window of the windowed agg';
     const next = opts.verbs[i + 1];
     if (next === undefined || next.name !== 'agg') return 'window without a directly following agg copies records per window';
     return 'agg --every or --partial after window';
@@ -117,7 +135,8 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
       s.timePath !== null &&
       s.lateOutput === null &&
       s.idle === null &&
-      !opts.verbs.slice(i + 2).some(stopsInput)
+      !opts.verbs.slice(i + 2).some(stopsInput) &&
+      !perWindowAfter(opts, i + 1)
     ) {
       window = words[i]!;
       agg = words[i + 1]!.slice(1);

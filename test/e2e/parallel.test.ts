@@ -153,6 +153,23 @@ describe('-j 3 equals -j 1', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('sort, top, tail, uniq, sample after window + agg work per window (as in one thread), not over the whole output', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
+    const file = path.join(dir, 'in.ndjson');
+    fs.writeFileSync(file, LINES.slice(0, 6000).join('\n') + '\n');
+    for (const tail of [['sort', '-f', 'origin'], ['top', '2', 'count'], ['tail', '2'], ['uniq', 'origin'], ['sample', '2', '--seed', '1'], ['filter', 'count > 2', 'then', 'sort', 'count', 'desc']]) {
+      const words = ['window', 'tumbling', '1h', '--time', 'time', 'then', 'agg', 'count', 'by', 'origin', 'then', ...tail];
+      const one = sluice(['--from', file, ...words]);
+      const par = sluice(['-j', '2', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: '20000' });
+      expect(one.code).toBe(0);
+      // Per window: the first window (00:00-01:00) comes first, whatever the ranking.
+      if (tail[0] !== 'uniq') expect(one.stdout.split('\n', 1)[0]).toMatch(/"window_start":"2001-01-01T00:00:00.000Z"/);
+      expect(par.stderr).toBe(one.stderr);
+      expect(par.stdout).toBe(one.stdout);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a malformed record: the same output before it, the same message (line in its file), exit 1', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
     const file = path.join(dir, 'bad.ndjson');
@@ -189,7 +206,9 @@ describe('-j 3 equals -j 1', () => {
     const r = sluice(['-j', '2', '--explain', '--from', 'x.ndjson', 'filter', 'delay > 0', 'then', 'agg', 'count', 'by', 'origin', 'then', 'head', '3']);
     expect(r.stdout).toMatch(/parallel: 2 threads \(the main thread and 1 worker\) run filter, agg \(as partials\) .* the main thread runs merge of the partials, head; head stays in the main thread: head needs only the first records/);
     const w = sluice(['-j', '2', '--explain', 'window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'count', 'then', 'sort', '-nr', 'count']);
-    expect(w.stdout).toMatch(/run window tumbling \+ agg \(as partials per window and group\) .* the main thread runs merge of the window partials .*, sort; sort stays in the main thread/);
+    expect(w.stdout).toMatch(/runs in one thread: window comes first: a later verb \(sort, top, tail, uniq, sample\) works per window of the windowed agg/);
+    const h = sluice(['-j', '2', '--explain', 'window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'count', 'then', 'filter', 'count > 1']);
+    expect(h.stdout).toMatch(/run window tumbling \+ agg \(as partials per window and group\) .* the main thread runs merge of the window partials .*, filter; filter stays in the main thread/);
     const s = sluice(['-j', '2', '--explain', 'window', 'session', '1h', '--time', 't', 'then', 'agg', 'count']);
     expect(s.stdout).toMatch(/runs in one thread: window comes first: session windows depend on the order of all of a key's records/);
     const k = sluice(['-j', '3', '--explain', 'filter', 'a > 1', 'then', 'uniq', '-g', 'a']);
