@@ -181,9 +181,18 @@ export function buildOverStage(spec: OverSpec, next: Stage, ctx: PipelineContext
     },
     push(batch: Batch): void {
       let w = 0;
-      for (let i = 0; i < batch.length; i++) {
-        const rec = batch[i]!;
-        if (one(rec)) batch[w++] = rec;
+      try {
+        for (let i = 0; i < batch.length; i++) {
+          const rec = batch[i]!;
+          if (one(rec)) batch[w++] = rec;
+        }
+      } catch (e) {
+        // A record rejected under --on-error fail: the records before it are written first (as before a malformed input line).
+        if (w > 0) {
+          batch.length = w;
+          next.push(batch);
+        }
+        throw e;
       }
       if (w === 0) return;
       batch.length = w;

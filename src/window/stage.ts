@@ -225,7 +225,13 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
           const v = getTime!(rec);
           const t = parseTime!(v);
           if (t === null) {
-            reject(rec, v);
+            try {
+              reject(rec, v);
+            } catch (e) {
+              // Under --on-error fail: what the records before it produced is written first (as before a malformed input line).
+              flush();
+              throw e;
+            }
             continue;
           }
           stats.seen++;
