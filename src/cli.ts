@@ -170,6 +170,13 @@ export function parseCommand(argv: string[]): Command {
     const eq = w.startsWith('--') ? w.indexOf('=') : -1;
     const flag = eq > 0 ? w.slice(0, eq) : w;
     const spec = flags.get(flag);
+    // A short option with its value attached (`-j2`, `-ocsv`), as getopt reads it.
+    const short = !spec && /^-[A-Za-z]./.test(w) ? flags.get(w.slice(0, 2)) : undefined;
+    if (short?.takesValue) {
+      mainWords.push(`--${short.name}=${w.slice(2)}`);
+      i++;
+      continue;
+    }
     if (!spec) {
       if (w.startsWith('-') && w !== '-') {
         const names = [...flags.keys()].filter((f) => f.startsWith('--')).map((f) => f.slice(2));
@@ -200,6 +207,11 @@ export function parseCommand(argv: string[]): Command {
     return { kind: 'help', helpText: verbDef(rest[1]!).usage };
   }
   const segments: string[][] = [];
+  // No verb, only files (`sluice -o csv a.ndjson`): the records pass through unchanged.
+  if (rest.length > 0 && findVerb(rest[0]!) === undefined && rest.every((w) => w === '-' || isDataFile(w))) {
+    mainWords.push(...rest.map((w) => `--from=${w}`));
+    rest.length = 0;
+  }
   if (rest.length > 0) {
     let cur: string[] = [];
     for (const w of rest) {
@@ -273,6 +285,16 @@ export function parseCommand(argv: string[]): Command {
   return { kind: 'run', options, parallel: main.parallel, verbWords: segments };
 }
 
+/** An existing path that is not a directory (a regular file, a FIFO such as <(cmd)). */
+function isDataFile(w: string): boolean {
+  try {
+    const st = fs.statSync(w, { throwIfNoEntry: false });
+    return st !== undefined && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** A word after `--from NAME` that is one more name: an existing path that is not a verb, `then` or an option. */
 function isMoreFrom(w: string): boolean {
   if (w === '-') return true;
@@ -336,6 +358,7 @@ function verbDef(name: string) {
   if (!def) {
     const foreign = Object.hasOwn(FOREIGN_VERBS, name) ? FOREIGN_VERBS[name] : undefined;
     if (foreign !== undefined) throw new UsageError(`unknown verb '${name}'; in sluice use ${foreign}`);
+    if (/[./]/.test(name)) throw new UsageError(`'${name}' is neither a verb nor an existing file; 'sluice --help' lists the verbs`);
     const best = closest(name, VERBS.map((v) => v.name));
     throw new UsageError(`unknown verb '${name}'${best ? ` (did you mean '${best}'?)` : ''}; 'sluice --help' lists the verbs`);
   }

@@ -105,6 +105,26 @@ describe('file operands after the verbs added this round', () => {
   });
 });
 
+describe('getopt habits and no verb', () => {
+  it('a short option takes its value attached (-j2, -ocsv)', () => {
+    expect(inDir(['-ocsv', 'head', '1', 'a.csv']).stdout).toBe('k,v\na,1\n');
+    const j = inDir(['-j2', '-o', 'ndjson', 'head', '1', 'a.csv']);
+    expect(j.code, j.stderr).toBe(0);
+    expect(j.stdout).toBe('{"k":"a","v":1}\n');
+  });
+
+  it('files without a verb pass through (format conversion); a missing one is named', () => {
+    expect(inDir(['-o', 'ndjson', 'a.csv', 'b.csv']).stdout).toBe('{"k":"a","v":1}\n{"k":"b","v":2}\n{"k":"c","v":3}\n');
+    const bad = inDir(['-o', 'ndjson', 'nosuch.csv']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("sluice: 'nosuch.csv' is neither a verb nor an existing file; 'sluice --help' lists the verbs\n");
+  });
+
+  it('unsparsify takes a trailing file (its fields come with -f)', () => {
+    expect(inDir(['unsparsify', 'a.csv']).stdout).toBe('k,v\na,1\nb,2\n');
+  });
+});
+
 describe('Miller, jq and awk habits', () => {
   it("filter '$delay > 100' is the field delay", () => {
     const r = sluice(['filter', '$delay > 100 && ${origin} == "LAX"', 'then', 'head', '1', 'test/fixtures/flights-20k.csv']);
