@@ -136,6 +136,8 @@ function matchEnd(re: RegExp, s: string, from: number): number {
  * the reason comes from parseExact, which always gives one.
  */
 function reasonOf(e: unknown, text: string): string {
+  // JSON.parse throws RangeError only when the nesting exhausts the stack (about 10^4-10^5 levels).
+  if (e instanceof RangeError) return `nested more than ${MAX_NESTING} levels deep`;
   const m = e instanceof Error ? e.message : String(e);
   const r = m.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position (\d+)(?: \(line \d+ column \d+\))?/, (_, p: string) => ` at column ${+p + 1}`);
   if (/column \d+|end of JSON/.test(r)) return r;

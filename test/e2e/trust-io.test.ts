@@ -127,6 +127,15 @@ describe('item 15: a too-deep NDJSON record is one malformed record in the reade
     expect(f.code).toBe(1);
     expect(f.stderr).toMatch(/^sluice: malformed NDJSON: nested more than 1000 levels deep at stdin:1/);
   });
+
+  it('nesting deep enough to exhaust JSON.parse\'s stack (100,000 levels) gets the same message, not a JavaScript one', () => {
+    const deeper = '{"a":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
+    for (const env of [{}, { SLUICE_READ_ALL: '1' }]) {
+      const f = sluice(['head', '1'], `${deeper}\n`, env);
+      expect(f.code).toBe(1);
+      expect(f.stderr).toMatch(/^sluice: malformed NDJSON: nested more than 1000 levels deep at stdin:1/);
+    }
+  });
 });
 
 describe('item 16: long lines are checked in linear time', () => {
