@@ -385,4 +385,6 @@ export interface VerbArity {
   max: number;
   /** For an optional argument (beyond `min`): true when `word` is meant as an argument even if a file of that name exists (`head 5`). */
   isArg?: (word: string) => boolean;
+  /** Said after the error for a word beyond `max` that names no file (`give the fields with -f a,b,c`). */
+  hint?: string;
 }

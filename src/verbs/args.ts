@@ -220,7 +220,7 @@ function takeOperands(verb: string, pos: string[], afterMain: string[], tail: Ve
       if (w === '-') return;
       const k = pathKind(w);
       if (k === 'file') return;
-      throw new UsageError(`${verb}: '${w}' ${why}, and ${k === 'dir' ? 'is a directory, not a file' : 'is not a file'}`);
+      throw new UsageError(`${verb}: '${w}' ${why}, and ${k === 'dir' ? 'is a directory, not a file' : 'is not a file'}${a.hint ? ` (${a.hint})` : ''}`);
     };
     const forced = Math.max(0, pos.length - a.max);
     for (let i = pos.length - forced; i < pos.length; i++) {

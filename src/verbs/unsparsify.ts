@@ -41,7 +41,7 @@ export const unsparsify: VerbDef = {
   name: 'unsparsify',
   summary: 'give every record the same fields (holds all records without -f)',
   usage,
-  arity: { min: 0, max: 0 },
+  arity: { min: 0, max: 0, hint: 'give the fields with -f a,b,c' },
   parse(args) {
     const { pos, opts } = parseVerbArgs('unsparsify', args, [
       { name: 'fields', alias: 'f', type: 'string' },
