@@ -58,9 +58,25 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
     if (groups.size === 0) return;
     const gen = ++snapGen;
     snapping = true;
+    writeGroups(
+      prefix,
+      () => gen !== snapGen || ended,
+      () => {
+        snapping = false;
+      },
+    );
+  };
+
+  /**
+   * Write every group's output record (led by `prefix`), OUT_BATCH records a
+   * push, waiting for stdout to drain whenever it is full (so memory holds
+   * the groups and one batch), then call `done`. Stops, without `done`, once
+   * `stale()` is true when it resumes (a newer snapshot or the end began).
+   */
+  function writeGroups(prefix: Rec | undefined, stale: () => boolean, done: () => void): void {
     const it = groups.values();
     const step = (): void => {
-      if (gen !== snapGen || ended) return;
+      if (stale()) return;
       let out: Batch = [];
       for (let r = it.next(); !r.done; r = it.next()) {
         out.push(plan.output(r.value, prefix));
@@ -74,10 +90,10 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
         }
       }
       if (out.length > 0) next.push(out);
-      snapping = false;
+      done();
     };
     step();
-  };
+  }
 
   const cancel = everyMs !== undefined ? everyLong(ctx, everyMs, tick) : undefined;
   if (everyMs !== undefined && process.env.SLUICE_DEBUG_SNAPSHOTS) ctx.summary(() => `agg: ${snapGen} snapshots written, ${skipped} ticks skipped while output was blocked`);
@@ -146,25 +162,14 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
       }
       // A million groups make a long burst of output: write it a batch at a
       // time, pausing while stdout is full, so memory holds the groups only.
-      const it = groups.values();
-      const step = (): void => {
-        let out: Batch = [];
-        for (let r = it.next(); !r.done; r = it.next()) {
-          out.push(plan.output(r.value, prefix));
-          if (out.length >= OUT_BATCH) {
-            next.push(out);
-            out = [];
-            if (ctx.outputBlocked()) {
-              ctx.whenDrained(step);
-              return;
-            }
-          }
-        }
-        if (out.length > 0) next.push(out);
-        groups.clear();
-        next.end();
-      };
-      step();
+      writeGroups(
+        prefix,
+        () => false,
+        () => {
+          groups.clear();
+          next.end();
+        },
+      );
     },
   };
 }
