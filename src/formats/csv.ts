@@ -1,6 +1,7 @@
 /**
  * CSV and TSV reader (RFC 4180 quoting for both; the writer is csv-writer.ts,
- * what both share csv-header.ts).
+ * what both share csv-header.ts; the records of rows without quotes are built
+ * by csv-row.ts, rows with quotes go to csv-parse through csv-quoted.ts).
  *
  * Reader: each chunk is cut at the end of its last complete record (a newline
  * outside quotes, found by jumping from quote to quote with `indexOf`), and
@@ -14,70 +15,14 @@
  * mix both, give the same records, RAW texts, line numbers and rejections as
  * csv-parse alone.
  */
-import { createRequire } from 'node:module';
 import type { Batch, ErrorSink, Rec, Reader } from '../engine/types.js';
 import { RuntimeError } from '../engine/errors.js';
-import { LINE, RAW, setLine, setRaw, typeCell, typeCellIn } from '../engine/values.js';
+import { setLine, setRaw, typeCell } from '../engine/values.js';
 import { FieldMatcher, type FieldSelection } from './fields.js';
 import { CSV_HEADER, type CsvHeader, checkDelimiter, makeHeader, unescapeTsv } from './csv-header.js';
+import { type RowBuilder, compileRow, directRow } from './csv-row.js';
+import { csvParse, csvReason, recordEnds } from './csv-quoted.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, countNewlines, longerThan, overlongMessage } from './common.js';
-
-
-/**
- * Builds the record of one row without quotes: cuts the cells with
- * `indexOf(delimiter)`, types them in place (`typeCellIn`) and returns the
- * record with its RAW text, its header and (with line numbers on) `line` as
- * its LINE; undefined when the row has another number of fields (the caller
- * then rejects it).
- */
-type RowBuilder = (text: string, line: number) => Rec | undefined;
-
-/** Headers wider than this use the generic loop (`CsvReader.direct`) instead of a compiled RowBuilder. */
-const MAX_COMPILED_FIELDS = 256;
-
-/**
- * Compile a RowBuilder for a header (once per header): straight-line code
- * with one object literal whose keys are the field names (as JSON string
- * literals, `__proto__` as a computed key so that it is an own field), so
- * every record of a header is created with one shape.
- *
- * Safety of `new Function` on data: the generated text is fixed code plus
- * field names, and a name (any string read from a header) reaches it only
- * as `JSON.stringify(name)` — a double-quoted string literal in which `"`,
- * `\` and control characters (line ends included) are escaped; since ES2019
- * (JSON superset) the unescaped U+2028 and U+2029 it may hold are valid in a
- * JavaScript string literal too — or as the fixed computed key
- * `["__proto__"]`. So whatever a name holds (quotes, backslashes, `*\/`,
- * `${`, backticks, line ends) stays inside its literal: no part of the data
- * ever reaches a code position, the delimiter and cells are passed in as
- * values (`D`, the `t` argument), and SPEC's "user text is never evaluated
- * as JavaScript" holds. Tested by the odd-header-names property test in
- * test/unit/csv.test.ts (which also tries names built to break out).
- * Returns undefined for no names or more than MAX_COMPILED_FIELDS (the
- * caller then uses the generic loop).
- */
-function compileRow(names: readonly string[], delim: string, header: CsvHeader, lineNumbers: boolean, keep?: FieldMatcher): RowBuilder | undefined {
-  const n = names.length;
-  if (n === 0 || n > MAX_COMPILED_FIELDS) return undefined;
-  // With selected fields (`keep`), the other cells are only counted, not typed.
-  const kept = names.map((name) => keep === undefined || keep.has(name));
-  let body = 'let q = 0, c = 0;\n';
-  for (let j = 0; j < n - 1; j++) {
-    body += `c = t.indexOf(D, q); if (c < 0) return undefined; ${kept[j] ? `const v${j} = T(t, q, c); ` : ''}q = c + 1;\n`;
-  }
-  body += `if (t.indexOf(D, q) >= 0) return undefined; ${kept[n - 1] ? `const v${n - 1} = T(t, q, t.length);` : ''}\n`;
-  const props: string[] = [];
-  names.forEach((name, j) => {
-    if (kept[j]) props.push(name === '__proto__' ? `["__proto__"]: v${j}` : `${JSON.stringify(name)}: v${j}`);
-  });
-  props.push('[RAW]: t', '[HDR]: H');
-  if (lineNumbers) props.push('[LINE]: line');
-  body += `return { ${props.join(', ')} };`;
-  const make = new Function('D', 'T', 'RAW', 'HDR', 'H', 'LINE', `"use strict"; return function csvRow(t, line) {\n${body}\n};`) as (
-    ...a: unknown[]
-  ) => RowBuilder;
-  return make(delim, typeCellIn, RAW, CSV_HEADER, header, LINE);
-}
 
 /** Options of the CSV/TSV reader. */
 export interface CsvReaderOptions {
@@ -112,17 +57,6 @@ export interface CsvReaderOptions {
 }
 
 
-const require = createRequire(import.meta.url);
-type CsvParseOptions = import('csv-parse/sync').Options;
-let csvParseFn: ((input: string, options: CsvParseOptions) => string[][]) | undefined;
-/**
- * csv-parse's synchronous parser, loaded on first use (its CommonJS build,
- * `csv-parse/sync`), so that input without quotes never pays for loading it.
- */
-function csvParse(input: string, options: CsvParseOptions): string[][] {
-  csvParseFn ??= (require('csv-parse/sync') as typeof import('csv-parse/sync')).parse as (input: string, options: CsvParseOptions) => string[][];
-  return csvParseFn(input, options);
-}
 
 const OUT = 0;
 const IN = 1;
@@ -132,18 +66,6 @@ const NL = 10;
 const CR = 13;
 const QUOTE = 34;
 
-const CSV_ERRORS: Record<string, string> = {
-  CSV_INVALID_CLOSING_QUOTE: 'text after a closing quote',
-  INVALID_OPENING_QUOTE: 'quote inside an unquoted field',
-  CSV_INVALID_OPENING_QUOTE: 'quote inside an unquoted field',
-  CSV_QUOTE_NOT_CLOSED: 'unterminated quoted field',
-};
-
-function csvReason(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  if (code && CSV_ERRORS[code]) return CSV_ERRORS[code]!;
-  return (e instanceof Error ? e.message : String(e)).replace(/ at line \d+/, '');
-}
 
 /**
  * CSV/TSV reader (SPEC §2). Quoted fields may span lines; `""` is a quote
@@ -459,7 +381,7 @@ export class CsvReader implements Reader {
    * block; a record with a quote is always parsed by csv-parse.
    */
   private mixedBlock(block: string, out: Rec[]): void {
-    const ends = this.recordEnds(block);
+    const ends = recordEnds(block, this.delimCode);
     const L = block.length;
     const nrec = ends.length + (ends.length === 0 || ends[ends.length - 1]! < L - 1 ? 1 : 0);
     let q = block.indexOf('"'); // the first quote at or after the current record's start (L + 1: none)
@@ -520,7 +442,7 @@ export class CsvReader implements Reader {
           this.row(text === '' ? null : text.split(d), text, line, out);
           continue;
         }
-        const rec = this.direct(text, d);
+        const rec = directRow(text, d, this.names, this.protoAt, this.header);
         if (rec !== undefined) {
           if (this.lineNumbers) setLine(rec, line);
           out.push(rec);
@@ -531,64 +453,10 @@ export class CsvReader implements Reader {
     }
   }
 
-  /**
-   * A record straight from a row without quotes, cutting cells with indexOf;
-   * undefined when the row has another number of fields (or is blank): then
-   * `row` handles it.
-   */
-  private direct(text: string, d: string): Rec | undefined {
-    if (text === '') return undefined;
-    const names = this.names;
-    const last = names.length - 1;
-    const p = this.protoAt;
-    const rec: Rec = {};
-    let q = 0;
-    for (let j = 0; j <= last; j++) {
-      let c = text.indexOf(d, q);
-      if (j === last) {
-        if (c >= 0) return undefined;
-        c = text.length;
-      } else if (c < 0) return undefined;
-      const v = typeCell(text.slice(q, c));
-      if (j === p) Object.defineProperty(rec, '__proto__', { value: v, writable: true, enumerable: true, configurable: true });
-      else rec[names[j]!] = v;
-      q = c + 1;
-    }
-    setRaw(rec, text);
-    (rec as { [CSV_HEADER]?: CsvHeader })[CSV_HEADER] = this.header;
-    return rec;
-  }
 
-  /** The offsets of the record ends (newlines outside quotes) of a block that starts at a record start. */
-  private recordEnds(block: string): number[] {
-    const ends: number[] = [];
-    const L = block.length;
-    let p = 0;
-    let inQ = false;
-    while (p < L) {
-      if (!inQ) {
-        let q = block.indexOf('"', p);
-        if (q < 0) q = L;
-        for (let nl = block.indexOf('\n', p); nl >= 0 && nl < q; nl = block.indexOf('\n', nl + 1)) ends.push(nl);
-        if (q === L) break;
-        const pc = q > 0 ? block.charCodeAt(q - 1) : NL;
-        if (pc === this.delimCode || pc === NL) inQ = true;
-        p = q + 1;
-      } else {
-        const q = block.indexOf('"', p);
-        if (q < 0) break;
-        if (block.charCodeAt(q + 1) === QUOTE) p = q + 2;
-        else {
-          inQ = false;
-          p = q + 1;
-        }
-      }
-    }
-    return ends;
-  }
 
   /** Slow path: a block with quotes, parsed by csv-parse in one call (record by record if that fails). */
-  private parseBlock(block: string, out: Rec[], ends: number[] = this.recordEnds(block)): void {
+  private parseBlock(block: string, out: Rec[], ends: number[] = recordEnds(block, this.delimCode)): void {
     const L = block.length;
     const nrec = ends.length + (ends.length === 0 || ends[ends.length - 1]! < L - 1 ? 1 : 0);
     let rows: string[][] | undefined;
