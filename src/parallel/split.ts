@@ -1,0 +1,219 @@
+/**
+ * The split-run loop of `-j N` (issue 14 item 5): hands the jobs (jobs.ts)
+ * to the worker threads, up to two queued each so that none waits while the
+ * main thread is busy, and runs one itself when it is idle (chunk.ts); puts
+ * the results back in job order and passes them, merged (agg-merge.ts,
+ * windowed.ts) or as they are, to the output side (output.ts).
+ *
+ * A malformed record stops the run as with -j 1: the output of every job
+ * before it (and of its own records before it) is written, then the
+ * message, with the record's line in its file, and exit status 1. A result
+ * that one thread could write differently (float merges, invalid UTF-8, a
+ * malformed record in a windowed run) ends the split run with a Fallback:
+ * the caller redoes the run in one thread, skipping what was written.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { RunOptions } from '../engine/run.js';
+import { InputError } from '../engine/errors.js';
+import type { OutputFormat } from '../engine/types.js';
+import { delimiterFor, outputFormatFor } from '../engine/output.js';
+import { inputFields } from '../engine/projection.js';
+import type { WindowVerbInstance } from '../window/instance.js';
+import { WindowedMerger } from './windowed.js';
+import type { ParallelPlan } from './plan.js';
+import { type ChunkJob, type ChunkResult, type ChunkRunner, type VerbWordsParser, type WorkerInit, createChunkRunner } from './chunk.js';
+import { releaseWorkers, takeWorkers } from './pool.js';
+import { lineAt } from './jobs.js';
+import { AggMerger, aggPlanOf } from './agg-merge.js';
+import { SplitOutput } from './output.js';
+
+/** Why a split run stopped and must be redone in one thread. */
+export interface Fallback {
+  fallback: string;
+  /** Bytes of output already written (a prefix of what one thread writes). */
+  written: number;
+}
+
+/** Bytes waiting in the feed of the main thread's verbs above which no more jobs are handed out. */
+const FEED_LIMIT = 16 * 1024 * 1024;
+
+/** The WorkerInit for this split: what each thread runs on a range, and how. */
+function workerInit(opts: RunOptions, split: ParallelPlan, inFmt: 'ndjson' | 'csv' | 'tsv', outFmt: OutputFormat, hasRest: boolean): WorkerInit {
+  const init: WorkerInit = {
+    prefix: split.prefix,
+    agg: split.agg,
+    window: split.window,
+    render: null,
+    // The fields one thread would decode (engine/readers.ts fieldsFor): the ranges decode the same.
+    fields:
+      opts.readAll || process.env.SLUICE_READ_ALL === '1'
+        ? undefined
+        : (inputFields(opts.verbs, inFmt === 'ndjson' && (outFmt === 'ndjson' || outFmt === 'json') && opts.wrapWriter === undefined) ?? undefined),
+    delimiter: opts.delimiter,
+    maxLineBytes: opts.maxLineBytes,
+    strictCsv: opts.strictCsv,
+  };
+  // Windowed agg: the ranges write each window's rows as this thread's writer would.
+  if (split.window !== null) {
+    const rendersAs = hasRest ? 'ndjson' : outFmt;
+    if (hasRest || (opts.wrapWriter === undefined && !opts.color && (outFmt === 'ndjson' || outFmt === 'csv' || outFmt === 'tsv'))) {
+      init.render = {
+        fmt: rendersAs as 'ndjson' | 'csv' | 'tsv',
+        delimiter: delimiterFor(opts, rendersAs as OutputFormat),
+        inputFormat: hasRest ? 'ndjson' : inFmt,
+        inputDelimiter: delimiterFor(opts, hasRest ? 'ndjson' : inFmt),
+      };
+    }
+  }
+  return init;
+}
+
+/**
+ * Run `jobs` on `nThreads` threads (the main thread and nThreads−1 workers).
+ * @returns the exit status, or a Fallback (redo the run in one thread)
+ */
+export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThreads: number, parseVerbs: VerbWordsParser): Promise<number | Fallback> {
+  const inFmt = jobs[0]!.fmt;
+  const outFmt = outputFormatFor(inFmt, opts.outputFormat);
+  const restVerbs = opts.verbs.slice(split.rest);
+  const init = workerInit(opts, split, inFmt, outFmt, restVerbs.length > 0);
+  // N threads: N-1 workers and this one, which takes jobs when it has nothing else to do.
+  const workers = takeWorkers(Math.max(0, Math.min(nThreads, jobs.length) - 1));
+  releaseWorkers();
+  for (const w of workers) {
+    w.ref();
+    w.postMessage({ init });
+  }
+  let mainRunner: ChunkRunner | null = null;
+
+  return new Promise<number | Fallback>((resolve) => {
+    let next = 0;
+    let written = 0;
+    const done = new Map<number, ChunkResult>();
+    let failed: string | null = null;
+    let finished = false;
+    const aggs = split.agg !== null ? new AggMerger(aggPlanOf(split.agg)) : null;
+    const windowed = split.window !== null ? new WindowedMerger(aggs!.plan, (opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.lateness, init.render !== null) : null;
+    const out = new SplitOutput(
+      opts,
+      restVerbs,
+      inFmt,
+      outFmt,
+      // Records pass straight to stdout when nothing runs after the workers and the output is NDJSON.
+      split.agg === null && restVerbs.length === 0 && outFmt === 'ndjson' && inFmt === 'ndjson',
+      split.agg !== null && restVerbs.length === 0,
+      { wake: () => wake(), stop: () => void finish(0) },
+    );
+    /** Jobs handed out but not yet written: a bound on memory. */
+    const maxInFlight = 3 * (workers.length + 1);
+    const outstanding = new Map<Worker, number>(workers.map((w) => [w, 0]));
+    const blocked = (): boolean =>
+      finished || out.restEnded || next >= jobs.length || out.paused || next - written >= maxInFlight || (!out.direct && out.backlog() > FEED_LIMIT);
+
+    const finish = async (code: number, fallback?: string): Promise<void> => {
+      if (finished) return;
+      finished = true;
+      await Promise.all(workers.map((w) => w.terminate()));
+      if (fallback !== undefined) {
+        // Nothing more from this run: what it wrote is a prefix of one thread's output.
+        resolve({ fallback, written: await out.abandon() });
+        return;
+      }
+      resolve(await out.end(code, () => windowed?.summary(), failed));
+    };
+
+    const drain = (): void => {
+      while (!finished && done.has(written)) {
+        const r = done.get(written)!;
+        done.delete(written);
+        written++;
+        if (r.kind === 'fallback') {
+          void finish(0, r.why);
+          return;
+        }
+        if (r.kind === 'error') {
+          if (windowed !== null) {
+            // One thread writes the windows closed before the bad record, then the message: let it.
+            void finish(1, 'a malformed record in a windowed agg');
+            return;
+          }
+          out.write(r.partial);
+          if (r.message !== undefined) failed = `internal error: ${r.message}`;
+          else {
+            const job = jobs[r.id]!;
+            const line = r.line > 0 ? lineAt(job.file, job.start) + r.line - 1 - (job.header ? 1 : 0) : 0;
+            failed = new InputError(r.what, job.file === '/dev/stdin' ? '-' : job.file, line, r.text, r.verb).message;
+          }
+          void finish(1);
+          return;
+        }
+        if (r.kind === 'bytes') out.write(r.bytes);
+        else if (r.kind === 'wagg') {
+          const o = windowed!.add(r);
+          if (windowed!.inexact) {
+            void finish(0, 'float sums or variances merged across ranges');
+            return;
+          }
+          out.writeWindows(o);
+        } else {
+          const why = aggs!.add(r);
+          if (why !== null) {
+            void finish(0, why);
+            return;
+          }
+        }
+      }
+      if (!finished && written === jobs.length) {
+        if (windowed !== null) out.writeWindows(windowed.end());
+        else if (aggs !== null) out.writeRecords(aggs.end());
+        void finish(0);
+      }
+    };
+
+    /** Hand jobs to the workers: up to two each, so none waits while this thread is busy. */
+    const wake = (): void => {
+      for (const w of workers) {
+        while (!blocked() && outstanding.get(w)! < 2) {
+          outstanding.set(w, outstanding.get(w)! + 1);
+          w.postMessage(jobs[next++]!);
+        }
+      }
+      scheduleOwn();
+    };
+
+    /** This thread takes the next job itself when nothing else waits for it. */
+    let ownScheduled = false;
+    const scheduleOwn = (): void => {
+      if (ownScheduled || blocked()) return;
+      ownScheduled = true;
+      setImmediate(() => {
+        ownScheduled = false;
+        if (blocked()) return;
+        mainRunner ??= createChunkRunner(init, parseVerbs);
+        const job = jobs[next++]!;
+        done.set(job.id, mainRunner(job));
+        drain();
+        wake();
+      });
+    };
+
+    for (const w of workers) {
+      w.on('message', (r: ChunkResult) => {
+        outstanding.set(w, outstanding.get(w)! - 1);
+        done.set(r.id, r);
+        drain();
+        wake();
+      });
+      w.on('error', (e) => {
+        failed ??= `internal error in a worker: ${e.message}`;
+        void finish(1);
+      });
+      w.on('exit', (code) => {
+        if (finished) return;
+        failed ??= `internal error: a worker stopped (exit code ${code})`;
+        void finish(1);
+      });
+    }
+    wake();
+  });
+}
