@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(__dirname, '../../src');
@@ -73,5 +74,18 @@ describe('module layout', () => {
       [path.join(SRC, 'c.ts'), [path.join(SRC, 'a.ts')]],
     ]);
     expect(findCycle(g)).toEqual(['a.ts', 'b.ts', 'c.ts', 'a.ts']);
+  });
+});
+
+describe('tracked files', () => {
+  it('hold no merge conflict markers (a bad rebase once left them in test/fixtures/README.md)', () => {
+    const root = path.resolve(__dirname, '../..');
+    const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => /\.(ts|js|md|json|1|sh|c)$/.test(f) || f === '.ci/run');
+    expect(files.length).toBeGreaterThan(100);
+    const marker = /^(<<<<<<<|>>>>>>>) /m;
+    const bad = files.filter((f) => fs.existsSync(path.join(root, f)) && marker.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    expect(bad).toEqual([]);
   });
 });
