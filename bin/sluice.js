@@ -10,5 +10,5 @@ if (process.argv.some((a) => a.startsWith('-j') || a.startsWith('--parallel'))) 
   const { prestartFromArgv } = await import('../dist/parallel/pool.js');
   prestartFromArgv(process.argv.slice(2));
 }
-const { main } = await import('../dist/cli.js');
+const { main } = await import('../dist/cli/main.js');
 main(process.argv.slice(2));

@@ -143,6 +143,11 @@ export class CheckpointSession {
     truncateOutput(what, fd, len, false);
   }
 
+  /** The same as an instance method, for code that holds a session but does not import this module's value (engine/ loads it only for --checkpoint). */
+  truncateTo(what: string, fd: number, len: number): void {
+    truncateOutput(what, fd, len, false);
+  }
+
   /** The checkpointed length of output file `path` (--errors, --late-output), or undefined on a first run. */
   outputLength(path: string): number | undefined {
     const v = this.saved?.outputs[path];

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { InputError, cut, escapeControls, ioError, where } from './errors.js';
 import type { ErrorSink, OnErrorMode } from './types.js';
-import { CheckpointSession } from '../checkpoint/session.js';
+import type { CheckpointSession } from '../checkpoint/session.js';
 
 /** Counts and keeps malformed records as SPEC §5 asks. */
 export class ErrorCollector implements ErrorSink {
@@ -18,6 +18,7 @@ export class ErrorCollector implements ErrorSink {
    * @param file         `--errors FILE`, opened (truncated) now
    * @param stderr       where `warn` writes
    * @param resumeLength resuming a checkpoint: FILE is opened for appending and truncated back to this length (bytes)
+   * @param cp           the checkpoint session (needed with resumeLength)
    * @throws RuntimeError when FILE cannot be opened
    */
   constructor(
@@ -25,6 +26,7 @@ export class ErrorCollector implements ErrorSink {
     private readonly file: string | undefined,
     private readonly stderr: Writable,
     resumeLength?: number,
+    cp?: Pick<CheckpointSession, 'truncateTo'>,
   ) {
     if (file !== undefined) {
       try {
@@ -32,7 +34,7 @@ export class ErrorCollector implements ErrorSink {
       } catch (e) {
         throw ioError('cannot open --errors file', file, e);
       }
-      if (resumeLength !== undefined) CheckpointSession.truncate(`--errors file ${file}`, this.fd, resumeLength);
+      if (resumeLength !== undefined) cp!.truncateTo(`--errors file ${file}`, this.fd, resumeLength);
     }
   }
   /** The descriptor of --errors FILE (for checkpoints), if any. */

@@ -13,7 +13,7 @@ import { ioError } from './errors.js';
 import type { Batch, InputFormat, OutputFormat, Stage, Writer } from './types.js';
 import type { RunOptions } from './options.js';
 import { createWriter } from '../formats/index.js';
-import { CheckpointSession } from '../checkpoint/session.js';
+import type { CheckpointSession } from '../checkpoint/session.js';
 
 /** The output format: the chosen one, else the input's (csvlite → csv, lines → ndjson). */
 export function outputFormatFor(inFmt: InputFormat, chosen: OutputFormat | undefined): OutputFormat {
@@ -106,7 +106,7 @@ export class OutputFiles {
     }
     this.fds.push(fd);
     if (cp) {
-      if (resumeLength !== undefined) CheckpointSession.truncate(path, fd, resumeLength);
+      if (resumeLength !== undefined) cp.truncateTo(path, fd, resumeLength);
       cp.addOutput(path, fd);
     }
     return {

@@ -35,15 +35,25 @@ import type { InputLoop } from './loop.js';
 import type { ChunkSource } from '../formats/source.js';
 import { readSequentially } from '../sources/sequential.js';
 import { readTails } from '../sources/tailing.js';
-import { CheckpointSession } from '../checkpoint/session.js';
+import type { CheckpointSession } from '../checkpoint/session.js';
 
 export type { RunOptions } from './options.js';
+
+/** checkpoint/session.ts's CheckpointSession, once a --checkpoint run has loaded it. */
+let Session: typeof CheckpointSession | undefined;
 
 /**
  * Run a pipeline to completion.
  * @returns the exit status (0, 1, 130 or 143); usage errors are thrown before this is called
  */
 export function run(opts: RunOptions): Promise<number> {
+  // The checkpoint code is loaded only by a --checkpoint run (start-up of the others).
+  if (opts.checkpoint && Session === undefined) {
+    return import('../checkpoint/session.js').then((m) => {
+      Session = m.CheckpointSession;
+      return run(opts);
+    });
+  }
   const stdout: Writable = opts.stdout ?? process.stdout;
   const stderr: Writable = opts.stderr ?? process.stderr;
 
@@ -72,12 +82,12 @@ export function run(opts: RunOptions): Promise<number> {
     let cp: CheckpointSession | undefined;
     try {
       // A checkpoint is read (and checked) before any output file is opened.
-      if (opts.checkpoint) cp = new CheckpointSession(opts.checkpoint, opts, (m) => stderr.write(`sluice: ${m}\n`));
+      if (opts.checkpoint) cp = new Session!(opts.checkpoint, opts, (m) => stderr.write(`sluice: ${m}\n`));
       if (cp?.nothingToDo) {
         resolve(0);
         return;
       }
-      errors = new ErrorCollector(opts.onError, opts.errorsFile, stderr, opts.errorsFile !== undefined ? cp?.outputLength(opts.errorsFile) : undefined);
+      errors = new ErrorCollector(opts.onError, opts.errorsFile, stderr, opts.errorsFile !== undefined ? cp?.outputLength(opts.errorsFile) : undefined, cp);
       if (cp) errors.count = cp.malformedBefore;
     } catch (e) {
       stderr.write(`sluice: ${escapeControls((e as Error).message)}\n`);

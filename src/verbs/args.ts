@@ -23,6 +23,62 @@ export interface OptSpec {
   choices?: string[];
   /** Default value when absent. */
   default?: unknown;
+  /** Repeatable, its values collected in an array (`--from a --from b`). */
+  array?: boolean;
+}
+
+/** yargs-parser's quote stripping of a `--name=value` value: one pair of matching quotes around it goes. */
+function stripQuotes(v: string): string {
+  return (v[0] === "'" || v[0] === '"') && v[v.length - 1] === v[0] ? v.substring(1, v.length - 1) : v;
+}
+
+/**
+ * What yargs (yargs-parser, as configured by sluice: strict, no camel-case
+ * or dot expansion) returns for option words in the plain forms the command
+ * line hands it, without loading yargs (about 50 ms of start-up): a flag word
+ * (`--keep`, `-k`) of a boolean option is true, `--name=VALUE` of another
+ * option is VALUE without one pair of surrounding quotes (a number option:
+ * `Number(VALUE)`, NaN when it is none; an array option: in an array), and
+ * absent options take their defaults.
+ * @param words     option words (`--name=value` or flag words)
+ * @param specs     the options
+ * @param collect   true: an array option collects the values of its repeats
+ *                  (yargs' default `duplicate-arguments-array`, as for the main
+ *                  options); false (`duplicate-arguments-array: false`, as for
+ *                  verb options), a repeated array option is left to yargs. A
+ *                  repeated option that is not an array is always left to
+ *                  yargs (it adds repeated numbers: `-n 5 -n 1` is 6).
+ * @returns the options by long name, or undefined when some word is in
+ *          another form (a boolean with a value, an empty value, an unknown
+ *          name) for the caller to hand all of them to yargs
+ */
+export function quickOptions(words: readonly string[], specs: readonly OptSpec[], collect: boolean): Record<string, unknown> | undefined {
+  const byFlag = new Map<string, OptSpec>();
+  for (const s of specs) {
+    byFlag.set('--' + s.name, s);
+    if (s.alias) byFlag.set('-' + s.alias, s);
+  }
+  const out: Record<string, unknown> = Object.create(null);
+  const seen = new Set<string>();
+  for (const w of words) {
+    let spec = byFlag.get(w);
+    let value: unknown = true;
+    if (spec !== undefined) {
+      if (spec.type !== 'boolean') return undefined;
+    } else {
+      const eq = w.startsWith('--') ? w.indexOf('=') : -1;
+      spec = eq > 2 ? byFlag.get(w.slice(0, eq)) : undefined;
+      if (spec === undefined || spec.type === 'boolean' || eq === w.length - 1) return undefined;
+      const text = stripQuotes(w.slice(eq + 1));
+      value = spec.type === 'number' ? Number(text) : text;
+    }
+    if (seen.has(spec.name) && !(spec.array && collect)) return undefined;
+    seen.add(spec.name);
+    if (spec.array) ((out[spec.name] ??= []) as unknown[]).push(value);
+    else out[spec.name] = value;
+  }
+  for (const s of specs) if (s.default !== undefined && !(s.name in out)) out[s.name] = s.default;
+  return out;
 }
 
 /** Parsed verb arguments: positionals in order, and options by long name. */
@@ -111,16 +167,23 @@ export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): 
       throw new UsageError(`${verb}: --${spec.name} must be one of ${spec.choices.join(', ')} (got '${value}')`);
     }
   }
+  // Words in the plain forms: what yargs would return, without loading it (~50 ms of start-up).
+  let parsed = quickOptions(optWords, specs, false);
+  if (parsed === undefined) parsed = yargsParse(verb, optWords, specs);
+  const opts: Record<string, unknown> = Object.create(null);
+  for (const s of specs) {
+    const v = parsed[s.name];
+    if (s.type === 'number' && v !== undefined && Number.isNaN(v)) throw new UsageError(`${verb}: --${s.name} needs a number`);
+    if (v !== undefined) opts[s.name] = v;
+  }
+  return { pos, opts, help };
+}
+
+/** The verb's option words parsed by yargs (the forms quickOptions leaves to it). @throws UsageError */
+function yargsParse(verb: string, optWords: string[], specs: OptSpec[]): Record<string, unknown> {
   const options: Record<string, { type: 'string' | 'number' | 'boolean'; alias?: string; choices?: string[]; default?: unknown }> = {};
   for (const s of specs) {
     options[s.name] = { type: s.type, ...(s.alias ? { alias: s.alias } : {}), ...(s.choices ? { choices: s.choices } : {}), ...(s.default !== undefined ? { default: s.default } : {}) };
-  }
-  // No option words: every option takes its default, which is all yargs would
-  // return; skipping it saves loading it (~50 ms of start-up).
-  if (optWords.length === 0) {
-    const opts: Record<string, unknown> = Object.create(null);
-    for (const s of specs) if (s.default !== undefined) opts[s.name] = s.default;
-    return { pos, opts, help };
   }
   let parsed: Record<string, unknown>;
   try {
@@ -141,13 +204,7 @@ export function parseVerbArgs(verb: string, words: string[], specs: OptSpec[]): 
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${verb}: ${(e as Error).message}`);
   }
-  const opts: Record<string, unknown> = Object.create(null);
-  for (const s of specs) {
-    const v = parsed[s.name];
-    if (s.type === 'number' && v !== undefined && Number.isNaN(v)) throw new UsageError(`${verb}: --${s.name} needs a number`);
-    if (v !== undefined) opts[s.name] = v;
-  }
-  return { pos, opts, help };
+  return parsed;
 }
 
 /**

@@ -1,8 +1,11 @@
 /**
- * The verb registry: every verb sluice knows, by name. Each verb lives in its
- * own file (usage text first, then argument parsing, then the stage builder).
+ * The verb registry: every verb sluice knows, by name, all loaded. Each verb
+ * lives in its own file (usage text first, then argument parsing, then the
+ * stage builder). Importing this module registers every verb with
+ * verbs/registry.ts, which a plain run uses to load only the verbs it names.
  */
 import type { VerbDef } from '../engine/types.js';
+import { registerVerbs } from './registry.js';
 import { filter } from './filter.js';
 import { map } from './map.js';
 import { select } from './select.js';
@@ -36,6 +39,8 @@ export const VERBS: readonly VerbDef[] = [
   filter, map, select, drop, rename, head, window, agg, join, over, explode, flatten, unflatten, fillDown, fillEmpty, unsparsify, reorder, merge, partition, parse,
   sort, top, uniq, tail, sample, tee, split,
 ];
+
+registerVerbs(VERBS);
 
 const byName = new Map(VERBS.map((v) => [v.name, v]));
 
