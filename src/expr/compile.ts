@@ -12,6 +12,10 @@
  * conditions (`&&`, `||`, `!`, comparisons) return booleans directly, so
  * `filter` does not re-test truthiness.
  *
+ * Parts: compiled.ts (closure types, truthiness), operators.ts (the
+ * closures of arithmetic and comparisons), zoned.ts (`time`, `strftime`),
+ * assign.ts (`map` assignments).
+ *
  * Semantics (identical to the reference interpreter, interpret.ts):
  * - A missing field is null. Comparison is numeric when both sides are numbers
  *   (`numberOf`), otherwise by text (`textOf`: a number's text as read).
@@ -22,28 +26,14 @@
  * - `&&`, `||`, `!` give booleans (truthiness: not null, false, 0 or "").
  */
 import type { Rec } from '../engine/types.js';
-import { UsageError } from '../engine/errors.js';
-import { NumText, numberOf, pathGetter, setField, textOf, truthy, markChanged, recnoOf } from '../engine/values.js';
-import { compileStrftimeIn, compileTimeIn } from '../time/zone.js';
-import { cmpValues, eqValues, finite, FUNCTIONS, makeRegex, pickExtreme, regexCache, replaceWith } from './functions.js';
+import { NumText, numberOf, pathGetter, textOf, recnoOf } from '../engine/values.js';
+import { eqValues, FUNCTIONS, makeRegex, pickExtreme, regexCache, replaceWith } from './functions.js';
 import type { LinearRegex } from './regex.js';
-import { errorAt } from './lexer.js';
-import { isNullLit, pathText, type Assignment, type BinOp, type Node } from './parser.js';
+import { isNullLit, pathText, type BinOp, type Node } from './parser.js';
+import { EMPTY, predOf, type Compiled, type Fn, type Pred } from './compiled.js';
+import { FLIP, arithFn, compareFn, literalCompare, type CmpOp } from './operators.js';
+import { strftimeFn, timeFn } from './zoned.js';
 
-/** A compiled expression: record to value (null, never undefined, for a missing field). */
-export type Fn = (rec: Rec) => unknown;
-/** A compiled condition: record to boolean. */
-export type Pred = (rec: Rec) => boolean;
-
-interface Compiled {
-  fn: Fn;
-  /** True when fn always returns a boolean. */
-  bool: boolean;
-  /** True when fn reads no field (it can be folded to a constant). */
-  konst: boolean;
-}
-
-const EMPTY: Rec = Object.freeze(Object.create(null)) as Rec;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Compiles one tree; collects the field paths it reads. */
@@ -202,63 +192,10 @@ export class Compiler {
   private arith(n: Extract<Node, { k: 'bin' }>, op: BinOp): Compiled {
     const l = this.node(n.l);
     const r = this.node(n.r);
-    const lf = l.fn;
-    const rf = r.fn;
-    const konst = l.konst && r.konst;
-    let fn: Fn;
-    switch (op) {
-      case '+':
-        fn = (rec) => {
-          const a = lf(rec);
-          const b = rf(rec);
-          if (typeof a === 'number' && typeof b === 'number') return finite(a + b);
-          if (typeof a === 'string') return typeof b === 'string' ? a + b : null;
-          const x = numberOf(a);
-          const y = numberOf(b);
-          return x === null || y === null ? null : finite(x + y);
-        };
-        break;
-      case '-':
-        fn = (rec) => {
-          const a = lf(rec);
-          const b = rf(rec);
-          if (typeof a === 'number' && typeof b === 'number') return finite(a - b);
-          const x = numberOf(a);
-          const y = numberOf(b);
-          return x === null || y === null ? null : finite(x - y);
-        };
-        break;
-      case '*':
-        fn = (rec) => {
-          const a = lf(rec);
-          const b = rf(rec);
-          if (typeof a === 'number' && typeof b === 'number') return finite(a * b);
-          const x = numberOf(a);
-          const y = numberOf(b);
-          return x === null || y === null ? null : finite(x * y);
-        };
-        break;
-      case '/':
-        fn = (rec) => {
-          const x = numberOf(lf(rec));
-          const y = numberOf(rf(rec));
-          return x === null || y === null ? null : finite(x / y);
-        };
-        break;
-      case '%':
-        fn = (rec) => {
-          const x = numberOf(lf(rec));
-          const y = numberOf(rf(rec));
-          return x === null || y === null ? null : finite(x % y);
-        };
-        break;
-      default:
-        throw new Error(`unknown operator ${op}`);
-    }
-    return { fn, bool: false, konst };
+    return { fn: arithFn(op, l.fn, r.fn), bool: false, konst: l.konst && r.konst };
   }
 
-  private comparison(n: Extract<Node, { k: 'bin' }>, op: '==' | '!=' | '<' | '<=' | '>' | '>='): Compiled {
+  private comparison(n: Extract<Node, { k: 'bin' }>, op: CmpOp): Compiled {
     // Null tests: `e == null`, `e != null` (either side).
     if ((op === '==' || op === '!=') && (isNullLit(n.l) || isNullLit(n.r))) {
       const other = isNullLit(n.l) ? n.r : n.l;
@@ -275,66 +212,7 @@ export class Compiler {
       if (r.konst && n.r.k === 'lit' && n.r.v !== null && n.l.k === 'field') return { fn: this.vsLiteral(n.l, op, n.r.v), bool: true, konst };
       if (l.konst && n.l.k === 'lit' && n.l.v !== null && n.r.k === 'field') return { fn: this.vsLiteral(n.r, FLIP[op], n.l.v), bool: true, konst };
     }
-    const lf = l.fn;
-    const rf = r.fn;
-    let fn: Pred;
-    switch (op) {
-      case '==':
-        fn = (rec) => {
-          const a = lf(rec);
-          const b = rf(rec);
-          if (a === null || b === null) return false;
-          if (typeof a === 'number' && typeof b === 'number') return a === b;
-          return eqValues(a, b);
-        };
-        break;
-      case '!=':
-        fn = (rec) => {
-          const a = lf(rec);
-          const b = rf(rec);
-          if (a === null || b === null) return false;
-          if (typeof a === 'number' && typeof b === 'number') return a !== b;
-          return !eqValues(a, b);
-        };
-        break;
-      case '<':
-        fn = (rec) => {
-          const a = lf(rec);
-          const b = rf(rec);
-          if (a === null || b === null) return false;
-          if (typeof a === 'number' && typeof b === 'number') return a < b;
-          return cmpValues(a, b) < 0;
-        };
-        break;
-      case '<=':
-        fn = (rec) => {
-          const a = lf(rec);
-          const b = rf(rec);
-          if (a === null || b === null) return false;
-          if (typeof a === 'number' && typeof b === 'number') return a <= b;
-          return cmpValues(a, b) <= 0;
-        };
-        break;
-      case '>':
-        fn = (rec) => {
-          const a = lf(rec);
-          const b = rf(rec);
-          if (a === null || b === null) return false;
-          if (typeof a === 'number' && typeof b === 'number') return a > b;
-          return cmpValues(a, b) > 0;
-        };
-        break;
-      case '>=':
-        fn = (rec) => {
-          const a = lf(rec);
-          const b = rf(rec);
-          if (a === null || b === null) return false;
-          if (typeof a === 'number' && typeof b === 'number') return a >= b;
-          return cmpValues(a, b) >= 0;
-        };
-        break;
-    }
-    return { fn, bool: true, konst };
+    return { fn: compareFn(op, l.fn, r.fn), bool: true, konst };
   }
 
   /**
@@ -342,107 +220,9 @@ export class Compiler {
    * getter (undefined = missing = null) and compared without going through the
    * generic value closures.
    */
-  private vsLiteral(field: Extract<Node, { k: 'field' }>, op: '==' | '!=' | '<' | '<=' | '>' | '>=', lit: unknown): Pred {
+  private vsLiteral(field: Extract<Node, { k: 'field' }>, op: CmpOp, lit: unknown): Pred {
     this.noteField(field.path);
-    const get = pathGetter(field.path);
-    const ln = numberOf(lit);
-    if (ln !== null) {
-      const n = ln;
-      const slow = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : cmpValues(v, lit));
-      switch (op) {
-        case '==':
-          return (rec) => {
-            const v = get(rec);
-            if (typeof v === 'number') return v === n;
-            return slow(v) === 0;
-          };
-        case '!=':
-          return (rec) => {
-            const v = get(rec);
-            if (typeof v === 'number') return v !== n;
-            const c = slow(v);
-            return c !== undefined && c !== 0;
-          };
-        case '<':
-          return (rec) => {
-            const v = get(rec);
-            if (typeof v === 'number') return v < n;
-            const c = slow(v);
-            return c !== undefined && c < 0;
-          };
-        case '<=':
-          return (rec) => {
-            const v = get(rec);
-            if (typeof v === 'number') return v <= n;
-            const c = slow(v);
-            return c !== undefined && c <= 0;
-          };
-        case '>':
-          return (rec) => {
-            const v = get(rec);
-            if (typeof v === 'number') return v > n;
-            const c = slow(v);
-            return c !== undefined && c > 0;
-          };
-        case '>=':
-          return (rec) => {
-            const v = get(rec);
-            if (typeof v === 'number') return v >= n;
-            const c = slow(v);
-            return c !== undefined && c >= 0;
-          };
-      }
-    }
-    // A non-numeric literal (string, boolean): compare by text.
-    const s = textOf(lit)!;
-    const slowText = (v: unknown): number | undefined => {
-      if (v === undefined || v === null) return undefined;
-      const t = textOf(v)!;
-      return t < s ? -1 : t > s ? 1 : 0;
-    };
-    switch (op) {
-      case '==':
-        return (rec) => {
-          const v = get(rec);
-          if (typeof v === 'string') return v === s;
-          return slowText(v) === 0;
-        };
-      case '!=':
-        return (rec) => {
-          const v = get(rec);
-          if (typeof v === 'string') return v !== s;
-          const c = slowText(v);
-          return c !== undefined && c !== 0;
-        };
-      case '<':
-        return (rec) => {
-          const v = get(rec);
-          if (typeof v === 'string') return v < s;
-          const c = slowText(v);
-          return c !== undefined && c < 0;
-        };
-      case '<=':
-        return (rec) => {
-          const v = get(rec);
-          if (typeof v === 'string') return v <= s;
-          const c = slowText(v);
-          return c !== undefined && c <= 0;
-        };
-      case '>':
-        return (rec) => {
-          const v = get(rec);
-          if (typeof v === 'string') return v > s;
-          const c = slowText(v);
-          return c !== undefined && c > 0;
-        };
-      case '>=':
-        return (rec) => {
-          const v = get(rec);
-          if (typeof v === 'string') return v >= s;
-          const c = slowText(v);
-          return c !== undefined && c >= 0;
-        };
-    }
+    return literalCompare(pathGetter(field.path), op, lit);
   }
 
   private match(n: Extract<Node, { k: 'bin' }>, negate: boolean): Compiled {
@@ -557,8 +337,8 @@ export class Compiler {
     const args = n.args.map((a) => this.node(a));
     const konst = args.every((a) => a.konst);
     const fs = args.map((a) => a.fn);
-    if (def.special === 'time') return { fn: this.timeFn(n, fs, args), bool: false, konst };
-    if (def.special === 'strftime') return { fn: this.strftimeFn(n, fs, args), bool: false, konst };
+    if (def.special === 'time') return { fn: timeFn(this.verb, this.text, n, fs, args), bool: false, konst };
+    if (def.special === 'strftime') return { fn: strftimeFn(this.verb, this.text, n, fs, args), bool: false, konst };
     if (n.name === 'replace') {
       const [sf, , wf] = fs as [Fn, Fn, Fn];
       if (args[1]!.konst) {
@@ -637,98 +417,7 @@ export class Compiler {
     }
   }
 
-  /** `time(v[, format])`: a constant format is compiled once (a bad string literal is a usage error with a caret). */
-  private timeFn(n: Extract<Node, { k: 'call' }>, fs: Fn[], args: Compiled[]): Fn {
-    return this.zonedFn(n, fs, args, (fmt, zone) => compileTimeIn(fmt ?? 'auto', zone, `${this.verb}: time()`), 'auto');
-  }
-
-  /** `strftime(t, format[, zone])`: t as ISO text, epoch s or epoch ms (the auto rule). */
-  private strftimeFn(n: Extract<Node, { k: 'call' }>, fs: Fn[], args: Compiled[]): Fn {
-    return this.zonedFn(n, fs, args, (fmt, zone) => compileStrftimeIn(fmt!, zone, `${this.verb}: strftime()`), null);
-  }
-
-  /**
-   * `time(v[, format[, zone]])` and `strftime(t, format[, zone])`: the
-   * converter is compiled once when format and zone are constant (a bad
-   * string literal is a usage error with a caret), else per distinct
-   * (format, zone) of the records, where a bad one gives null.
-   */
-  private zonedFn(
-    n: Extract<Node, { k: 'call' }>,
-    fs: Fn[],
-    args: Compiled[],
-    make: (fmt: string | null, zone: string | null) => (v: unknown) => unknown,
-    dflt: string | null,
-  ): Fn {
-    const vf = fs[0]!;
-    const rest = args.slice(1);
-    if (rest.every((a) => a.konst)) {
-      const fmt = fs.length > 1 ? fs[1]!(EMPTY) : dflt;
-      const zone = fs.length > 2 ? fs[2]!(EMPTY) : null;
-      if (fmt === null || (fs.length > 2 && zone === null)) return () => null;
-      let conv: (v: unknown) => unknown;
-      try {
-        conv = make(textOf(fmt), zone === null ? null : textOf(zone));
-      } catch (e) {
-        if (e instanceof UsageError) {
-          const bad = /time zone/.test(e.message) ? 2 : 1;
-          if (isStringLit(n.args[bad])) throw errorAt(this.verb, this.text, n.args[bad]!.pos, bad === 2 ? e.message.replace(/^[^:]*: [^:]*: /, '') : timeMessage(e.message));
-        }
-        return () => null;
-      }
-      return (rec) => {
-        const v = vf(rec);
-        return v === null ? null : conv(v);
-      };
-    }
-    const cache = new Map<string, ((v: unknown) => unknown) | null>();
-    return (rec) => {
-      const v = vf(rec);
-      const f = fs.length > 1 ? fs[1]!(rec) : dflt;
-      const z = fs.length > 2 ? fs[2]!(rec) : null;
-      if (v === null || f === null || (fs.length > 2 && z === null)) return null;
-      const ft = textOf(f)!;
-      const zt = z === null ? null : textOf(z)!;
-      const key = `${ft}\u0000${zt ?? ''}`;
-      let conv = cache.get(key);
-      if (conv === undefined) {
-        try {
-          conv = make(ft, zt);
-        } catch {
-          conv = null;
-        }
-        if (cache.size >= 64) cache.clear();
-        cache.set(key, conv);
-      }
-      return conv === null ? null : conv(v);
-    };
-  }
 }
-
-function isStringLit(n: Node | undefined): boolean {
-  return n !== undefined && n.k === 'lit' && typeof n.v === 'string';
-}
-
-/** The truthiness closure of a compiled node. */
-function predOf(c: Compiled): Pred {
-  if (c.bool) return c.fn as Pred;
-  const f = c.fn;
-  if (c.konst) {
-    const v = truthy(f(EMPTY));
-    return () => v;
-  }
-  return (rec) => truthy(f(rec));
-}
-
-/** JavaScript's Date range in ms: strftime of anything beyond is null. */
-export const MAX_MS = 8.64e15;
-
-/** The time module's message for a bad pattern, fitted after `VERB: `. */
-function timeMessage(m: string): string {
-  return m.startsWith('time format') ? m : `bad time format: ${m}`;
-}
-
-const FLIP = { '==': '==', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
 
 /** `exists(a.b)`: every step is an own property of an object (the last may hold null). */
 export function pathExists(path: readonly string[]): Pred {
@@ -740,70 +429,5 @@ export function pathExists(path: readonly string[]): Pred {
       v = (v as Rec)[path[i]!];
     }
     return true;
-  };
-}
-
-/** A deep copy of a JSON value (NumText kept), so that two fields never share one object. */
-function copyValue(v: unknown): unknown {
-  if (v === null || typeof v !== 'object' || v instanceof NumText) return v;
-  if (Array.isArray(v)) return v.map(copyValue);
-  const out: Rec = {};
-  for (const k of Object.keys(v)) setField(out, k, copyValue((v as Rec)[k]));
-  return out;
-}
-
-/**
- * Set a nested path like `setPath`, but copy (shallowly) each object on the way
- * instead of changing it in place: a nested object may be shared with another
- * record (the copies `window` makes for each window of a record, the outputs of
- * a join key with several table rows, the table row's own values), and an
- * assignment to one record must not show in another. Only the objects on the
- * assigned path are copied; a non-object step is replaced by a new object.
- */
-function setPathCopying(rec: Rec, path: readonly string[], value: unknown): void {
-  let o: Rec = rec;
-  for (let i = 0; i < path.length - 1; i++) {
-    const k = path[i]!;
-    const cur = hasOwn.call(o, k) ? o[k] : undefined;
-    // Spread copies own enumerable keys as data properties, `__proto__` included.
-    const child: Rec = cur !== null && typeof cur === 'object' && !Array.isArray(cur) && !(cur instanceof NumText) ? { ...(cur as Rec) } : {};
-    setField(o, k, child);
-    o = child;
-  }
-  setField(o, path[path.length - 1]!, value);
-}
-
-/**
- * Compile `map` assignments into one function that applies them in order to a
- * record, in place. Each assignment sees the ones before it. A record whose
- * every assignment leaves the field's value identical (`x = x`) is not marked
- * changed, so its original text survives; otherwise `markChanged` is called.
- * An object or array value is copied, so two fields never share one object;
- * a nested target copies the objects on its path (`setPathCopying`), so no
- * other record that shares them sees the change.
- */
-export function compileAssignmentList(list: Assignment[], c: Compiler): (rec: Rec) => void {
-  const fns = list.map((a) => c.value(a.expr));
-  const gets = list.map((a) => pathGetter(a.path));
-  const sets = list.map((a): ((rec: Rec, v: unknown) => void) => {
-    if (a.path.length === 1) {
-      const name = a.path[0]!;
-      return (rec, v) => setField(rec, name, v);
-    }
-    const p = a.path;
-    return (rec, v) => setPathCopying(rec, p, v);
-  });
-  const count = list.length;
-  return (rec) => {
-    let changed = false;
-    for (let i = 0; i < count; i++) {
-      let v = fns[i]!(rec);
-      const old = gets[i]!(rec);
-      if (old !== undefined && old === v) continue;
-      if (v !== null && typeof v === 'object' && !(v instanceof NumText)) v = copyValue(v);
-      sets[i]!(rec, v);
-      changed = true;
-    }
-    if (changed) markChanged(rec);
   };
 }

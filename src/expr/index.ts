@@ -4,11 +4,14 @@
  *
  * Pipeline: lexer.ts (text → tokens) → parser.ts (tokens → tree, with the
  * checks that need no input) → compile.ts (tree → closures, once per
- * pipeline). interpret.ts is a plain tree-walking evaluator used only by the
- * tests as the reference the compiled closures must agree with.
+ * pipeline; with compiled.ts, operators.ts, zoned.ts and assign.ts).
+ * interpret.ts is a plain tree-walking evaluator used only by the tests as
+ * the reference the compiled closures must agree with.
  */
 import type { Rec } from '../engine/types.js';
-import { Compiler, compileAssignmentList, type Fn, type Pred } from './compile.js';
+import { Compiler } from './compile.js';
+import { compileAssignmentList } from './assign.js';
+import type { Fn, Pred } from './compiled.js';
 import { parseAssignments, parseExpr, pathText } from './parser.js';
 
 export type { Node, Assignment } from './parser.js';
