@@ -6,9 +6,10 @@
  * per chunk: no per-line events. Each record keeps its line as `RAW`, so an
  * unchanged record is written back byte for byte.
  */
-import type { Batch, ErrorSink, Rec, Reader, Writer, WriterOptions } from '../engine/types.js';
+import type { Batch, ErrorSink, Rec, Writer, WriterOptions } from '../engine/types.js';
 import { JSON_TEXT, LINE_PREFIX, NumText, rawOf, setLine, setRaw, stringifyRecord } from '../engine/values.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, longerThan, overlongMessage } from './common.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, longerThan, overlongMessage } from './common.js';
+import { LineFramer } from './linereader.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
 import { FieldMatcher, type FieldSelection } from './fields.js';
 import { scanSelected } from './ndjson-select.js';
@@ -222,26 +223,14 @@ function kindOf(v: unknown): string {
  * (`1.50`, `0.0000001`, `-0`, `1e3`, `1E+3`, `5e-1`, big integers), as SPEC
  * §2 asks of a field no verb changed.
  */
-export class NdjsonReader implements Reader {
+export class NdjsonReader extends LineFramer {
   private readonly source: string;
   private readonly errors: ErrorSink;
-  private readonly max: number;
-  /** The unfinished last line of the previous chunk(s). */
-  private tail = '';
-  /** Number of lines completed so far (the next line is `line + 1`). */
-  private line = 0;
-  private atStart = true;
-  /** Inside an overlong line: discard until the next newline. */
-  private skipping = false;
-  /** UTF-8 size of `tail` once it is long enough to be measured, else -1. */
-  private tailBytes = -1;
-  /** The last code unit of `tail` (read from the chunk it came from: reading the grown string would flatten it). */
-  private lastCode = 0;
 
   constructor(opts: NdjsonReaderOptions) {
+    super(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     this.source = opts.source;
     this.errors = opts.errors;
-    this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.lineNumbers = opts.lineNumbers ?? false;
     this.matcher = opts.fields !== undefined ? new FieldMatcher(opts.fields) : null;
   }
@@ -249,53 +238,8 @@ export class NdjsonReader implements Reader {
   /** The selected fields (ReaderOptions.fields), or null for every field. */
   private readonly matcher: FieldMatcher | null;
 
-  feed(chunk: string): Batch {
-    return collectRecords((out) => this.feedInto(chunk, out));
-  }
-
-  end(): Batch {
-    return collectRecords((out) => this.endInto(out));
-  }
-
-  /** For checkpoints (Reader.position): the unfinished line and the lines completed; null while skipping an overlong line. */
-  position(): { pending: string; line: number } | null {
-    return this.skipping ? null : { pending: this.tail, line: this.line };
-  }
-
-  /** For checkpoints (Reader.resumeAt): go on after `line` lines, past the start of the source (no BOM there). */
-  resumeAt(line: number): void {
-    this.line = line;
-    this.atStart = false;
-  }
-
-  /** `feed`, adding the records to `out` (so that those before a fatal malformed record reach InputError.partial). */
-  private feedInto(chunk: string, out: Rec[]): void {
-    if (chunk.length === 0) return;
-    if (this.atStart) {
-      this.atStart = false;
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
-    }
-    let pos = 0;
-    let nl = chunk.indexOf('\n');
-    if (this.skipping) {
-      if (nl < 0) return;
-      this.skipping = false;
-      this.line++;
-      pos = nl + 1;
-      nl = chunk.indexOf('\n', pos);
-    } else if (this.tail !== '') {
-      if (nl < 0) {
-        this.tail += chunk;
-        this.checkTail(chunk);
-        return;
-      }
-      const text = this.tail + chunk.slice(0, nl);
-      this.tail = '';
-      this.tailBytes = -1;
-      this.whole(text, ++this.line, out);
-      pos = nl + 1;
-      nl = chunk.indexOf('\n', pos);
-    }
+  /** The complete lines of a chunk (LineFramer.lines), with the number searches described above. */
+  protected lines(chunk: string, pos: number, nl: number, out: Rec[]): number {
     if (this.matcher !== null) {
       // Selected fields: no number searches (the values decoded are typed one by one).
       while (nl >= 0) {
@@ -338,49 +282,16 @@ export class NdjsonReader implements Reader {
         if (dot < 0) dot = Infinity;
       }
     }
-    if (pos < chunk.length) {
-      this.tail = pos === 0 ? chunk : chunk.slice(pos);
-      this.tailBytes = -1;
-      this.checkTail(this.tail);
-    }
-    return;
+    return pos;
   }
 
-  private endInto(out: Rec[]): void {
-    if (this.tail !== '') {
-      const text = this.tail;
-      this.tail = '';
-      this.tailBytes = -1;
-      this.whole(text, ++this.line, out);
-    }
-    this.skipping = false;
-  }
-
-  /**
-   * The unfinished line has grown by `added`: when it is beyond the limit,
-   * reject it now and skip the rest of it. Its size in bytes is kept up to
-   * date from the added parts once it is long enough to matter, so a long
-   * line is measured once, not once per chunk.
-   */
-  private checkTail(added: string): void {
-    const hi = this.lastCode;
-    this.lastCode = added.charCodeAt(added.length - 1);
-    const t = this.tail;
-    // (Kept until it has OVERLONG_TEXT_CHARS characters, so the rejected text does not depend on chunk sizes.)
-    if (t.length * 3 <= this.max || t.length < OVERLONG_TEXT_CHARS) return;
-    if (this.tailBytes < 0) this.tailBytes = Buffer.byteLength(t, 'utf8');
-    else this.tailBytes += Buffer.byteLength(added, 'utf8') - (isPair(hi, added.charCodeAt(0)) ? 2 : 0);
-    if (this.tailBytes > this.max) {
-      const text = t.slice(0, OVERLONG_TEXT_CHARS);
-      this.tail = '';
-      this.tailBytes = -1;
-      this.skipping = true;
-      this.errors.reject(this.source, this.line + 1, overlongMessage('NDJSON line', this.max), text);
-    }
+  /** A line that grew past `--max-line-bytes` while carried (LineFramer.overlong). */
+  protected overlong(lineNo: number, text: string): void {
+    this.errors.reject(this.source, lineNo, overlongMessage('NDJSON line', this.max), text);
   }
 
   /** Parse one line (without its `\n`) that was not looked at in its chunk into `out`, or reject it. */
-  private whole(text: string, lineNo: number, out: Rec[]): void {
+  protected whole(text: string, lineNo: number, out: Rec[]): void {
     if (this.matcher !== null) this.handleSelected(text, lineNo, out);
     else this.handle(text, lineNo, howOf(text), out);
   }
