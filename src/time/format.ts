@@ -32,6 +32,7 @@ interface Tm {
   days: number;
 }
 
+/** Break epoch ms (fractions floored) down into UTC calendar fields (proleptic Gregorian, civil.ts). */
 function breakDown(ms: number): Tm {
   const t = Math.floor(ms);
   const days = Math.floor(t / MS_PER_DAY);
@@ -142,16 +143,8 @@ export function strftime(ms: number, format: string): string {
  * floored.
  */
 export function isoString(ms: number): string {
-  const t = Math.floor(ms);
-  const days = Math.floor(t / MS_PER_DAY);
-  let rem = t - days * MS_PER_DAY;
-  const c = civilFromDays(days);
-  const h = Math.floor(rem / 3_600_000);
-  rem -= h * 3_600_000;
-  const mi = Math.floor(rem / 60_000);
-  rem -= mi * 60_000;
-  const s = Math.floor(rem / 1000);
-  const y = c.y;
+  const tm = breakDown(ms);
+  const y = tm.y;
   const ys = y >= 0 && y <= 9999 ? (y < 1000 ? ('000' + y).slice(-4) : '' + y) : (y < 0 ? '-' : '+') + ('00000' + Math.abs(y)).slice(-6);
-  return ys + '-' + pad2(c.m) + '-' + pad2(c.d) + 'T' + pad2(h) + ':' + pad2(mi) + ':' + pad2(s) + '.' + pad3(rem - s * 1000) + 'Z';
+  return ys + '-' + pad2(tm.m) + '-' + pad2(tm.d) + 'T' + pad2(tm.h) + ':' + pad2(tm.mi) + ':' + pad2(tm.s) + '.' + pad3(tm.ms) + 'Z';
 }
