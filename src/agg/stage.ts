@@ -7,8 +7,8 @@ import type { Batch, PipelineContext, Rec, Stage } from '../engine/types.js';
 import type { GroupState } from './types.js';
 import type { CompiledAggPlan } from './plan.js';
 import { everyLong } from '../time/timer.js';
-import { stringifyValue } from '../engine/values.js';
 import { parseExact } from '../formats/exactjson.js';
+import { decodeGroupState, encodeGroupState } from './group-state.js';
 
 /** Output records per emitted batch (a million groups are not one batch). */
 const OUT_BATCH = 4096;
@@ -174,29 +174,15 @@ export function buildAggStage(plan: CompiledAggPlan, next: Stage, ctx: PipelineC
   };
 }
 
-/** A group's checkpoint state: `k` the JSON text of its key values (numbers as read), `a` its accumulators' states. @throws Error when an aggregate cannot be saved */
+/** A group's checkpoint state: `k` the JSON text of its key values (numbers as read), `a` its accumulators' states (group-state.ts), `f` its first input position. @throws Error when an aggregate cannot be saved */
 function encodeGroup(g: GroupState): { k: string; a: unknown[]; f: number } {
-  const a = new Array<unknown>(g.accs.length);
-  for (let i = 0; i < g.accs.length; i++) {
-    const acc = g.accs[i]!;
-    if (typeof acc.toState !== 'function') throw new Error(`agg: aggregate #${i + 1} cannot be saved in a checkpoint`);
-    a[i] = acc.toState();
-  }
-  return { k: stringifyValue(g.keyValues.map((v) => (v === undefined ? null : v))), a, f: g.first ?? 0 };
+  const { k, a } = encodeGroupState(g, (i) => new Error(`agg: aggregate #${i + 1} cannot be saved in a checkpoint`));
+  return { k, a, f: g.first ?? 0 };
 }
 
 /** The inverse of encodeGroup, a fresh group of `plan`. @throws Error on a state that does not fit the plan */
 function decodeGroup(plan: CompiledAggPlan, v: unknown): GroupState {
   const o = v as { k?: unknown; a?: unknown; f?: unknown } | null;
   if (o === null || typeof o !== 'object' || typeof o.k !== 'string' || !Array.isArray(o.a)) throw new Error('agg: a group state is not {k, a}');
-  const kv = parseExact(o.k);
-  if (!Array.isArray(kv) || kv.length !== plan.keyNames.length) throw new Error('agg: group keys do not match the agg keys');
-  const g = plan.emptyLike({ keyValues: kv, accs: [], first: typeof o.f === 'number' ? o.f : 0 });
-  if (o.a.length !== g.accs.length) throw new Error('agg: group aggregates do not match the agg');
-  for (let i = 0; i < o.a.length; i++) {
-    const acc = g.accs[i]!;
-    if (typeof acc.fromState !== 'function') throw new Error(`agg: aggregate #${i + 1} cannot be restored from a checkpoint`);
-    acc.fromState(o.a[i]);
-  }
-  return g;
+  return decodeGroupState(plan, parseExact(o.k), o.a, typeof o.f === 'number' ? o.f : 0, (what) => new Error(`agg: ${what}`), false);
 }

@@ -14,8 +14,9 @@
 import type { AggPlan, GroupState } from '../agg/types.js';
 import type { Rec } from '../engine/types.js';
 import { InputError } from '../engine/errors.js';
-import { EVENT_TIME, stringifyRecord, stringifyValue } from '../engine/values.js';
+import { EVENT_TIME, stringifyRecord } from '../engine/values.js';
 import { parseExact } from '../formats/exactjson.js';
+import { decodeGroupState, encodeGroupState } from '../agg/group-state.js';
 
 /**
  * Thrown by `want` and the decoders on a state this module did not write: an
@@ -92,16 +93,9 @@ export function decodeRecord(v: unknown): Rec {
   return rec as Rec;
 }
 
-/** A group state: its key values as JSON text, and each accumulator's state. @throws StateError when an accumulator cannot be saved */
+/** A group state: its key values as JSON text, and each accumulator's state (agg/group-state.ts). @throws StateError when an accumulator cannot be saved */
 export function encodeGroup(g: GroupState): { k: string; a: unknown[] } {
-  const kv = g.keyValues.map((v) => (v === undefined ? null : v));
-  const a = new Array<unknown>(g.accs.length);
-  for (let i = 0; i < g.accs.length; i++) {
-    const acc = g.accs[i]!;
-    if (typeof acc.toState !== 'function') throw new StateError(`aggregate #${i + 1} (${acc.constructor.name}) cannot be saved in a checkpoint`);
-    a[i] = acc.toState();
-  }
-  return { k: stringifyValue(kv), a };
+  return encodeGroupState(g, (i, acc) => new StateError(`aggregate #${i + 1} (${acc.constructor.name}) cannot be saved in a checkpoint`));
 }
 
 /** The inverse of `encodeGroup`, with a fresh group of `plan`. @throws StateError */
@@ -114,18 +108,5 @@ export function decodeGroup(plan: AggPlan, v: unknown): GroupState {
     if (e instanceof StateError) throw e;
     throw new StateError('group keys are not JSON');
   }
-  want(Array.isArray(kv) && kv.length === plan.keyNames.length, 'group keys do not match the agg keys');
-  const g = plan.emptyLike({ keyValues: kv, accs: [] });
-  const a = decodeArray(o.a, 'group aggregates');
-  want(a.length === g.accs.length, 'group aggregates do not match the agg');
-  for (let i = 0; i < a.length; i++) {
-    const acc = g.accs[i]!;
-    if (typeof acc.fromState !== 'function') throw new StateError(`aggregate #${i + 1} cannot be restored from a checkpoint`);
-    try {
-      acc.fromState(a[i]);
-    } catch (e) {
-      throw new StateError(`aggregate #${i + 1}: ${(e as Error).message}`);
-    }
-  }
-  return g;
+  return decodeGroupState(plan, kv, o.a, undefined, (what) => new StateError(what), true);
 }
