@@ -28,34 +28,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from './gen.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.BENCH_SLUICE ?? path.join(ROOT, 'bin/sluice.js');
 
-/** mulberry32 (as bench/gen.js): a small deterministic PRNG. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
- * Write the log: `records` lines, one event every ~30 ms of event time from
- * 2024-01-01, each shifted back by up to 20 s (out of order within the
- * 30 s lateness), 1 in 500 shifted back 40–120 s (late when its window has
- * closed), 1 in 1000 a malformed line, some with multi-byte text and CRLF.
+ * Write a log of `records` events to `file`: one event every ~30 ms of event
+ * time from 2024-01-01, each shifted back by up to 20 s (out of order within
+ * the 30 s lateness), 1 in 500 shifted back 40–120 s (late when its window
+ * has closed), 1 in 1000 malformed (`broken`), every 7th line ended by CRLF.
+ * `line(e)` gives the text of event `e` = {i, t (epoch ms), k, x, u, iso (true:
+ * write the time as ISO text, else as epoch ms), broken}, without its line end.
  * @returns the file's size in bytes
  */
-export function generateLog(file, records, seed = 7) {
+function writeLog(file, records, seed, header, line) {
   const rnd = mulberry32(seed);
   const fd = fs.openSync(file, 'w');
   const t0 = Date.UTC(2024, 0, 1);
-  let buf = '';
+  let buf = header;
   const keys = ['api', 'web', 'db', 'cache', 'queue', 'auth', 'search', 'mail', 'cdn', 'billing', 'ünïcode', '日本'];
   for (let i = 0; i < records; i++) {
     let t = t0 + i * 30 - Math.floor(rnd() * 20_000);
@@ -63,10 +54,10 @@ export function generateLog(file, records, seed = 7) {
     const k = keys[Math.floor(rnd() * keys.length)];
     const x = Math.round((rnd() * rnd() * 1000 - 20) * 100) / 100;
     const u = 'u' + Math.floor(rnd() * 20_000);
-    const ts = rnd() < 0.5 ? `"${new Date(t).toISOString()}"` : String(t);
+    const iso = rnd() < 0.5;
     const nl = i % 7 === 0 ? '\r\n' : '\n';
-    if (rnd() < 0.001) buf += `{"ts":${ts},"k":"${k}","x":${x},broken` + nl;
-    else buf += `{"ts":${ts},"k":"${k}","x":${x},"u":"${u}","msg":"req ${i} ✓"}` + nl;
+    const broken = rnd() < 0.001;
+    buf += line({ i, t, k, x, u, iso, broken }) + nl;
     if (buf.length > 1 << 20) {
       fs.writeSync(fd, buf);
       buf = '';
@@ -75,38 +66,32 @@ export function generateLog(file, records, seed = 7) {
   fs.writeSync(fd, buf);
   fs.closeSync(fd);
   return fs.statSync(file).size;
+}
+
+/**
+ * Write the NDJSON log (see `writeLog`; a malformed line is cut after `x`,
+ * some lines hold multi-byte text).
+ * @returns the file's size in bytes
+ */
+export function generateLog(file, records, seed = 7) {
+  return writeLog(file, records, seed, '', ({ i, t, k, x, u, iso, broken }) => {
+    const ts = iso ? `"${new Date(t).toISOString()}"` : String(t);
+    return broken ? `{"ts":${ts},"k":"${k}","x":${x},broken` : `{"ts":${ts},"k":"${k}","x":${x},"u":"${u}","msg":"req ${i} ✓"}`;
+  });
 }
 
 /**
  * The same log as CSV (header `ts,k,x,u,msg`; a malformed row has a field
  * too many; a quoted message with a comma now and then), for the CSV → CSV
  * kill test: the checkpoint must keep the input header and the output's.
+ * @returns the file's size in bytes
  */
 export function generateCsvLog(file, records, seed = 7) {
-  const rnd = mulberry32(seed);
-  const fd = fs.openSync(file, 'w');
-  const t0 = Date.UTC(2024, 0, 1);
-  let buf = 'ts,k,x,u,msg\n';
-  const keys = ['api', 'web', 'db', 'cache', 'queue', 'auth', 'search', 'mail', 'cdn', 'billing', 'ünïcode', '日本'];
-  for (let i = 0; i < records; i++) {
-    let t = t0 + i * 30 - Math.floor(rnd() * 20_000);
-    if (rnd() < 0.002) t -= 40_000 + Math.floor(rnd() * 80_000);
-    const k = keys[Math.floor(rnd() * keys.length)];
-    const x = Math.round((rnd() * rnd() * 1000 - 20) * 100) / 100;
-    const u = 'u' + Math.floor(rnd() * 20_000);
-    const ts = rnd() < 0.5 ? new Date(t).toISOString() : String(t);
-    const nl = i % 7 === 0 ? '\r\n' : '\n';
+  return writeLog(file, records, seed, 'ts,k,x,u,msg\n', ({ i, t, k, x, u, iso, broken }) => {
+    const ts = iso ? new Date(t).toISOString() : String(t);
     const msg = i % 11 === 0 ? `"req ${i}, ✓"` : `req ${i} ✓`;
-    if (rnd() < 0.001) buf += `${ts},${k},${x},${u},${msg},broken` + nl;
-    else buf += `${ts},${k},${x},${u},${msg}` + nl;
-    if (buf.length > 1 << 20) {
-      fs.writeSync(fd, buf);
-      buf = '';
-    }
-  }
-  fs.writeSync(fd, buf);
-  fs.closeSync(fd);
-  return fs.statSync(file).size;
+    return broken ? `${ts},${k},${x},${u},${msg},broken` : `${ts},${k},${x},${u},${msg}`;
+  });
 }
 
 /** The sluice arguments of the kill test, in directory `dir` reading `log`. */

@@ -19,6 +19,7 @@ import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from './gen.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -33,17 +34,6 @@ const KEEP = args.includes('--keep');
 const DATA = join(ROOT, 'bench/data');
 mkdirSync(DATA, { recursive: true });
 const input = join(DATA, `sort-${N}.csv`);
-
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function generate() {
   const rand = mulberry32(1);
