@@ -11,6 +11,7 @@ import { decodeCount, decodeNum, encodeNum, stateError } from '../state/codec.js
 
 /** `count`: every record. */
 export class CountAll implements Accumulator {
+  /** Records counted. */
   n = 0;
   add(_v: unknown): void {
     this.n++;
@@ -31,6 +32,7 @@ export class CountAll implements Accumulator {
 
 /** `count(f)`: records where f is not null. */
 export class CountField implements Accumulator {
+  /** Non-null values counted. */
   n = 0;
   add(v: unknown): void {
     if (v !== null && v !== undefined) this.n++;
@@ -80,6 +82,7 @@ export class Sum implements Accumulator {
   /** Exact integer sum: i + big. */
   i = 0;
   big = 0n;
+  /** Neumaier sum of the non-integers: s + c, c the lost low-order part. */
   s = 0;
   c = 0;
   add(v: unknown): void {
@@ -218,6 +221,7 @@ export class Avg extends Sum {
  * and `merge` write the digits one pass writes).
  */
 export class Variance implements Accumulator {
+  /** Numbers added, their running mean and the sum of squared deviations from it (Welford). */
   n = 0;
   mean = 0;
   m2 = 0;
@@ -227,6 +231,7 @@ export class Variance implements Accumulator {
   s2 = 0;
   b1 = 0n;
   b2 = 0n;
+  /** @param sqrt true: `stddev` (the square root of the variance); false: `var` */
   constructor(readonly sqrt: boolean) {}
   add(v: unknown): void {
     const x = typeof v === 'number' ? v : v instanceof NumText ? v.value : NaN;

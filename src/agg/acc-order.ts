@@ -14,11 +14,13 @@ import { keep } from './keep.js';
  * `min(f)` / `max(f)` in the total order described at the top of accumulators.ts.
  */
 export class MinMax implements Accumulator {
+  /** A value was kept; it is a number (`num`) or else a non-number with text `text`; `value` as it was read. */
   has = false;
   isNum = false;
   num = 0;
   text = '';
   value: unknown = null;
+  /** @param max true: `max`; false: `min` */
   constructor(readonly max: boolean) {}
   add(v: unknown): void {
     if (v === null || v === undefined) return;
@@ -78,6 +80,7 @@ function readPositioned(s: unknown, what: string): { v: unknown; p: number } | n
 
 /** `first(f)`: the non-null value of the smallest input position, as it was. */
 export class First implements Accumulator {
+  /** A value was kept: `value`, at input position `pos`. */
   has = false;
   value: unknown = null;
   pos = 0;
@@ -114,6 +117,7 @@ export class First implements Accumulator {
  * (Replaced on every record, so strings go through the cheaper `detach`, not `keep`.)
  */
 export class Last implements Accumulator {
+  /** The value kept (null: none yet) and its input position. */
   value: unknown = null;
   pos = -1;
   add(v: unknown, pos = 0): void {

@@ -12,6 +12,7 @@ import { keep } from './keep.js';
 
 /** `distinct(f)`: the exact number of distinct non-null values, compared by text (7 and "7" are one). */
 export class Distinct implements Accumulator {
+  /** The texts of the values seen. */
   set = new Set<string>();
   add(v: unknown): void {
     if (v === null || v === undefined) return;
@@ -39,6 +40,7 @@ export class Distinct implements Accumulator {
 
 /** `approx_distinct(f)`: HyperLogLog over the values' texts (see hll.ts). */
 export class ApproxDistinct implements Accumulator {
+  /** The HyperLogLog sketch of the texts seen (see hll.ts). */
   hll = new HyperLogLog();
   add(v: unknown): void {
     if (v === null || v === undefined) return;
@@ -61,6 +63,7 @@ export class ApproxDistinct implements Accumulator {
 
 /** `collect(f)`: the non-null values in order of input position, as an array. */
 export class Collect implements Accumulator {
+  /** The values kept and their input positions, in position order. */
   values: unknown[] = [];
   positions: number[] = [];
   add(v: unknown, pos = 0): void {

@@ -13,6 +13,7 @@ export type Pred = (rec: Rec) => boolean;
 
 /** A compiled node: its closure and what is known of it at compile time. */
 export interface Compiled {
+  /** The closure: record to value. */
   fn: Fn;
   /** True when fn always returns a boolean. */
   bool: boolean;

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
+/** csv-parse's options (the reader passes delimiter, record delimiters, relaxed column count and quotes). */
 export type CsvParseOptions = import('csv-parse/sync').Options;
 let csvParseFn: ((input: string, options: CsvParseOptions) => string[][]) | undefined;
 /**

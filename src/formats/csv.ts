@@ -28,6 +28,7 @@ import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, co
 export interface CsvReaderOptions {
   /** Source name for messages (`-` for stdin). */
   source: string;
+  /** Where rejected rows go (with source, line number and reason). */
   errors: ErrorSink;
   /** Field delimiter: one character, not a quote, CR or LF. */
   delimiter: string;
@@ -187,10 +188,12 @@ export class CsvReader implements Reader {
     return this.header?.names;
   }
 
+  /** Reader.feed: the records of the rows this chunk completes. @throws RuntimeError for a duplicate header name */
   feed(chunk: string): Batch {
     return collectRecords((out) => this.feedInto(chunk, out));
   }
 
+  /** Reader.end: the records of the rows left at end of input (an unterminated quote rejects its first line). */
   end(): Batch {
     return collectRecords((out) => this.endInto(out));
   }

@@ -56,10 +56,12 @@ export abstract class LineFramer implements Reader {
   /** A line longer than `max` (`text` may be only its start: at least its first OVERLONG_TEXT_CHARS characters): reject it. */
   protected abstract overlong(lineNo: number, text: string): void;
 
+  /** Reader.feed: the records of the lines this chunk completes. */
   feed(chunk: string): Batch {
     return collectRecords((out) => this.feedInto(chunk, out));
   }
 
+  /** Reader.end: the record of a last line without a line end, if any. */
   end(): Batch {
     return collectRecords((out) => this.endInto(out));
   }

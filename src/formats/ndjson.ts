@@ -18,6 +18,7 @@ import { scanSelected } from './ndjson-select.js';
 export interface NdjsonReaderOptions {
   /** Source name for messages (`-` for stdin). */
   source: string;
+  /** Where rejected lines go (with source, line number and reason). */
   errors: ErrorSink;
   /** A line longer than this many UTF-8 bytes (without its line end) is malformed. Default 64 MiB. */
   maxLineBytes?: number;
