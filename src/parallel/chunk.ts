@@ -62,16 +62,19 @@ export interface ChunkJob {
   end: number;
   /** CSV/TSV: the header line (with its line end), fed before the range. */
   header: string;
+  /** Input read by the main thread (a stream: deal.ts): the job's bytes, moved here, instead of reading `file`. */
+  data?: Uint8Array;
 }
 
-/** The answer for one job. `bytes` is NDJSON text, UTF-8. */
-export type ChunkResult =
+/** The answer for one job. `bytes` is NDJSON text, UTF-8. `lines`: for a job with `data`, its line ends (for messages). */
+export type ChunkResult = { lines?: number } & (
   | { id: number; kind: 'bytes'; bytes: Uint8Array }
   /** `json`: the JSON text of [[group key, encoded key values, states, first position], ...] (one string crosses threads far faster than many small arrays). */
   | { id: number; kind: 'agg'; json: string; groups: number; records: number }
   | WindowedResult
   | { id: number; kind: 'fallback'; why: string }
-  | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string };
+  | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string }
+);
 
 /**
  * One window of a range: [start ms, end ms, window_start, window_end, its
@@ -340,9 +343,9 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
   let head: Stage = sink;
   for (let i = verbs.length - 1; i >= 0; i--) head = verbs[i]!.build(head, ctx, { verbs, index: i });
   const lineNumbers = verbs.some((v) => v.needsLineNumbers === true) || winVerb !== null;
-  let buf = Buffer.allocUnsafe(0);
+  let fileBuf = Buffer.allocUnsafe(0);
 
-  return (job: ChunkJob): ChunkResult => {
+  const runJob = (job: ChunkJob): ChunkResult => {
     current = job;
     groups = new Map();
     out = [];
@@ -352,21 +355,29 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     relayTarget = wj !== null ? wj.target : null;
     // NDJSON text of records read from CSV: written without RAW (the CSV line).
     csvWriter = job.fmt === 'ndjson' ? null : createWriter('ndjson', {});
-    const size = job.end - job.start;
-    if (buf.length < size) buf = Buffer.allocUnsafe(size);
-    const fd = fs.openSync(job.file, 'r');
     let got = 0;
-    try {
-      while (got < size) {
-        const n = fs.readSync(fd, buf, got, size - got, job.start + got);
-        if (n === 0) break;
-        got += n;
+    let buf: Buffer;
+    if (job.data !== undefined) {
+      // Dealt by the main thread, which counts invalid UTF-8 as one thread does (deal.ts).
+      buf = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
+      got = buf.length;
+    } else {
+      const size = job.end - job.start;
+      if (fileBuf.length < size) fileBuf = Buffer.allocUnsafe(size);
+      buf = fileBuf;
+      const fd = fs.openSync(job.file, 'r');
+      try {
+        while (got < size) {
+          const n = fs.readSync(fd, buf, got, size - got, job.start + got);
+          if (n === 0) break;
+          got += n;
+        }
+      } finally {
+        fs.closeSync(fd);
       }
-    } finally {
-      fs.closeSync(fd);
+      // One thread counts lines with invalid UTF-8 for its exit summary: leave such input to it.
+      if (!isUtf8(buf.subarray(0, got))) return { id: job.id, kind: 'fallback', why: 'invalid UTF-8' };
     }
-    // One thread counts lines with invalid UTF-8 for its exit summary: leave such input to it.
-    if (!isUtf8(buf.subarray(0, got))) return { id: job.id, kind: 'fallback', why: 'invalid UTF-8' };
     const reader = createReader(job.fmt, {
       source: job.file,
       errors,
@@ -424,6 +435,16 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     for (const [k, g] of groups) res.push([k, g.keyValues.map(encodeValue), plan.stateOf(g), g.first ?? 0]);
     groups = new Map();
     return { id: job.id, kind: 'agg', json: JSON.stringify(res), groups: res.length, records: aggRecords };
+  };
+  return (job: ChunkJob): ChunkResult => {
+    const r = runJob(job);
+    if (job.data !== undefined) {
+      const d = job.data;
+      let n = 0;
+      for (let k = d.indexOf(0x0a); k >= 0; k = d.indexOf(0x0a, k + 1)) n++;
+      r.lines = n;
+    }
+    return r;
   };
 }
 

@@ -15,6 +15,7 @@
  * feed. Output goes through RelayOut, which counts what was written, so that
  * a run redone in one thread skips it.
  */
+import { escapeControls } from '../engine/errors.js';
 import { Readable } from 'node:stream';
 import type { RunOptions } from '../engine/run.js';
 import { run } from '../engine/run.js';
@@ -184,7 +185,7 @@ export class SplitOutput {
    * then `summary` (a line for stderr, when the output went well) and `failure`.
    * @returns the exit status (`code`, or that of the main thread's verbs)
    */
-  async end(code: number, summary: () => string | undefined, failure: string | null): Promise<number> {
+  async end(code: number, summary: () => string | undefined, failure: string | null, last: () => string | undefined = () => undefined): Promise<number> {
     if (this.sink !== null && code === 0) {
       this.sink.end();
       const line = summary();
@@ -201,6 +202,11 @@ export class SplitOutput {
       }
     }
     if (failure !== null) this.stderr.write(`sluice: ${failure}\n`);
+    else if (code === 0) {
+      // What one thread's source says last (invalid UTF-8 on a stream: deal.ts).
+      const line = last();
+      if (line) this.stderr.write(`sluice: ${escapeControls(line)}\n`);
+    }
     return new Promise((resolve) => this.restOut.write('', () => this.stdout.write('', () => resolve(code))));
   }
 }

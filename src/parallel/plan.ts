@@ -147,3 +147,25 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
   if (opts.verbs.slice(i).some((x) => x.needsLineNumbers === true)) return 'a later verb names input lines in its messages';
   return { prefix, agg, window, rest: i, kept: i < opts.verbs.length ? whyKept(opts, i, words) : '' };
 }
+
+/** Aggregates whose partials always merge exactly (exact.ts): no run has to be redone in one thread. */
+const ALWAYS_EXACT = new Set(['count', 'min', 'max', 'first', 'last', 'distinct', 'approx_distinct', 'median', 'percentile', 'collect']);
+
+/**
+ * The split for input the main thread reads and deals out (stdin, pipes,
+ * gzip, CSV with quoted fields: deal.ts). Such input cannot be read again,
+ * so nothing that may have to be redone in one thread runs in the workers: a
+ * windowed agg (a malformed record, float sums), and an agg with sums,
+ * averages or variances (float merges), stay in the main thread.
+ * @param aggFns the function names of the split's agg (parsed by the caller)
+ * @returns the split, or why the run is not split
+ */
+export function streamPlan(opts: RunOptions, split: ParallelPlan, aggFns: string[]): ParallelPlan | string {
+  const why = 'on input read once (stdin, pipes, gzip, CSV with quotes)';
+  let p = split;
+  if (p.window !== null) p = { ...p, window: null, agg: null, rest: p.prefix.length, kept: `${why}, a windowed agg runs in the main thread (its merge may have to be redone in one thread)` };
+  else if (p.agg !== null && aggFns.some((f) => !ALWAYS_EXACT.has(f)))
+    p = { ...p, agg: null, rest: p.prefix.length, kept: `${why}, an agg with sums, averages or variances runs in the main thread (float merges may have to be redone in one thread)` };
+  if (p.prefix.length === 0 && p.agg === null) return `${opts.verbs[0]!.name} comes first: ${p.kept}`;
+  return p;
+}

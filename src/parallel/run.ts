@@ -14,9 +14,12 @@
  * - output.ts / relay.ts: what the merged results become (stdout, the
  *   writer, or the verbs the main thread runs).
  *
- * When the run cannot be split (stdin from a pipe, gzip, quoted CSV,
- * --on-error skip, ...) `runParallel` returns null and the caller runs it
- * with one thread; when a split run finds something one thread could write
+ * - stream.ts / deal.ts: input that cannot be cut in advance (stdin and
+ *   pipes, gzip, CSV with quoted fields) read by the main thread and dealt
+ *   out batch by batch.
+ *
+ * When the run cannot be split (--on-error skip, --follow, ...)
+ * `runParallel` returns null and the caller runs it with one thread; when a split run finds something one thread could write
  * differently, it is redone in one thread, skipping what was written.
  */
 import type { RunOptions } from '../engine/run.js';
@@ -28,7 +31,9 @@ import type { WindowVerbInstance } from '../window/instance.js';
 import { planParallel } from './plan.js';
 import type { VerbWordsParser } from './chunk.js';
 import { releaseWorkers, threadCount } from './pool.js';
-import { makeJobs } from './jobs.js';
+import { CHUNK, makeJobs } from './jobs.js';
+import { fileJobs } from './deal.js';
+import { openDealt } from './stream.js';
 import { RelayOut } from './relay.js';
 import { runSplit } from './split.js';
 
@@ -61,11 +66,28 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
     }
   }
   const jobs = makeJobs(opts);
-  if (typeof jobs === 'string' || (split.agg !== null && jobs.length > MAX_PART + 1)) {
+  if (typeof jobs === 'string') {
+    // Input that cannot be cut in advance: dealt out as it is read (stream.ts, deal.ts).
+    const dealt = await openDealt(opts, split, jobs, CHUNK);
+    if (dealt === null) {
+      releaseWorkers();
+      return null;
+    }
+    if ('replay' in dealt) {
+      releaseWorkers();
+      if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread (${dealt.why})\n`);
+      return run(dealt.replay !== null ? { ...opts, stdin: dealt.replay } : opts);
+    }
+    const r = await runSplit(opts, dealt.plan, dealt.jobs, workerCount(n), parseVerbs);
+    if (typeof r === 'number') return r;
+    (opts.stderr ?? process.stderr).write(`sluice: internal error: -j on a stream cannot be redone in one thread (${r.fallback})\n`);
+    return 1;
+  }
+  if (split.agg !== null && jobs.length > MAX_PART + 1) {
     releaseWorkers();
     return null;
   }
-  const r = await runSplit(opts, split, jobs, workerCount(n), parseVerbs);
+  const r = await runSplit(opts, split, fileJobs(jobs), workerCount(n), parseVerbs);
   if (typeof r === 'number') return r;
   // Redo the run in one thread; its first r.written bytes of output are out already.
   if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread after all (${r.fallback}); ${r.written} bytes were written already\n`);
@@ -84,10 +106,12 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
   const merge = split.window ? 'merge of the window partials (watermark: the largest time of the ranges before, minus --lateness)' : split.agg ? 'merge of the partials' : 'records put back in input order';
   const inMain = [merge, ...names.slice(split.rest)];
   return (
-    `parallel: ${t} threads (the main thread and ${t - 1} worker${t === 2 ? '' : 's'}) run ${inWorkers.join(', ')} on 2 MiB ranges of regular files; ` +
+    `parallel: ${t} threads (the main thread and ${t - 1} worker${t === 2 ? '' : 's'}) run ${inWorkers.join(', ')} on 2 MiB ranges of regular files ` +
+    `(stdin, pipes, gzip and CSV with quoted fields: on batches the main thread reads and deals out, cut at record ends when 2 MiB arrived or the input pauses); ` +
     `the main thread runs ${inMain.join(', ')}` +
     (split.kept ? `; ${names[split.rest]} stays in the main thread: ${split.kept}` : '') +
-    '. Input that cannot be cut (stdin, pipes, gzip, CSV with quotes, invalid UTF-8) and float sums or variances merged across ranges run in one thread.'
+    '. On input read once (stdin, pipes, gzip, CSV with quotes), windowed aggs and aggs with sums, averages or variances run in the main thread; ' +
+    'on files, float sums or variances merged across ranges, and invalid UTF-8, make the run go to one thread.'
   );
 }
 

@@ -21,9 +21,9 @@ import { inputFields } from '../engine/projection.js';
 import type { WindowVerbInstance } from '../window/instance.js';
 import { WindowedMerger } from './windowed.js';
 import type { ParallelPlan } from './plan.js';
-import { type ChunkJob, type ChunkResult, type ChunkRunner, type VerbWordsParser, type WorkerInit, createChunkRunner } from './chunk.js';
+import { type ChunkResult, type ChunkRunner, type VerbWordsParser, type WorkerInit, createChunkRunner } from './chunk.js';
 import { releaseWorkers, takeWorkers } from './pool.js';
-import { lineAt } from './jobs.js';
+import type { JobList } from './deal.js';
 import { AggMerger, aggPlanOf } from './agg-merge.js';
 import { SplitOutput } from './output.js';
 
@@ -72,13 +72,13 @@ function workerInit(opts: RunOptions, split: ParallelPlan, inFmt: 'ndjson' | 'cs
  * Run `jobs` on `nThreads` threads (the main thread and nThreads−1 workers).
  * @returns the exit status, or a Fallback (redo the run in one thread)
  */
-export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[], nThreads: number, parseVerbs: VerbWordsParser): Promise<number | Fallback> {
-  const inFmt = jobs[0]!.fmt;
+export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, nThreads: number, parseVerbs: VerbWordsParser): Promise<number | Fallback> {
+  const inFmt = jobs.fmt;
   const outFmt = outputFormatFor(inFmt, opts.outputFormat);
   const restVerbs = opts.verbs.slice(split.rest);
   const init = workerInit(opts, split, inFmt, outFmt, restVerbs.length > 0);
   // N threads: N-1 workers and this one, which takes jobs when it has nothing else to do.
-  const workers = takeWorkers(Math.max(0, Math.min(nThreads, jobs.length) - 1));
+  const workers = takeWorkers(Math.max(0, Math.min(nThreads, jobs.total()) - 1));
   releaseWorkers();
   for (const w of workers) {
     w.ref();
@@ -108,24 +108,29 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[]
     const maxInFlight = 3 * (workers.length + 1);
     const outstanding = new Map<Worker, number>(workers.map((w) => [w, 0]));
     const blocked = (): boolean =>
-      finished || out.restEnded || next >= jobs.length || out.paused || next - written >= maxInFlight || (!out.direct && out.backlog() > FEED_LIMIT);
+      finished || out.restEnded || next >= jobs.total() || out.paused || next - written >= maxInFlight || (!out.direct && out.backlog() > FEED_LIMIT);
 
     const finish = async (code: number, fallback?: string): Promise<void> => {
       if (finished) return;
       finished = true;
+      jobs.stop();
+      if (process.env.SLUICE_J_TRACE) (opts.stderr ?? process.stderr).write(`sluice: -j trace: ${next} jobs handed out, ${written} written\n`);
       await Promise.all(workers.map((w) => w.terminate()));
       if (fallback !== undefined) {
         // Nothing more from this run: what it wrote is a prefix of one thread's output.
         resolve({ fallback, written: await out.abandon() });
         return;
       }
-      resolve(await out.end(code, () => windowed?.summary(), failed));
+      resolve(await out.end(code, () => windowed?.summary(), failed, () => jobs.summary()));
     };
 
     const drain = (): void => {
       while (!finished && done.has(written)) {
         const r = done.get(written)!;
         done.delete(written);
+        const job = jobs.job(written);
+        const line = r.kind === 'error' ? jobs.lineOf(job, r.line) : 0;
+        jobs.written(r);
         written++;
         if (r.kind === 'fallback') {
           void finish(0, r.why);
@@ -140,8 +145,6 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[]
           out.write(r.partial);
           if (r.message !== undefined) failed = `internal error: ${r.message}`;
           else {
-            const job = jobs[r.id]!;
-            const line = r.line > 0 ? lineAt(job.file, job.start) + r.line - 1 - (job.header ? 1 : 0) : 0;
             failed = new InputError(r.what, job.file === '/dev/stdin' ? '-' : job.file, line, r.text, r.verb).message;
           }
           void finish(1);
@@ -163,7 +166,14 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[]
           }
         }
       }
-      if (!finished && written === jobs.length) {
+      if (!finished && written === jobs.total()) {
+        const err = jobs.failure();
+        if (err !== null) {
+          // A read error (a truncated gzip stream): what was read before it is written, then the message, as one thread does.
+          failed = err;
+          void finish(1);
+          return;
+        }
         if (windowed !== null) out.writeWindows(windowed.end());
         else if (aggs !== null) out.writeRecords(aggs.end());
         void finish(0);
@@ -172,10 +182,14 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[]
 
     /** Hand jobs to the workers: up to two each, so none waits while this thread is busy. */
     const wake = (): void => {
+      if (!finished && written === jobs.total()) drain();
       for (const w of workers) {
         while (!blocked() && outstanding.get(w)! < 2) {
+          const job = jobs.take(next, outstanding.get(w) === 0);
+          if (job === undefined) break;
+          next++;
           outstanding.set(w, outstanding.get(w)! + 1);
-          w.postMessage(jobs[next++]!);
+          w.postMessage(job, job.data !== undefined ? [job.data.buffer as ArrayBuffer] : []);
         }
       }
       scheduleOwn();
@@ -189,8 +203,11 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[]
       setImmediate(() => {
         ownScheduled = false;
         if (blocked()) return;
+        // (A stream's partial job goes to an idle worker: this thread reads the stream.)
+        const job = jobs.take(next, workers.length === 0);
+        if (job === undefined) return;
+        next++;
         mainRunner ??= createChunkRunner(init, parseVerbs);
-        const job = jobs[next++]!;
         done.set(job.id, mainRunner(job));
         drain();
         wake();
@@ -214,6 +231,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: ChunkJob[]
         void finish(1);
       });
     }
+    jobs.start(wake);
     wake();
   });
 }
