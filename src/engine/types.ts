@@ -332,6 +332,13 @@ export interface VerbInstance {
   /** True when the verb reads records' input numbers (the expression function `nr()`): the runner then stamps them (symbol RECNO). */
   readonly needsRecordNumbers?: boolean;
   /**
+   * Per-key verbs that keep the first N records of each key (`uniq FIELDS`,
+   * `head N --by`): the key text of a record (records of one key, as the verb
+   * groups them, have one text) and N. `-j` keeps the first N per key in each
+   * range, then over all ranges (parallel/keyed.ts).
+   */
+  readonly firstPerKey?: { readonly keyOf: (rec: Rec) => string; readonly n: number };
+  /**
    * Files this verb reads and writes (`join FILE`, `--late-output FILE`): the
    * runner refuses, before reading, an output that is also an input or
    * another output (engine/files.ts).

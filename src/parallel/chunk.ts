@@ -30,6 +30,7 @@ import { floorMod, isCalendar } from '../window/spec.js';
 import type { GroupState } from '../agg/types.js';
 import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
 import { encodeValue } from '../state/codec.js';
+import { type KeyedResult, firstPerKeyTap } from './keyed.js';
 
 /** What a chunk runner is made from (the main thread sends it to each worker). */
 export interface WorkerInit {
@@ -39,6 +40,8 @@ export interface WorkerInit {
   agg: string[] | null;
   /** Words of a `window tumbling|sliding` verb (with its name) before that agg, or null. */
   window: string[] | null;
+  /** Words of a first-N-per-key verb (with its name: `uniq FIELDS`, `head N --by K`) after the prefix, or null (keyed.ts). */
+  keyed?: string[] | null;
   /**
    * Windowed agg: render each window's output rows here, in this format
    * (WriterOptions as the main thread's writer has them), so that the main
@@ -72,8 +75,9 @@ export type ChunkResult = { lines?: number } & (
   /** `json`: the JSON text of [[group key, encoded key values, states, first position], ...] (one string crosses threads far faster than many small arrays). */
   | { id: number; kind: 'agg'; json: string; groups: number; records: number }
   | WindowedResult
+  | KeyedResult
   | { id: number; kind: 'fallback'; why: string }
-  | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string }
+  | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string; keys?: string }
 );
 
 /**
@@ -341,12 +345,26 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
         };
 
   let head: Stage = sink;
+  // A first-N-per-key verb: the first N of each key in the range, with their keys (keyed.ts).
+  let tap: ReturnType<typeof firstPerKeyTap> | null = null;
+  let keyedVerb: VerbInstance | null = null;
+  if (init.keyed) {
+    const kv = parseVerbs(init.keyed)[0]!;
+    if (kv.firstPerKey === undefined) throw new Error(`-j: ${kv.name} keeps no first records per key`);
+    tap = firstPerKeyTap(kv.firstPerKey.keyOf, kv.firstPerKey.n);
+    keyedVerb = kv;
+    head = tap;
+  }
   for (let i = verbs.length - 1; i >= 0; i--) head = verbs[i]!.build(head, ctx, { verbs, index: i });
   const lineNumbers = verbs.some((v) => v.needsLineNumbers === true) || winVerb !== null;
   let fileBuf = Buffer.allocUnsafe(0);
 
   const runJob = (job: ChunkJob): ChunkResult => {
     current = job;
+    // The verb's own state is per range: a new stage for each job.
+    if (tap !== null) tap.begin(keyedVerb!.build(sink, ctx, { verbs: [keyedVerb!], index: 0 }));
+    /** The keys of the partial output of a keyed run stopped by an error. */
+    const keysOf = (): { keys?: string } => (tap !== null ? { keys: JSON.stringify(tap.keys) } : {});
     groups = new Map();
     out = [];
     aggRecords = 0;
@@ -414,9 +432,9 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
             /* the first error is the one reported */
           }
         }
-        return { id: job.id, kind: 'error', what: e.what, source: e.source, line: e.line, text: e.text, verb: e.verb, partial: ownBytes(out.join('')) };
+        return { id: job.id, kind: 'error', what: e.what, source: e.source, line: e.line, text: e.text, verb: e.verb, partial: ownBytes(out.join('')), ...keysOf() };
       }
-      return { id: job.id, kind: 'error', what: '', source: job.file, line: 0, text: '', partial: ownBytes(out.join('')), message: (e as Error).message };
+      return { id: job.id, kind: 'error', what: '', source: job.file, line: 0, text: '', partial: ownBytes(out.join('')), message: (e as Error).message, ...keysOf() };
     }
     if (wj !== null) {
       try {
@@ -429,6 +447,11 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     if (plan === null) {
       const bytes = ownBytes(out.join(''));
       out = [];
+      if (tap !== null) {
+        const keys = JSON.stringify(tap.keys);
+        tap.keys = [];
+        return { id: job.id, kind: 'keyed', bytes, keys };
+      }
       return { id: job.id, kind: 'bytes', bytes };
     }
     const res: [string, unknown[], unknown[], number][] = [];
@@ -450,6 +473,6 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
 
 /** The ArrayBuffers of a result that can be moved to another thread rather than copied. */
 export function transferList(r: ChunkResult): ArrayBuffer[] {
-  const b = r.kind === 'bytes' ? r.bytes : r.kind === 'error' ? r.partial : null;
+  const b = r.kind === 'bytes' || r.kind === 'keyed' ? r.bytes : r.kind === 'error' ? r.partial : null;
   return b !== null && b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength ? [b.buffer] : [];
 }

@@ -10,12 +10,15 @@
  *   window and agg as partials per range, merged in the main thread by
  *   windowed.ts, which redoes one pass's watermark exactly.
  *
+ * - a verb that keeps the first N records of each key (`uniq FIELDS`,
+ *   `uniq`, `head N --by KEYS`: keyed.ts): the first N per key of each range
+ *   in the threads, the first N per key over the ranges in the main thread.
+ *
  * The main thread runs every later verb. What stays in the main thread, and
  * why, is in `kept` (for --explain): session and count windows, and the
- * per-key verbs (top/uniq/tail ... by), depend on the order of all of a key's
- * records, which ranges of the input split (routing records to workers by
- * key hash would still need the main thread to read and parse every record
- * first, the cost the split saves); `head` needs only the first records
+ * other per-key verbs (top/tail/sample ... by, uniq --count, over --by),
+ * depend on the order of all of a key's records, which ranges of the input
+ * split; `head` needs only the first records
  * (the workers stop once it has them); windows with --late-output, --idle or
  * on processing time depend on arrival timing or write a file in input order.
  */
@@ -47,6 +50,8 @@ export interface ParallelPlan {
   agg: string[] | null;
   /** The words of a tumbling/sliding window before that agg (with 'window'), or null. */
   window: string[] | null;
+  /** The words (with the name) of a first-N-per-key verb after the prefix (`uniq FIELDS`, `head N --by K`: keyed.ts), or null. */
+  keyed?: string[] | null;
   /** Index of the first verb the main thread runs. */
   rest: number;
   /** Why the first verb of the rest is not split (empty when there is no rest). */
@@ -80,12 +85,14 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
   switch (v.name) {
     case 'head':
       return 'head needs only the first records (the workers stop once it has them)';
-    case 'top':
     case 'uniq':
+      return 'uniq --count counts every record of a key, in the order of the whole input';
+    case 'top':
     case 'tail':
-    case 'sort':
     case 'sample':
     case 'over':
+      return `${v.name} keeps per key (or over all records) state that depends on the order of all records of the key; -j splits only the verbs that keep the first records of each key (uniq, head --by)`;
+    case 'sort':
     case 'fill-down':
     case 'unsparsify':
     case 'merge':
@@ -125,7 +132,11 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
     return ex.every === undefined && ex.partial === undefined;
   };
   const v = opts.verbs[i];
-  if (v !== undefined && plainAgg(i)) {
+  let keyed: string[] | null = null;
+  if (v !== undefined && v.firstPerKey !== undefined) {
+    keyed = words[i]!;
+    i++;
+  } else if (v !== undefined && plainAgg(i)) {
     agg = words[i]!.slice(1);
     i++;
   } else if (v !== undefined && isWindowInstance(v) && plainAgg(i + 1)) {
@@ -143,9 +154,9 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
       i += 2;
     }
   }
-  if (prefix.length === 0 && agg === null) return opts.verbs.length === 0 ? 'no verb to split' : `${opts.verbs[0]!.name} comes first: ${whyKept(opts, 0, words)}`;
+  if (prefix.length === 0 && agg === null && keyed === null) return opts.verbs.length === 0 ? 'no verb to split' : `${opts.verbs[0]!.name} comes first: ${whyKept(opts, 0, words)}`;
   if (opts.verbs.slice(i).some((x) => x.needsLineNumbers === true)) return 'a later verb names input lines in its messages';
-  return { prefix, agg, window, rest: i, kept: i < opts.verbs.length ? whyKept(opts, i, words) : '' };
+  return { prefix, agg, window, keyed, rest: i, kept: i < opts.verbs.length ? whyKept(opts, i, words) : '' };
 }
 
 /** Aggregates whose partials always merge exactly (exact.ts): no run has to be redone in one thread. */
@@ -166,6 +177,6 @@ export function streamPlan(opts: RunOptions, split: ParallelPlan, aggFns: string
   if (p.window !== null) p = { ...p, window: null, agg: null, rest: p.prefix.length, kept: `${why}, a windowed agg runs in the main thread (its merge may have to be redone in one thread)` };
   else if (p.agg !== null && aggFns.some((f) => !ALWAYS_EXACT.has(f)))
     p = { ...p, agg: null, rest: p.prefix.length, kept: `${why}, an agg with sums, averages or variances runs in the main thread (float merges may have to be redone in one thread)` };
-  if (p.prefix.length === 0 && p.agg === null) return `${opts.verbs[0]!.name} comes first: ${p.kept}`;
+  if (p.prefix.length === 0 && p.agg === null && !p.keyed) return `${opts.verbs[0]!.name} comes first: ${p.kept}`;
   return p;
 }

@@ -26,6 +26,7 @@ import { releaseWorkers, takeWorkers } from './pool.js';
 import type { JobList } from './deal.js';
 import { AggMerger, aggPlanOf } from './agg-merge.js';
 import { SplitOutput } from './output.js';
+import { KeyedMerger } from './keyed.js';
 
 /** Why a split run stopped and must be redone in one thread. */
 export interface Fallback {
@@ -42,6 +43,7 @@ function workerInit(opts: RunOptions, split: ParallelPlan, inFmt: 'ndjson' | 'cs
   const init: WorkerInit = {
     prefix: split.prefix,
     agg: split.agg,
+    keyed: split.keyed ?? null,
     window: split.window,
     render: null,
     // The fields one thread would decode (engine/readers.ts fieldsFor): the ranges decode the same.
@@ -93,6 +95,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
     let failed: string | null = null;
     let finished = false;
     const aggs = split.agg !== null ? new AggMerger(aggPlanOf(split.agg)) : null;
+    const keyed = split.keyed ? new KeyedMerger(opts.verbs[split.prefix.length]!.firstPerKey!.n) : null;
     const windowed = split.window !== null ? new WindowedMerger(aggs!.plan, (opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.lateness, init.render !== null) : null;
     const out = new SplitOutput(
       opts,
@@ -142,7 +145,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
             void finish(1, 'a malformed record in a windowed agg');
             return;
           }
-          out.write(r.partial);
+          out.write(keyed !== null && r.keys !== undefined ? keyed.add({ id: r.id, kind: 'keyed', bytes: r.partial, keys: r.keys }) : r.partial);
           if (r.message !== undefined) failed = `internal error: ${r.message}`;
           else {
             failed = new InputError(r.what, job.file === '/dev/stdin' ? '-' : job.file, line, r.text, r.verb).message;
@@ -151,6 +154,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           return;
         }
         if (r.kind === 'bytes') out.write(r.bytes);
+        else if (r.kind === 'keyed') out.write(keyed!.add(r));
         else if (r.kind === 'wagg') {
           const o = windowed!.add(r);
           if (windowed!.inexact) {

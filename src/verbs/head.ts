@@ -50,6 +50,7 @@ export const head: VerbDef = {
       needs: by.length ? by : ['*'],
       recordWise: false,
       access: { reads: by.flatMap(rootsOf), emits: 'same' },
+      ...(by.length ? { firstPerKey: { keyOf: compileKey(by.map(fieldPath)), n } } : {}),
       build: (next, ctx) => (by.length ? headByStage(n, by, next) : headStage(n, next, ctx)),
     };
   },

@@ -71,6 +71,7 @@ export const uniq: VerbDef = {
       recordWise: false,
       // With FIELDS, records of just those fields; without, whole records are compared.
       ...(fields.length ? { access: { reads: fields.flatMap((f) => [f.path[0]!, ...rootsOf(f.name)]), emits: 'new' as const } } : {}),
+      ...(count ? {} : { firstPerKey: { keyOf: keyFunction(fields), n: 1 } }),
       build(next, ctx, plan) {
         const mode: WindowMode = windowModeOf('uniq', plan);
         const ops = uniqOps(fields, count ? countName : null);

@@ -1,0 +1,99 @@
+/**
+ * Per-key verbs that keep the first N records of each key (`uniq FIELDS`,
+ * `uniq`, `head N --by KEYS`) under `-j N` (issue 14 item 5: "per-key verbs
+ * route records to workers by key hash").
+ *
+ * For these verbs no record has to travel to a key's own thread: the first
+ * N records of a key over the whole input are among the first N of that key
+ * in each range, so each thread keeps the first N per key of its range (the
+ * verb itself, run on the range) and sends them with their key texts; the
+ * main thread, taking ranges in input order, keeps a record when its key has
+ * had fewer than N so far (`KeyedMerger`). Output order and contents are
+ * those of one pass: a kept record is written at its own input position.
+ * Memory in the main thread: one count per key, as the verb has with `-j 1`.
+ */
+import type { Batch, Rec, Stage } from '../engine/types.js';
+import { detach } from '../engine/values.js';
+
+/** The answer for one job of a first-N-per-key verb: the records kept in the range (NDJSON lines) and their keys. */
+export interface KeyedResult {
+  id: number;
+  kind: 'keyed';
+  /** NDJSON text, one line per record kept in the range. */
+  bytes: Uint8Array;
+  /** The JSON text of the records' key texts, in the same order. */
+  keys: string;
+}
+
+/**
+ * The worker's side: a stage that keeps the first `n` records of each key
+ * of one range (`begin` starts a range, with a new stage of the verb) and
+ * notes their keys, before the verb's own stage (`next`), which then keeps
+ * each of them (its rule is the same), so its output lines and `keys`
+ * correspond one to one.
+ */
+export function firstPerKeyTap(keyOf: (rec: Rec) => string, n: number): Stage & { begin(next: Stage): void; keys: string[] } {
+  let counts = new Map<string, number>();
+  let next: Stage | null = null;
+  const tap = {
+    keys: [] as string[],
+    begin(verbStage: Stage): void {
+      counts = new Map();
+      tap.keys = [];
+      next = verbStage;
+    },
+    push(batch: Batch): void {
+      let w = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i]!;
+        const k = keyOf(r);
+        const c = counts.get(k) ?? 0;
+        if (c >= n) continue;
+        const d = c === 0 ? detach(k) : k;
+        counts.set(d, c + 1);
+        tap.keys.push(d);
+        batch[w++] = r;
+      }
+      batch.length = w;
+      if (w > 0) next!.push(batch);
+    },
+    watermark: (ms: number) => next!.watermark(ms),
+    end: () => next!.end(),
+  };
+  return tap;
+}
+
+/** The main thread's side: the first `n` records per key over the ranges, taken in input order. */
+export class KeyedMerger {
+  /** Records kept so far per key (keys from data: a Map). */
+  private readonly counts = new Map<string, number>();
+  constructor(private readonly n: number) {}
+
+  /** The lines of `r` (the next range's result) that one pass keeps, as NDJSON bytes. */
+  add(r: KeyedResult): Uint8Array {
+    const keys = JSON.parse(r.keys) as string[];
+    const b = r.bytes;
+    const parts: Uint8Array[] = [];
+    let runStart = -1;
+    let at = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const nl = b.indexOf(0x0a, at);
+      if (nl < 0) throw new Error('-j: the lines of a range and their keys differ in number');
+      const end = nl + 1;
+      const k = keys[i]!;
+      const c = this.counts.get(k) ?? 0;
+      if (c < this.n) {
+        this.counts.set(k, c + 1);
+        if (runStart < 0) runStart = at;
+      } else if (runStart >= 0) {
+        parts.push(b.subarray(runStart, at));
+        runStart = -1;
+      }
+      at = end;
+    }
+    if (at !== b.length) throw new Error('-j: the lines of a range and their keys differ in number');
+    if (runStart >= 0) parts.push(b.subarray(runStart, at));
+    if (parts.length === 1) return parts[0]!;
+    return Buffer.concat(parts);
+  }
+}
