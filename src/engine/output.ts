@@ -33,6 +33,9 @@ export function makeWriter(opts: RunOptions, inFmt: InputFormat, outFmt: OutputF
   return createWriter(outFmt, { delimiter: delimiterFor(opts, outFmt), color, inputFormat: inFmt, inputDelimiter: delimiterFor(opts, inFmt) });
 }
 
+/** Batches shorter than this (UTF-16 units) are written as strings: Writable's own small buffers come from a pool. */
+const REUSE_MIN_CHARS = 4096;
+
 /** The last stage: serialises each batch to one string and writes it. */
 export class Sink implements Stage {
   writer: Writer | undefined;
@@ -40,6 +43,14 @@ export class Sink implements Stage {
   blocked = false;
   /** Characters beyond U+00FF written as `?` in Latin-1 output (reported at exit). */
   notLatin1 = 0;
+  /**
+   * The UTF-8 bytes of the last batch, when the destination is the process's
+   * stdout: reused for the next batch once stdout holds no reference to it
+   * (see put), instead of a new buffer per write (which Writable makes for a
+   * string, at a cost in allocation, page faults and GC on large outputs).
+   */
+  private bytes: Buffer | undefined;
+  private readonly reuseBytes: boolean;
   constructor(
     private readonly out: Writable,
     private readonly makeWriter: () => Writer,
@@ -47,7 +58,12 @@ export class Sink implements Stage {
     private readonly onEnd: () => void,
     /** `--encoding latin1`: write Latin-1 bytes (so unchanged input bytes come back unchanged). */
     private readonly latin1 = false,
-  ) {}
+  ) {
+    // Only the real stdout (a file, pipe or terminal) is known to copy the
+    // bytes out by the time its writableLength is back to 0; a Writable
+    // given by a caller may keep the chunk.
+    this.reuseBytes = out === process.stdout;
+  }
   private w(): Writer {
     return (this.writer ??= this.makeWriter());
   }
@@ -62,6 +78,16 @@ export class Sink implements Stage {
         });
       }
       ok = this.out.write(text, 'latin1');
+    } else if (this.reuseBytes && this.out.writableLength === 0 && text.length >= REUSE_MIN_CHARS) {
+      // At most 3 bytes of UTF-8 per UTF-16 unit (a surrogate pair: 4 for 2).
+      const most = text.length * 3;
+      let b = this.bytes;
+      if (b === undefined || b.length < most) b = this.bytes = Buffer.allocUnsafeSlow(Math.max(most, 1 << 20));
+      const n = b.write(text, 0, 'utf8');
+      ok = this.out.write(n === b.length ? b : b.subarray(0, n));
+      // Written synchronously (a file, or a pipe that took it all): the bytes
+      // are out, and the buffer is free again; else the stream still holds it.
+      if (this.out.writableLength !== 0) this.bytes = undefined;
     } else ok = this.out.write(text);
     if (!ok) this.blocked = true;
   }
