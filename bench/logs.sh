@@ -11,6 +11,9 @@
 #
 #   bash bench/logs.sh                 # 1,000,000 lines, 3 runs each
 #   LINES=200000 RUNS=1 bash bench/logs.sh
+#
+# Then start-up: `node -e 0`, `sluice --version` and the same sluice command
+# on one line (STARTUP_RUNS runs each, default 10; 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${LINES:-1000000}
@@ -58,4 +61,21 @@ node -e '
   const jqScaled = j * (+process.argv[2] / +process.argv[3]);
   console.log(`sluice ${s.toFixed(2)} s, mawk ${m.toFixed(2)} s, jq ${j.toFixed(2)} s for ${process.argv[3]} lines = ${jqScaled.toFixed(1)} s for ${process.argv[2]}`);
   console.log(`sluice/mawk = ${(s / m).toFixed(2)} (target <= 2), jq/sluice = ${(jqScaled / s).toFixed(1)} (target >= 5)`);
+  const cpu = (x) => x.user + x.system;
+  console.log(`CPU (user + sys): sluice ${cpu(r[0]).toFixed(2)} s, mawk ${cpu(r[1]).toFixed(2)} s: sluice/mawk = ${(cpu(r[0]) / cpu(r[1])).toFixed(2)}`);
+  console.log(`load average: ${require("os").loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 ' "$DIR/logs.json" "$LINES" "$JQ_LINES"
+
+# Start-up: what a run costs before its first record (module loading).
+STARTUP_RUNS=${STARTUP_RUNS:-10}
+if [ "$STARTUP_RUNS" -gt 0 ]; then
+  head -n 1 "$DATA" > "$DIR/one.log"
+  hyperfine -N --runs "$STARTUP_RUNS" --warmup 2 --export-json "$DIR/startup.json" --output=null \
+    -n "node -e 0" "node -e 0" \
+    -n "sluice --version" "$SLUICE --version" \
+    -n "sluice parse, 1 line" "$SLUICE -i lines --from $DIR/one.log parse --pattern combined"
+  node -e '
+    for (const x of require(process.argv[1]).results)
+      console.log(`${x.command.padEnd(22)} ${(x.mean * 1000).toFixed(0)} ms wall, ${((x.user + x.system) * 1000).toFixed(0)} ms CPU`);
+  ' "$DIR/startup.json"
+fi
