@@ -19,8 +19,8 @@
  * - For checkpoints: `position()` (the unfinished line and the lines
  *   completed) and `resumeAt(line)`.
  */
-import type { Batch, Reader, Rec } from '../engine/types.js';
-import { OVERLONG_TEXT_CHARS, collectRecords, isPair, longerThan } from './common.js';
+import type { Batch, ErrorSink, Reader, Rec } from '../engine/types.js';
+import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, collectRecords, isPair, longerThan } from './common.js';
 
 /**
  * The line framing of a line-per-record reader (see the top of this file):
@@ -147,10 +147,41 @@ export abstract class LineFramer implements Reader {
   }
 }
 
-/** A reader of one record (or none) per line: subclasses say what a line gives. */
+/** Options of a LineReader (lines.ts, logfmt.ts; see ReaderOptions). */
+export interface LineReaderOptions {
+  source: string;
+  errors: ErrorSink;
+  /** `--max-line-bytes` (bytes of UTF-8; default DEFAULT_MAX_LINE_BYTES). */
+  maxLineBytes?: number;
+  /** Stamp records with their line number (LINE). */
+  lineNumbers?: boolean;
+}
+
+/**
+ * A reader of one record (or none) per line: subclasses say what a line
+ * gives (handleLine) and what an overlong line is called (overlongReason);
+ * such a line is rejected here with its first OVERLONG_TEXT_CHARS characters.
+ */
 export abstract class LineReader extends LineFramer {
+  protected readonly source: string;
+  protected readonly errors: ErrorSink;
+  protected readonly lineNumbers: boolean;
+
+  constructor(opts: LineReaderOptions) {
+    super(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    this.source = opts.source;
+    this.errors = opts.errors;
+    this.lineNumbers = opts.lineNumbers ?? false;
+  }
+
   /** A complete line (without its line end): add its record, if any, to `out`, or reject it. */
   protected abstract handleLine(text: string, lineNo: number, out: Rec[]): void;
+  /** The message for a line longer than `max` bytes. */
+  protected abstract overlongReason(): string;
+
+  protected overlong(lineNo: number, text: string): void {
+    this.errors.reject(this.source, lineNo, this.overlongReason(), text.slice(0, OVERLONG_TEXT_CHARS));
+  }
 
   protected lines(chunk: string, pos: number, nl: number, out: Rec[]): number {
     while (nl >= 0) {

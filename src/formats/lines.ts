@@ -9,34 +9,18 @@
  * than `--max-line-bytes`, which is rejected (its first 1024 characters kept)
  * and skipped without being held whole.
  */
-import type { ErrorSink, Rec } from '../engine/types.js';
+import type { Rec } from '../engine/types.js';
 import { LINE } from '../engine/values.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS } from './common.js';
-import { LineReader } from './linereader.js';
+import { OVERLONG_TEXT_CHARS } from './common.js';
+import { LineReader, type LineReaderOptions } from './linereader.js';
 
 /** Options of the lines reader (see ReaderOptions). */
-export interface LinesReaderOptions {
-  source: string;
-  errors: ErrorSink;
-  maxLineBytes?: number;
-  lineNumbers?: boolean;
-}
+export type LinesReaderOptions = LineReaderOptions;
 
 /** See the module comment. */
 export class LinesReader extends LineReader {
-  private readonly source: string;
-  private readonly errors: ErrorSink;
-  private readonly lineNumbers: boolean;
-
-  constructor(opts: LinesReaderOptions) {
-    super(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    this.source = opts.source;
-    this.errors = opts.errors;
-    this.lineNumbers = opts.lineNumbers ?? false;
-  }
-
-  protected overlong(lineNo: number, text: string): void {
-    this.errors.reject(this.source, lineNo, `line longer than ${this.max} bytes (--max-line-bytes); only its first ${OVERLONG_TEXT_CHARS} characters are kept`, text.slice(0, OVERLONG_TEXT_CHARS));
+  protected overlongReason(): string {
+    return `line longer than ${this.max} bytes (--max-line-bytes); only its first ${OVERLONG_TEXT_CHARS} characters are kept`;
   }
 
   protected handleLine(text: string, lineNo: number, out: Rec[]): void {

@@ -30,18 +30,12 @@
  * spaces, `=`, `"` and control characters are written as `_` (an empty key
  * as `_`).
  */
-import type { Batch, ErrorSink, Rec, Writer, WriterOptions } from '../engine/types.js';
+import type { Batch, Rec, Writer, WriterOptions } from '../engine/types.js';
 import { NumText, rawOf, setField, setLine, setRaw, stringifyValue, typeCell } from '../engine/values.js';
-import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS } from './common.js';
-import { LineReader } from './linereader.js';
+import { LineReader, type LineReaderOptions } from './linereader.js';
 
 /** Options of the logfmt reader (see ReaderOptions). */
-export interface LogfmtReaderOptions {
-  source: string;
-  errors: ErrorSink;
-  maxLineBytes?: number;
-  lineNumbers?: boolean;
-}
+export type LogfmtReaderOptions = LineReaderOptions;
 
 /**
  * Parse one logfmt line into `rec`.
@@ -104,19 +98,8 @@ function unescape(s: string, from: number, to: number): string {
 
 /** See the module comment. */
 export class LogfmtReader extends LineReader {
-  private readonly source: string;
-  private readonly errors: ErrorSink;
-  private readonly lineNumbers: boolean;
-
-  constructor(opts: LogfmtReaderOptions) {
-    super(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    this.source = opts.source;
-    this.errors = opts.errors;
-    this.lineNumbers = opts.lineNumbers ?? false;
-  }
-
-  protected overlong(lineNo: number, text: string): void {
-    this.errors.reject(this.source, lineNo, `logfmt line longer than ${this.max} bytes (--max-line-bytes)`, text.slice(0, OVERLONG_TEXT_CHARS));
+  protected overlongReason(): string {
+    return `logfmt line longer than ${this.max} bytes (--max-line-bytes)`;
   }
 
   protected handleLine(text: string, lineNo: number, out: Rec[]): void {
