@@ -339,6 +339,13 @@ export interface VerbInstance {
    */
   readonly firstPerKey?: { readonly keyOf: (rec: Rec) => string; readonly n: number };
   /**
+   * Per-key verbs that write the last N records of each key at end of input,
+   * groups in order of first appearance (`tail N [--by KEYS]`): the key text
+   * and N. `-j` keeps the last N per key of each range, then over all ranges
+   * (parallel/keyed.ts).
+   */
+  readonly lastPerKey?: { readonly keyOf: (rec: Rec) => string; readonly n: number };
+  /**
    * Files this verb reads and writes (`join FILE`, `--late-output FILE`): the
    * runner refuses, before reading, an output that is also an input or
    * another output (engine/files.ts).

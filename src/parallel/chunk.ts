@@ -30,7 +30,7 @@ import { floorMod, isCalendar } from '../window/spec.js';
 import type { GroupState } from '../agg/types.js';
 import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
 import { encodeValue } from '../state/codec.js';
-import { type KeyedResult, firstPerKeyTap } from './keyed.js';
+import { type KeyedRange, type KeyedResult, keyedRange } from './keyed.js';
 
 /** What a chunk runner is made from (the main thread sends it to each worker). */
 export interface WorkerInit {
@@ -346,14 +346,11 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
 
   let head: Stage = sink;
   // A first-N-per-key verb: the first N of each key in the range, with their keys (keyed.ts).
-  let tap: ReturnType<typeof firstPerKeyTap> | null = null;
-  let keyedVerb: VerbInstance | null = null;
+  let tap: KeyedRange | null = null;
   if (init.keyed) {
     const kv = parseVerbs(init.keyed)[0]!;
-    if (kv.firstPerKey === undefined) throw new Error(`-j: ${kv.name} keeps no first records per key`);
-    tap = firstPerKeyTap(kv.firstPerKey.keyOf, kv.firstPerKey.n);
-    keyedVerb = kv;
-    head = tap;
+    tap = keyedRange(kv, sink, (next) => kv.build(next, ctx, { verbs: [kv], index: 0 }));
+    head = tap.head;
   }
   for (let i = verbs.length - 1; i >= 0; i--) head = verbs[i]!.build(head, ctx, { verbs, index: i });
   const lineNumbers = verbs.some((v) => v.needsLineNumbers === true) || winVerb !== null;
@@ -362,7 +359,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
   const runJob = (job: ChunkJob): ChunkResult => {
     current = job;
     // The verb's own state is per range: a new stage for each job.
-    if (tap !== null) tap.begin(keyedVerb!.build(sink, ctx, { verbs: [keyedVerb!], index: 0 }));
+    tap?.begin();
     /** The keys of the partial output of a keyed run stopped by an error. */
     const keysOf = (): { keys?: string } => (tap !== null ? { keys: JSON.stringify(tap.keys) } : {});
     groups = new Map();
@@ -423,6 +420,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
       }
       const last = reader.end();
       if (last.length > 0) head.push(last);
+      if (tap !== null && !tap.finish()) return { id: job.id, kind: 'fallback', why: `${init.keyed![0]} wrote more records of a range than one burst` };
     } catch (e) {
       if (e instanceof InputError) {
         if (e.partial && e.partial.length > 0 && plan === null && wj === null) {
@@ -462,7 +460,8 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
   return (job: ChunkJob): ChunkResult => {
     const r = runJob(job);
     if (job.data !== undefined) {
-      const d = job.data;
+      // (Buffer's indexOf is memchr; a Uint8Array's is a generic element loop.)
+      const d = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
       let n = 0;
       for (let k = d.indexOf(0x0a); k >= 0; k = d.indexOf(0x0a, k + 1)) n++;
       r.lines = n;

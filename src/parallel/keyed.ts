@@ -12,7 +12,7 @@
  * those of one pass: a kept record is written at its own input position.
  * Memory in the main thread: one count per key, as the verb has with `-j 1`.
  */
-import type { Batch, Rec, Stage } from '../engine/types.js';
+import type { Batch, Rec, Stage, VerbInstance } from '../engine/types.js';
 import { detach } from '../engine/values.js';
 
 /** The answer for one job of a first-N-per-key verb: the records kept in the range (NDJSON lines) and their keys. */
@@ -63,6 +63,122 @@ export function firstPerKeyTap(keyOf: (rec: Rec) => string, n: number): Stage & 
   return tap;
 }
 
+/** A keyed verb on one range in a worker (see `keyedRange`). */
+export interface KeyedRange {
+  /** The stage the leading verbs feed. */
+  head: Stage;
+  /** Start a range: a new stage of the verb (its state is per range). */
+  begin(): void;
+  /**
+   * The range's records are all in: a last-N verb writes its records. False
+   * when it did not write them all at once (more than a burst: order/burst.ts
+   * goes on in a later turn), so the range's result would be short.
+   */
+  finish(): boolean;
+  /** The key texts of the records written in this range so far, in order. */
+  keys: string[];
+}
+
+/**
+ * The worker's side of a keyed verb `kv` (firstPerKey or lastPerKey): its
+ * stage per range, writing to `sink`, with the key text of every record it
+ * writes noted in `keys` (one per NDJSON line). `build` builds the verb's
+ * stage before `next`.
+ * @throws Error for a verb that is neither
+ */
+export function keyedRange(kv: VerbInstance, sink: Stage, build: (next: Stage) => Stage): KeyedRange {
+  if (kv.firstPerKey !== undefined) {
+    const tap = firstPerKeyTap(kv.firstPerKey.keyOf, kv.firstPerKey.n);
+    const r: KeyedRange = {
+      head: tap,
+      begin() {
+        tap.begin(build(sink));
+      },
+      finish: () => true,
+      get keys() {
+        return tap.keys;
+      },
+      set keys(k: string[]) {
+        tap.keys = k;
+      },
+    };
+    return r;
+  }
+  if (kv.lastPerKey === undefined) throw new Error(`-j: ${kv.name} keeps no first or last records per key`);
+  const keyOf = kv.lastPerKey.keyOf;
+  let stage: Stage | null = null;
+  let ended = false;
+  const r: KeyedRange = {
+    keys: [],
+    head: {
+      push: (b: Batch) => stage!.push(b),
+      watermark: (ms: number) => stage!.watermark(ms),
+      end() {},
+    },
+    begin() {
+      r.keys = [];
+      ended = false;
+      // The records the verb writes (the records themselves): their keys, then the writer.
+      stage = build({
+        push(b: Batch) {
+          for (let i = 0; i < b.length; i++) r.keys.push(keyOf(b[i]!));
+          sink.push(b);
+        },
+        watermark: (ms: number) => sink.watermark(ms),
+        end() {
+          ended = true;
+        },
+      });
+    },
+    finish() {
+      stage!.end();
+      return ended;
+    },
+  };
+  return r;
+}
+
+/**
+ * The main thread's side of a last-N verb (`tail N [--by KEYS]`): the last
+ * `n` records of each key over the ranges taken in input order, written at
+ * the end, groups in order of first appearance. A range's result lists its
+ * keys in their order of first appearance in the range, so a key new to the
+ * merger is inserted (Map order) at its global first appearance.
+ */
+export class LastMerger {
+  /** Per key (from data: a Map), its last lines. */
+  private readonly groups = new Map<string, Uint8Array[]>();
+  constructor(private readonly n: number) {}
+
+  /** Take the next range's result. */
+  add(r: KeyedResult): void {
+    const keys = JSON.parse(r.keys) as string[];
+    const b = Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
+    let at = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const nl = b.indexOf(0x0a, at);
+      if (nl < 0) throw new Error('-j: the lines of a range and their keys differ in number');
+      const k = keys[i]!;
+      let g = this.groups.get(k);
+      if (g === undefined) this.groups.set(k, (g = []));
+      // (A copy: the range's buffer is not kept alive by a few of its lines.)
+      g.push(Uint8Array.prototype.slice.call(b, at, nl + 1));
+      // (Trimmed in steps: amortised constant time per line, whatever N.)
+      if (g.length >= 2 * this.n + 16) g.splice(0, g.length - this.n);
+      at = nl + 1;
+    }
+    if (at !== b.length) throw new Error('-j: the lines of a range and their keys differ in number');
+  }
+
+  /** The records one pass writes at the end, as NDJSON bytes. */
+  end(): Uint8Array {
+    const parts: Uint8Array[] = [];
+    for (const g of this.groups.values()) for (let i = Math.max(0, g.length - this.n); i < g.length; i++) parts.push(g[i]!);
+    this.groups.clear();
+    return Buffer.concat(parts);
+  }
+}
+
 /** The main thread's side: the first `n` records per key over the ranges, taken in input order. */
 export class KeyedMerger {
   /** Records kept so far per key (keys from data: a Map). */
@@ -72,7 +188,8 @@ export class KeyedMerger {
   /** The lines of `r` (the next range's result) that one pass keeps, as NDJSON bytes. */
   add(r: KeyedResult): Uint8Array {
     const keys = JSON.parse(r.keys) as string[];
-    const b = r.bytes;
+    // (Buffer's indexOf is memchr; a Uint8Array's, as the bytes arrive from a worker, is a generic loop.)
+    const b = Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
     const parts: Uint8Array[] = [];
     let runStart = -1;
     let at = 0;

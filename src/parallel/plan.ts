@@ -12,7 +12,8 @@
  *
  * - a verb that keeps the first N records of each key (`uniq FIELDS`,
  *   `uniq`, `head N --by KEYS`: keyed.ts): the first N per key of each range
- *   in the threads, the first N per key over the ranges in the main thread.
+ *   in the threads, the first N per key over the ranges in the main thread;
+ *   or the last N (`tail N [--by KEYS]`), likewise.
  *
  * The main thread runs every later verb. What stays in the main thread, and
  * why, is in `kept` (for --explain): session and count windows, and the
@@ -50,7 +51,7 @@ export interface ParallelPlan {
   agg: string[] | null;
   /** The words of a tumbling/sliding window before that agg (with 'window'), or null. */
   window: string[] | null;
-  /** The words (with the name) of a first-N-per-key verb after the prefix (`uniq FIELDS`, `head N --by K`: keyed.ts), or null. */
+  /** The words (with the name) of a first- or last-N-per-key verb after the prefix (`uniq FIELDS`, `head N --by K`, `tail N [--by K]`: keyed.ts), or null. */
   keyed?: string[] | null;
   /** Index of the first verb the main thread runs. */
   rest: number;
@@ -91,7 +92,7 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
     case 'tail':
     case 'sample':
     case 'over':
-      return `${v.name} keeps per key (or over all records) state that depends on the order of all records of the key; -j splits only the verbs that keep the first records of each key (uniq, head --by)`;
+      return `${v.name} keeps per key (or over all records) state that depends on the order of all records of the key; -j splits only the verbs that keep the first or last records of each key (uniq, head --by, tail), and only right after the record-wise verbs`;
     case 'sort':
     case 'fill-down':
     case 'unsparsify':
@@ -133,7 +134,7 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
   };
   const v = opts.verbs[i];
   let keyed: string[] | null = null;
-  if (v !== undefined && v.firstPerKey !== undefined) {
+  if (v !== undefined && (v.firstPerKey !== undefined || v.lastPerKey !== undefined)) {
     keyed = words[i]!;
     i++;
   } else if (v !== undefined && plainAgg(i)) {
@@ -177,6 +178,8 @@ export function streamPlan(opts: RunOptions, split: ParallelPlan, aggFns: string
   if (p.window !== null) p = { ...p, window: null, agg: null, rest: p.prefix.length, kept: `${why}, a windowed agg runs in the main thread (its merge may have to be redone in one thread)` };
   else if (p.agg !== null && aggFns.some((f) => !ALWAYS_EXACT.has(f)))
     p = { ...p, agg: null, rest: p.prefix.length, kept: `${why}, an agg with sums, averages or variances runs in the main thread (float merges may have to be redone in one thread)` };
+  else if (p.keyed && opts.verbs[p.prefix.length]!.lastPerKey !== undefined)
+    p = { ...p, keyed: null, rest: p.prefix.length, kept: `${why}, tail runs in the main thread (a range with more last records than one burst would have the run redone in one thread)` };
   if (p.prefix.length === 0 && p.agg === null && !p.keyed) return `${opts.verbs[0]!.name} comes first: ${p.kept}`;
   return p;
 }

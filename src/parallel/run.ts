@@ -103,13 +103,16 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
   const inWorkers = names.slice(0, split.prefix.length);
   if (split.window) inWorkers.push(`window ${(opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.kind} + agg (as partials per window and group)`);
   else if (split.agg) inWorkers.push('agg (as partials)');
-  else if (split.keyed) inWorkers.push(`${split.keyed[0]} (the first records of each key per range)`);
+  const kv = split.keyed ? opts.verbs[split.prefix.length]! : null;
+  if (kv !== null) inWorkers.push(`${kv.name} (the ${kv.firstPerKey ? 'first' : 'last'} records of each key per range)`);
   const merge = split.window
     ? 'merge of the window partials (watermark: the largest time of the ranges before, minus --lateness)'
     : split.agg
       ? 'merge of the partials'
       : split.keyed
-        ? `records put back in input order, keeping the first ${opts.verbs[split.prefix.length]!.firstPerKey!.n} of each key over all ranges`
+        ? kv!.firstPerKey
+          ? `records put back in input order, keeping the first ${kv!.firstPerKey.n} of each key over all ranges`
+          : `the last ${kv!.lastPerKey!.n} records of each key over all ranges, at the end`
         : 'records put back in input order';
   const inMain = [merge, ...names.slice(split.rest)];
   return (

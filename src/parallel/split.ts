@@ -26,7 +26,7 @@ import { releaseWorkers, takeWorkers } from './pool.js';
 import type { JobList } from './deal.js';
 import { AggMerger, aggPlanOf } from './agg-merge.js';
 import { SplitOutput } from './output.js';
-import { KeyedMerger } from './keyed.js';
+import { KeyedMerger, LastMerger } from './keyed.js';
 
 /** Why a split run stopped and must be redone in one thread. */
 export interface Fallback {
@@ -95,7 +95,9 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
     let failed: string | null = null;
     let finished = false;
     const aggs = split.agg !== null ? new AggMerger(aggPlanOf(split.agg)) : null;
-    const keyed = split.keyed ? new KeyedMerger(opts.verbs[split.prefix.length]!.firstPerKey!.n) : null;
+    const kv = split.keyed ? opts.verbs[split.prefix.length]! : null;
+    const keyed = kv?.firstPerKey !== undefined ? new KeyedMerger(kv.firstPerKey.n) : null;
+    const lastKeyed = kv?.lastPerKey !== undefined ? new LastMerger(kv.lastPerKey.n) : null;
     const windowed = split.window !== null ? new WindowedMerger(aggs!.plan, (opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.lateness, init.render !== null) : null;
     const out = new SplitOutput(
       opts,
@@ -154,7 +156,10 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           return;
         }
         if (r.kind === 'bytes') out.write(r.bytes);
-        else if (r.kind === 'keyed') out.write(keyed!.add(r));
+        else if (r.kind === 'keyed') {
+          if (keyed !== null) out.write(keyed.add(r));
+          else lastKeyed!.add(r);
+        }
         else if (r.kind === 'wagg') {
           const o = windowed!.add(r);
           if (windowed!.inexact) {
@@ -179,6 +184,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           return;
         }
         if (windowed !== null) out.writeWindows(windowed.end());
+        else if (lastKeyed !== null) out.write(lastKeyed.end());
         else if (aggs !== null) out.writeRecords(aggs.end());
         void finish(0);
       }

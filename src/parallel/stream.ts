@@ -35,8 +35,9 @@ export async function openDealt(
   if (typeof plan === 'string') return null;
   let input: Readable;
   if (name === '-') {
-    if (opts.stdin !== undefined) input = opts.stdin;
-    else {
+    // (A stream a caller injects may hold strings: one thread reads it.)
+    if (opts.stdin !== undefined) return null;
+    {
       let st: fs.Stats;
       try {
         st = fs.fstatSync(0);

@@ -4,6 +4,7 @@ import { UsageError } from '../engine/errors.js';
 import { parseVerbArgs } from './args.js';
 import { type FieldRef, parseFieldList } from '../order/keys.js';
 import { Groups } from '../order/groups.js';
+import { compileKey } from '../window/keys.js';
 import { type WindowMode, type WindowOps, perWindowStage, wholeInputStage, windowModeOf } from '../order/windowed.js';
 import { stateArray, stateString } from '../state/records.js';
 import { decodeCount, stateError } from '../state/codec.js';
@@ -53,6 +54,7 @@ export const tail: VerbDef = {
       needs: by.length ? by.map((b) => b.name) : ['*'],
       recordWise: false,
       access: { reads: by.flatMap((f) => [f.path[0]!, ...rootsOf(f.name)]), emits: 'same' },
+      lastPerKey: { keyOf: compileKey(by.map((f) => f.path)), n },
       build(next, ctx, plan) {
         const mode: WindowMode = windowModeOf('tail', plan);
         const ops = tailOps(n, by);

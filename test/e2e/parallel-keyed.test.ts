@@ -1,8 +1,9 @@
 /**
  * `-j N` with per-key verbs that keep the first records of each key
- * (`uniq FIELDS`, `uniq`, `head N --by KEYS`): each thread keeps the first N
- * per key of its range, the main thread the first N per key over the ranges
- * in input order (parallel/keyed.ts). Output identical to `-j 1`.
+ * (`uniq FIELDS`, `uniq`, `head N --by KEYS`) or the last (`tail N [--by
+ * KEYS]`): each thread keeps the first (last) N per key of its range, the
+ * main thread the first (last) N per key over the ranges in input order
+ * (parallel/keyed.ts). Output identical to `-j 1`.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -20,6 +21,8 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
     [['map', 'x = delay % 5', 'then', 'uniq']],
     [['filter', 'delay > 0', 'then', 'head', '2', '--by', 'origin', 'then', 'select', 'origin,delay']],
     [['filter', 'delay > 0', 'then', 'uniq', 'destination', 'then', 'head', '4']],
+    [['filter', 'delay > 30', 'then', 'tail', '3', '--by', 'origin', 'then', 'select', 'origin,delay']],
+    [['map', 'x = delay % 4', 'then', 'tail', '25']],
   ])('%j on a file and on stdin', (words) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jk-'));
     const file = path.join(dir, 'in.ndjson');
@@ -30,7 +33,7 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
         const one = sluice(['--from', file, ...words]);
         expect(one.code).toBe(0);
         const par = sluice(['-j', '3', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: '15000', SLUICE_J_TRACE: '1' });
-        expect(par.stderr).toMatch(/-j trace: \d+ jobs handed out/);
+        expect(par.stderr).toMatch(/^sluice: -j trace: \d+ jobs handed out, \d+ written\n$/);
         expect(par.stdout).toBe(one.stdout);
         const piped = sluice(['-j', '2', ...words], text, { SLUICE_J_CHUNK_BYTES: '40000' });
         expect(piped.stderr).toBe(one.stderr);
@@ -74,7 +77,8 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
     );
     const keyedArb = fc.oneof(
       fc.constantFrom(['uniq', 'origin'], ['uniq', 'origin,destination'], ['uniq'], ['uniq', 'x']),
-      fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom('origin', 'destination', 'origin,x')).map(([n, k]) => ['head', String(n), '--by', k]),
+      fc.tuple(fc.constantFrom('head', 'tail'), fc.integer({ min: 0, max: 4 }), fc.constantFrom('origin', 'destination', 'origin,x')).map(([v, n, k]) => [v, String(n), '--by', k]),
+      fc.integer({ min: 0, max: 30 }).map((n) => ['tail', String(n)]),
     );
     const tailArb = fc.constantFrom<string[][]>([], [['head', '9']], [['select', 'origin']], [['sort', '-f', 'origin']]);
     try {
@@ -96,4 +100,22 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('tail with more last records in a range than one burst', () => {
+  it('the run is redone in one thread: same output, written once', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jk-'));
+    const file = path.join(dir, 'tiny.ndjson');
+    let s = '';
+    for (let i = 0; i < 300000; i++) s += `{"a":${i % 3}}\n`;
+    fs.writeFileSync(file, s);
+    try {
+      const one = sluice(['--from', file, 'tail', '80000', '--by', 'a']);
+      const par = sluice(['-j', '2', '--from', file, 'tail', '80000', '--by', 'a'], '', { SLUICE_J_CHUNK_BYTES: '1500000', SLUICE_J_DEBUG: '1' });
+      expect(par.stderr).toMatch(/one thread after all \(tail wrote more records of a range than one burst\)/);
+      expect(par.stdout).toBe(one.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -23,7 +23,13 @@ const aggArb = fc.constantFrom(
   ['agg', 'count, sum(distance), max(destination), distinct(destination), approx_distinct(time)'],
   ['agg', 'count, stddev(delay), median(distance)', 'by', 'destination,origin'],
 );
-const tailArb = fc.constantFrom<string[][]>([], [['head', '7']], [['window', 'tumbling', '1h', '--time', 'time'], ['agg', 'count', 'by', 'origin']]);
+const tailArb = fc.constantFrom<string[][]>(
+  [],
+  [['head', '7']],
+  [['window', 'tumbling', '1h', '--time', 'time'], ['agg', 'count', 'by', 'origin']],
+  [['uniq', 'origin']],
+  [['head', '2', '--by', 'destination'], ['head', '40']],
+);
 
 describe('-j 3 equals -j 1', () => {
   it('random pipelines over random slices of flights (NDJSON and CSV), byte for byte', () => {
@@ -36,7 +42,8 @@ describe('-j 3 equals -j 1', () => {
         fc.boolean(),
         fc.integer({ min: 100, max: 8000 }),
         fc.integer({ min: 2000, max: 60000 }),
-        (verbs, agg, tail, csv, n, chunk) => {
+        fc.boolean(),
+        (verbs, agg, tail, csv, n, chunk, stdin) => {
           const file = path.join(dir, csv ? 'in.csv' : 'in.ndjson');
           fs.writeFileSync(file, (csv ? CSV.slice(0, n + 1) : LINES.slice(0, n)).join('\n') + '\n');
           let chain = [...verbs, ...(agg ? [agg] : []), ...tail];
@@ -44,7 +51,10 @@ describe('-j 3 equals -j 1', () => {
           if (chain.length === 0) chain = [['filter', 'delay > 0']];
           const words = chain.flatMap((v, i) => (i === 0 ? v : ['then', ...v]));
           const one = sluice(['--from', file, ...words]);
-          const par = sluice(['-j', '3', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: String(chunk) });
+          // The same input through a pipe: dealt out batch by batch (parallel/deal.ts).
+          const par = stdin
+            ? sluice(['-j', '3', ...(csv ? ['-i', 'csv'] : []), ...words], fs.readFileSync(file, 'utf8'), { SLUICE_J_CHUNK_BYTES: String(chunk) })
+            : sluice(['-j', '3', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: String(chunk) });
           expect(par.stderr).toBe(one.stderr);
           expect(par.code).toBe(one.code);
           expect(par.stdout).toBe(one.stdout);
