@@ -50,8 +50,8 @@ describe('-j 3 equals -j 1', () => {
           // A renamed or dropped field makes a later verb read null: still a valid pipeline, same on both sides.
           if (chain.length === 0) chain = [['filter', 'delay > 0']];
           const words = chain.flatMap((v, i) => (i === 0 ? v : ['then', ...v]));
-          const one = sluice(['--from', file, ...words]);
-          // The same input through a pipe: dealt out batch by batch (parallel/deal.ts).
+          // The same input through a pipe: dealt out batch by batch (parallel/deal.ts); messages then name stdin.
+          const one = stdin ? sluice([...(csv ? ['-i', 'csv'] : []), ...words], fs.readFileSync(file, 'utf8')) : sluice(['--from', file, ...words]);
           const par = stdin
             ? sluice(['-j', '3', ...(csv ? ['-i', 'csv'] : []), ...words], fs.readFileSync(file, 'utf8'), { SLUICE_J_CHUNK_BYTES: String(chunk) })
             : sluice(['-j', '3', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: String(chunk) });
