@@ -34,23 +34,25 @@ import { OutputFiles, Sink, makeWriter, outputFormatFor } from './output.js';
 import type { InputLoop } from './loop.js';
 import type { ChunkSource } from '../formats/source.js';
 import { readSequentially } from '../sources/sequential.js';
-import { readTails } from '../sources/tailing.js';
 import type { CheckpointSession } from '../checkpoint/session.js';
 
 export type { RunOptions } from './options.js';
 
 /** checkpoint/session.ts's CheckpointSession, once a --checkpoint run has loaded it. */
 let Session: typeof CheckpointSession | undefined;
+/** sources/tailing.ts's input loop, once a --follow or --checkpoint run has loaded it. */
+let readTails: typeof import('../sources/tailing.js').readTails | undefined;
 
 /**
  * Run a pipeline to completion.
  * @returns the exit status (0, 1, 130 or 143); usage errors are thrown before this is called
  */
 export function run(opts: RunOptions): Promise<number> {
-  // The checkpoint code is loaded only by a --checkpoint run (start-up of the others).
-  if (opts.checkpoint && Session === undefined) {
-    return import('../checkpoint/session.js').then((m) => {
-      Session = m.CheckpointSession;
+  // The checkpoint and file-tailing code is loaded only by the runs that use it (start-up of the others).
+  if ((opts.checkpoint && Session === undefined) || ((opts.follow || opts.checkpoint) && readTails === undefined)) {
+    return Promise.all([opts.checkpoint ? import('../checkpoint/session.js') : undefined, import('../sources/tailing.js')]).then(([s, t]) => {
+      if (s) Session = s.CheckpointSession;
+      readTails = t.readTails;
       return run(opts);
     });
   }
@@ -352,7 +354,7 @@ export function run(opts: RunOptions): Promise<number> {
       outputBlocked: () => sink.blocked,
     };
     cp?.setWriter(() => sink.writer);
-    if (opts.follow || cp) readTails(opts, loop, cp);
+    if (opts.follow || cp) readTails!(opts, loop, cp);
     else readSequentially(opts, loop);
   });
 }

@@ -43,6 +43,7 @@ function loaded(args: string[]): { stdout: string; stderr: string; code: number 
 /** What a plain `-i lines parse` run must not load. */
 const HEAVY = [
   /^dist\/(live|checkpoint|parallel|window|agg|over|order|sort|state|reshape|fanout)\//,
+  /^dist\/sources\/(tailing|follow)\.js$/,
   /^dist\/verbs\/(?!parse\.js|args\.js|registry\.js)/,
   /^(yargs|luxon|cli-progress|asciichart|chalk|csv-parse)$/,
 ];
@@ -69,7 +70,7 @@ describe('lazy loading', () => {
     const ck = path.join(dir, 'run.ckpt');
     const a = loaded(['-i', 'lines', '--from', LOG, '--checkpoint', ck, 'parse', '--pattern', 'combined', 'then', 'agg', 'count', 'by', 'status']);
     expect(a.code, a.stderr).toBe(0);
-    expect(a.modules).toEqual(expect.arrayContaining(['dist/checkpoint/session.js', 'dist/verbs/agg.js', 'dist/agg/stage.js']));
+    expect(a.modules).toEqual(expect.arrayContaining(['dist/checkpoint/session.js', 'dist/sources/tailing.js', 'dist/verbs/agg.js', 'dist/agg/stage.js']));
     expect(a.modules).not.toContain('dist/verbs/window.js');
     const b = loaded(['-i', 'lines', '-o', 'line', 'parse', '--pattern', 'combined', 'then', 'agg', 'count', 'by', 'status', LOG]);
     expect(b.code, b.stderr).toBe(0);
