@@ -35,6 +35,8 @@ export function makeWriter(opts: RunOptions, inFmt: InputFormat, outFmt: OutputF
 
 /** Batches shorter than this (UTF-16 units) are written as strings: Writable's own small buffers come from a pool. */
 const REUSE_MIN_CHARS = 4096;
+/** ... and longer ones too (a buffer of 3 bytes a unit would be held for a few huge records): 4 Mi units, at most a 12 MiB buffer. */
+const REUSE_MAX_CHARS = 4 * 1024 * 1024;
 
 /** The last stage: serialises each batch to one string and writes it. */
 export class Sink implements Stage {
@@ -78,7 +80,7 @@ export class Sink implements Stage {
         });
       }
       ok = this.out.write(text, 'latin1');
-    } else if (this.reuseBytes && this.out.writableLength === 0 && text.length >= REUSE_MIN_CHARS) {
+    } else if (this.reuseBytes && this.out.writableLength === 0 && text.length >= REUSE_MIN_CHARS && text.length <= REUSE_MAX_CHARS) {
       // At most 3 bytes of UTF-8 per UTF-16 unit (a surrogate pair: 4 for 2).
       const most = text.length * 3;
       let b = this.bytes;

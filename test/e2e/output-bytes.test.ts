@@ -40,6 +40,17 @@ describe('stdout bytes', () => {
     }
   });
 
+  it('a batch of more than 4 Mi characters (written as a string, not from the reused buffer) and small ones around it', () => {
+    const huge = 'é'.repeat(4_300_000) + '😀';
+    const text = ['before', huge, 'after'];
+    const file = path.join(dir, 'huge.txt');
+    fs.writeFileSync(file, text.join('\n') + '\n');
+    const out = path.join(dir, 'huge.ndjson');
+    const r = shell(`sluice -i lines --from ${file} > ${out}`, 60_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(out).equals(Buffer.from(text.map((l) => JSON.stringify({ line: l })).join('\n') + '\n'))).toBe(true);
+  });
+
   it('parse --pattern combined (the text-only path) writes the same bytes to a file as to a pipe', () => {
     const log = path.join(dir, 'access.log');
     const one = '1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /é/😀 HTTP/1.1" 200 12 "-" "agent ü"';
