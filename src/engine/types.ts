@@ -346,6 +346,13 @@ export interface VerbInstance {
    */
   readonly lastPerKey?: { readonly keyOf: (rec: Rec) => string; readonly n: number };
   /**
+   * Per-key verbs that write one record per key at end of input with its
+   * number of records in field `name` (the last field), keys in order of first
+   * appearance (`uniq FIELDS --count`): the key text. `-j` counts per range,
+   * then sums (parallel/keyed.ts).
+   */
+  readonly countPerKey?: { readonly keyOf: (rec: Rec) => string; readonly name: string };
+  /**
    * Files this verb reads and writes (`join FILE`, `--late-output FILE`): the
    * runner refuses, before reading, an output that is also an input or
    * another output (engine/files.ts).

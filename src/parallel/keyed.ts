@@ -104,6 +104,48 @@ export function keyedRange(kv: VerbInstance, sink: Stage, build: (next: Stage) =
     };
     return r;
   }
+  if (kv.countPerKey !== undefined) {
+    // The verb writes one record per key, in order of first appearance: the keys at first sight.
+    const keyOf = kv.countPerKey.keyOf;
+    let seen = new Set<string>();
+    let stage: Stage | null = null;
+    let ended = false;
+    const r: KeyedRange = {
+      keys: [],
+      head: {
+        push(b: Batch) {
+          for (let i = 0; i < b.length; i++) {
+            const k = keyOf(b[i]!);
+            if (!seen.has(k)) {
+              const d = detach(k);
+              seen.add(d);
+              r.keys.push(d);
+            }
+          }
+          stage!.push(b);
+        },
+        watermark: (ms: number) => stage!.watermark(ms),
+        end() {},
+      },
+      begin() {
+        r.keys = [];
+        seen = new Set();
+        ended = false;
+        stage = build({
+          push: (b: Batch) => sink.push(b),
+          watermark: (ms: number) => sink.watermark(ms),
+          end() {
+            ended = true;
+          },
+        });
+      },
+      finish() {
+        stage!.end();
+        return ended;
+      },
+    };
+    return r;
+  }
   if (kv.lastPerKey === undefined) throw new Error(`-j: ${kv.name} keeps no first or last records per key`);
   const keyOf = kv.lastPerKey.keyOf;
   let stage: Stage | null = null;
@@ -176,6 +218,45 @@ export class LastMerger {
     for (const g of this.groups.values()) for (let i = Math.max(0, g.length - this.n); i < g.length; i++) parts.push(g[i]!);
     this.groups.clear();
     return Buffer.concat(parts);
+  }
+}
+
+/**
+ * The main thread's side of a count per key (`uniq FIELDS --count`): each
+ * range's records (one per key, its count in the last field `name`) summed
+ * per key, written at the end in order of first appearance (Map order, as
+ * for LastMerger).
+ */
+export class CountMerger {
+  /** Per key (from data: a Map): the record's text before its count, and the count so far. */
+  private readonly groups = new Map<string, { head: string; n: number }>();
+  private readonly marker: string;
+  constructor(name: string) {
+    this.marker = ',' + JSON.stringify(name) + ':';
+  }
+
+  /** Take the next range's result. */
+  add(r: KeyedResult): void {
+    const keys = JSON.parse(r.keys) as string[];
+    const lines = Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('utf8').split('\n');
+    if (lines.length !== keys.length + 1 || lines[keys.length] !== '') throw new Error('-j: the lines of a range and their keys differ in number');
+    for (let i = 0; i < keys.length; i++) {
+      const line = lines[i]!;
+      const at = line.lastIndexOf(this.marker);
+      if (at < 0 || !line.endsWith('}')) throw new Error('-j: a count record without its count');
+      const n = Number(line.slice(at + this.marker.length, -1));
+      const g = this.groups.get(keys[i]!);
+      if (g === undefined) this.groups.set(keys[i]!, { head: line.slice(0, at + this.marker.length), n });
+      else g.n += n;
+    }
+  }
+
+  /** The records one pass writes at the end, as NDJSON bytes. */
+  end(): Uint8Array {
+    let s = '';
+    for (const g of this.groups.values()) s += `${g.head}${g.n}}\n`;
+    this.groups.clear();
+    return Buffer.from(s);
   }
 }
 

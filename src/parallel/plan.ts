@@ -87,7 +87,7 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
     case 'head':
       return 'head needs only the first records (the workers stop once it has them)';
     case 'uniq':
-      return 'uniq --count counts every record of a key, in the order of the whole input';
+      return 'uniq --count of whole records (or with a count name that is not a plain word) counts in the main thread';
     case 'top':
     case 'tail':
     case 'sample':
@@ -134,7 +134,7 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
   };
   const v = opts.verbs[i];
   let keyed: string[] | null = null;
-  if (v !== undefined && (v.firstPerKey !== undefined || v.lastPerKey !== undefined)) {
+  if (v !== undefined && (v.firstPerKey !== undefined || v.lastPerKey !== undefined || v.countPerKey !== undefined)) {
     keyed = words[i]!;
     i++;
   } else if (v !== undefined && plainAgg(i)) {
@@ -178,8 +178,8 @@ export function streamPlan(opts: RunOptions, split: ParallelPlan, aggFns: string
   if (p.window !== null) p = { ...p, window: null, agg: null, rest: p.prefix.length, kept: `${why}, a windowed agg runs in the main thread (its merge may have to be redone in one thread)` };
   else if (p.agg !== null && aggFns.some((f) => !ALWAYS_EXACT.has(f)))
     p = { ...p, agg: null, rest: p.prefix.length, kept: `${why}, an agg with sums, averages or variances runs in the main thread (float merges may have to be redone in one thread)` };
-  else if (p.keyed && opts.verbs[p.prefix.length]!.lastPerKey !== undefined)
-    p = { ...p, keyed: null, rest: p.prefix.length, kept: `${why}, tail runs in the main thread (a range with more last records than one burst would have the run redone in one thread)` };
+  else if (p.keyed && opts.verbs[p.prefix.length]!.firstPerKey === undefined)
+    p = { ...p, keyed: null, rest: p.prefix.length, kept: `${why}, ${opts.verbs[p.prefix.length]!.name} runs in the main thread (a range with more records at its end than one burst would have the run redone in one thread)` };
   if (p.prefix.length === 0 && p.agg === null && !p.keyed) return `${opts.verbs[0]!.name} comes first: ${p.kept}`;
   return p;
 }

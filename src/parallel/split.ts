@@ -26,7 +26,7 @@ import { releaseWorkers, takeWorkers } from './pool.js';
 import type { JobList } from './deal.js';
 import { AggMerger, aggPlanOf } from './agg-merge.js';
 import { SplitOutput } from './output.js';
-import { KeyedMerger, LastMerger } from './keyed.js';
+import { CountMerger, KeyedMerger, LastMerger } from './keyed.js';
 
 /** Why a split run stopped and must be redone in one thread. */
 export interface Fallback {
@@ -97,7 +97,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
     const aggs = split.agg !== null ? new AggMerger(aggPlanOf(split.agg)) : null;
     const kv = split.keyed ? opts.verbs[split.prefix.length]! : null;
     const keyed = kv?.firstPerKey !== undefined ? new KeyedMerger(kv.firstPerKey.n) : null;
-    const lastKeyed = kv?.lastPerKey !== undefined ? new LastMerger(kv.lastPerKey.n) : null;
+    const lastKeyed = kv?.lastPerKey !== undefined ? new LastMerger(kv.lastPerKey.n) : kv?.countPerKey !== undefined ? new CountMerger(kv.countPerKey.name) : null;
     const windowed = split.window !== null ? new WindowedMerger(aggs!.plan, (opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.lateness, init.render !== null) : null;
     const out = new SplitOutput(
       opts,

@@ -23,6 +23,7 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
     [['filter', 'delay > 0', 'then', 'uniq', 'destination', 'then', 'head', '4']],
     [['filter', 'delay > 30', 'then', 'tail', '3', '--by', 'origin', 'then', 'select', 'origin,delay']],
     [['map', 'x = delay % 4', 'then', 'tail', '25']],
+    [['filter', 'delay > 3', 'then', 'uniq', 'origin,destination', '--count', '--as', 'n', 'then', 'sort', '-nr', 'n']],
   ])('%j on a file and on stdin', (words) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jk-'));
     const file = path.join(dir, 'in.ndjson');
@@ -67,6 +68,8 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
   it('--explain shows the first records per key kept in the threads', () => {
     const r = sluice(['-j', '2', '--explain', 'filter', 'a > 1', 'then', 'head', '3', '--by', 'k', 'then', 'sort', 'a']);
     expect(r.stdout).toMatch(/run filter, head \(the first records of each key per range\) .*keeping the first 3 of each key over all ranges, sort; sort stays in the main thread/);
+    const c = sluice(['-j', '2', '--explain', 'uniq', 'k', '--count']);
+    expect(c.stdout).toMatch(/run uniq \(a count per key per range\) .*the main thread runs the counts per key summed over all ranges, at the end/);
   });
 
   it('random pipelines with a first-N-per-key verb over random slices (NDJSON and CSV), byte for byte (property)', () => {
@@ -79,6 +82,7 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
       fc.constantFrom(['uniq', 'origin'], ['uniq', 'origin,destination'], ['uniq'], ['uniq', 'x']),
       fc.tuple(fc.constantFrom('head', 'tail'), fc.integer({ min: 0, max: 4 }), fc.constantFrom('origin', 'destination', 'origin,x')).map(([v, n, k]) => [v, String(n), '--by', k]),
       fc.integer({ min: 0, max: 30 }).map((n) => ['tail', String(n)]),
+      fc.constantFrom(['uniq', 'origin', '--count'], ['uniq', 'destination,x', '-c', '--as', 'n']),
     );
     const tailArb = fc.constantFrom<string[][]>([], [['head', '9']], [['select', 'origin']], [['sort', '-f', 'origin']]);
     try {
