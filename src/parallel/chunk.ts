@@ -31,6 +31,7 @@ import type { GroupState } from '../agg/types.js';
 import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
 import { encodeValue } from '../state/codec.js';
 import { type KeyedRange, type KeyedResult, keyedRange } from './keyed.js';
+import { MANY_GROUPS } from './agg-merge.js';
 
 /** What a chunk runner is made from (the main thread sends it to each worker). */
 export interface WorkerInit {
@@ -69,8 +70,13 @@ export interface ChunkJob {
   data?: Uint8Array;
 }
 
-/** The answer for one job. `bytes` is NDJSON text, UTF-8. `lines`: for a job with `data`, its line ends (for messages). */
-export type ChunkResult = { lines?: number } & (
+/**
+ * The answer for one job. `bytes` is NDJSON text, UTF-8. `lines`: for a job
+ * with `data`, its line ends (for messages). `t` (SLUICE_J_DEBUG=2 only): when
+ * the job ran, [start, end, when the thread had loaded], in ms since the epoch
+ * (performance.timeOrigin + now).
+ */
+export type ChunkResult = { lines?: number; t?: [number, number, number] } & (
   | { id: number; kind: 'bytes'; bytes: Uint8Array }
   /** `json`: the JSON text of [[group key, encoded key values, states, first position], ...] (one string crosses threads far faster than many small arrays). */
   | { id: number; kind: 'agg'; json: string; groups: number; records: number }
@@ -87,6 +93,9 @@ export type ChunkResult = { lines?: number } & (
  * The main thread parses the partials only when another range has the same window.
  */
 export type WindowPart = [number, number, string, string, string, string];
+
+/** What the main thread sends a worker: its init, then jobs. */
+export type WorkerMessage = ChunkJob | { init: WorkerInit };
 
 /**
  * The answer for one job of a windowed agg, run as if the range were the
@@ -199,6 +208,8 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     const wrapped = Object.create(p) as typeof p;
     let parts: unknown[] = [];
     wrapped.output = (g: GroupState, prefix?: Rec): Rec => {
+      // Taken at once: a sliding window's group may be a Two-Stacks queue's own state, which
+      // changes for the next window (window/agg.ts).
       parts.push([groupKeyOfValues(g.keyValues), g.keyValues.map(encodeValue), p.stateOf(g), g.first ?? 0]);
       return p.output(g, prefix);
     };
@@ -417,6 +428,12 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
         const batch = reader.feed(buf.toString('utf8', at, to));
         at = to;
         if (batch.length > 0) head.push(batch);
+        // A plain agg with many groups per record: merging the partials would cost more than one
+        // thread's pass. Groups only grow, so once the groups so far exceed the range's records
+        // (estimated from the bytes read) per MANY_GROUPS, the whole range would too: say so now.
+        if (plan !== null && wj === null && aggRecords >= 1000 && at < got && groups.size * MANY_GROUPS > (aggRecords * got) / at) {
+          return { id: job.id, kind: 'fallback', why: `${groups.size} groups in the first ${aggRecords} records of a range (more than one group per ${MANY_GROUPS} records)` };
+        }
       }
       const last = reader.end();
       if (last.length > 0) head.push(last);
@@ -457,7 +474,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     groups = new Map();
     return { id: job.id, kind: 'agg', json: JSON.stringify(res), groups: res.length, records: aggRecords };
   };
-  return (job: ChunkJob): ChunkResult => {
+  const runner = (job: ChunkJob): ChunkResult => {
     const r = runJob(job);
     if (job.data !== undefined) {
       // (Buffer's indexOf is memchr; a Uint8Array's is a generic element loop.)
@@ -468,6 +485,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     }
     return r;
   };
+  return runner;
 }
 
 /** The ArrayBuffers of a result that can be moved to another thread rather than copied. */

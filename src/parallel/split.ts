@@ -35,6 +35,34 @@ export interface Fallback {
   written: number;
 }
 
+/** SLUICE_J_DEBUG=2: where the time went (Timings); any value: why a run fell back to one thread (run.ts). */
+const debug = process.env.SLUICE_J_DEBUG === '2';
+const clock = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * SLUICE_J_DEBUG: where the time of a split run went, per thread: jobs run,
+ * ms busy with them, when the thread had loaded and when it first and last
+ * ran a job (ms since the process started); the main thread's ms merging
+ * and writing results. Written to stderr at the end of the run.
+ */
+class Timings {
+  private readonly threads = new Map<string, { jobs: number; busy: number; loaded: number; first: number; last: number }>();
+  merge = 0;
+  private readonly t0 = performance.timeOrigin;
+  job(who: string, t: [number, number, number]): void {
+    let e = this.threads.get(who);
+    if (e === undefined) this.threads.set(who, (e = { jobs: 0, busy: 0, loaded: t[2], first: t[0], last: t[1] }));
+    e.jobs++;
+    e.busy += t[1] - t[0];
+    e.last = Math.max(e.last, t[1]);
+  }
+  report(): string {
+    const f = (x: number): string => (x - this.t0).toFixed(0);
+    const parts = [...this.threads].map(([who, e]) => `${who}: ${e.jobs} jobs, ${e.busy.toFixed(0)} ms busy, loaded at ${f(e.loaded)}, jobs ${f(e.first)}-${f(e.last)} ms`);
+    return `sluice: -j timings: ${parts.join('; ')}; main thread merging/writing ${this.merge.toFixed(0)} ms; end at ${f(clock())} ms\n`;
+  }
+}
+
 /** Bytes waiting in the feed of the main thread's verbs above which no more jobs are handed out. */
 const FEED_LIMIT = 16 * 1024 * 1024;
 
@@ -87,6 +115,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
     w.postMessage({ init });
   }
   let mainRunner: ChunkRunner | null = null;
+  const timings = debug ? new Timings() : null;
 
   return new Promise<number | Fallback>((resolve) => {
     let next = 0;
@@ -121,6 +150,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
       jobs.stop();
       if (process.env.SLUICE_J_TRACE) (opts.stderr ?? process.stderr).write(`sluice: -j trace: ${next} jobs handed out, ${written} written\n`);
       await Promise.all(workers.map((w) => w.terminate()));
+      if (timings !== null) (opts.stderr ?? process.stderr).write(timings.report());
       if (fallback !== undefined) {
         // Nothing more from this run: what it wrote is a prefix of one thread's output.
         resolve({ fallback, written: await out.abandon() });
@@ -130,6 +160,11 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
     };
 
     const drain = (): void => {
+      const t0 = timings !== null ? clock() : 0;
+      drainDone();
+      if (timings !== null) timings.merge += clock() - t0;
+    };
+    const drainDone = (): void => {
       while (!finished && done.has(written)) {
         const r = done.get(written)!;
         done.delete(written);
@@ -218,14 +253,17 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
         if (job === undefined) return;
         next++;
         mainRunner ??= createChunkRunner(init, parseVerbs);
+        const t0 = timings !== null ? clock() : 0;
         done.set(job.id, mainRunner(job));
+        timings?.job('main', [t0, clock(), performance.timeOrigin]);
         drain();
         wake();
       });
     };
 
-    for (const w of workers) {
+    workers.forEach((w, i) => {
       w.on('message', (r: ChunkResult) => {
+        if (timings !== null && r.t !== undefined) timings.job(`worker ${i + 1}`, r.t);
         outstanding.set(w, outstanding.get(w)! - 1);
         done.set(r.id, r);
         drain();
@@ -240,7 +278,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
         failed ??= `internal error: a worker stopped (exit code ${code})`;
         void finish(1);
       });
-    }
+    });
     jobs.start(wake);
     wake();
   });

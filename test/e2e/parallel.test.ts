@@ -149,7 +149,8 @@ describe('-j 3 equals -j 1', () => {
     fs.writeFileSync(keys, LINES.slice(0, 4000).map((l, i) => l.replace('{', `{"id":${i},`)).join('\n') + '\n');
     const k1 = sluice(['--from', keys, 'agg', 'count, max(delay)', 'by', 'id']);
     const k2 = sluice(['-j', '2', '--from', keys, 'agg', 'count, max(delay)', 'by', 'id'], '', { ...env, SLUICE_J_CHUNK_BYTES: '150000' });
-    expect(k2.stderr).toMatch(/^sluice: -j: one thread after all \(\d+ groups in a range of \d+ records\); 0 bytes were written already\n$/);
+    // Said part way into the first range (groups only grow), not after whole ranges were merged.
+    expect(k2.stderr).toMatch(/^sluice: -j: one thread after all \(\d+ groups in the first \d+ records of a range \(more than one group per 4 records\)\); 0 bytes were written already\n$/);
     expect(k2.stdout).toBe(k1.stdout);
     // An invalid byte in a later range: one thread counts it in its exit summary.
     const bad = path.join(dir, 'bad.ndjson');
@@ -160,6 +161,31 @@ describe('-j 3 equals -j 1', () => {
     expect(one.stderr).toMatch(/invalid/);
     expect(par.stderr).toBe(one.stderr);
     expect(par.stdout).toBe(one.stdout);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('windows a range closes itself while an earlier range still has them open (records ahead in time) merge as in one pass', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
+    const file = path.join(dir, 'jump.ndjson');
+    // Time order, but every 250th record 40 minutes ahead: a range ending after one keeps its window
+    // open, and the next range (starting earlier in time) closes that window itself.
+    const rows = LINES.slice(0, 6000).map((l, i) => {
+      if (i % 250 !== 249) return l;
+      const r = JSON.parse(l) as { time: string };
+      r.time = new Date(Date.parse(r.time) + 40 * 60000).toISOString();
+      return JSON.stringify(r);
+    });
+    fs.writeFileSync(file, rows.join('\n') + '\n');
+    for (const [late, out] of [['5m', 'ndjson'], ['30m', 'csv']]) {
+      const words = ['-o', out, '--from', file, 'window', 'tumbling', '10m', '--time', 'time', '--lateness', late, 'then', 'agg', 'count, sum(delay), first(destination)', 'by', 'origin'];
+      const one = sluice(words);
+      const par = sluice(['-j', '2', ...words], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '2' });
+      // SLUICE_J_DEBUG=2: one line of timings per split run, then what one thread writes.
+      expect(par.stderr).toMatch(/^sluice: -j timings: main: \d+ jobs, \d+ ms busy/);
+      expect(par.stderr.replace(/^sluice: -j timings: .*\n/m, '')).toBe(one.stderr);
+      expect(par.code).toBe(one.code);
+      expect(par.stdout).toBe(one.stdout);
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
