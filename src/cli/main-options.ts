@@ -162,6 +162,15 @@ export function parseMainOptions(words: string[]): MainOptions {
       if (e instanceof UsageError) throw e;
       throw new UsageError((e as Error).message);
     }
+    // An option of one value given twice: the last one wins (as in Miller, jq and sort),
+    // so that `sluice $DEFAULTS -o json` overrides; yargs would hand over an array.
+    for (const [name, s] of Object.entries(specs)) {
+      const v = a[name];
+      if (!s.array && Array.isArray(v)) {
+        a[name] = v[v.length - 1];
+        if (s.alias !== undefined) a[s.alias] = a[name];
+      }
+    }
   }
   const norm = (f: string | undefined) => (f === 'jsonl' ? 'ndjson' : f);
   let input = norm(a.input as string) as InputFormat | 'auto';

@@ -222,3 +222,19 @@ describe('-j workers get the verbs without trailing options and operands', () =>
     expect((c as { verbWords?: string[][] }).verbWords).toEqual([['filter', 'a > 1'], ['head', '2']]);
   });
 });
+
+describe('an option of one value given twice', () => {
+  const input = '{"a":1}\n{"a":2}\n';
+  it('takes the last one (-o csv -o json writes JSON; -o json -o csv writes CSV), never an internal error', () => {
+    const j = sluice(['-o', 'csv', '-o', 'json', 'head', '1'], input);
+    expect(j.stderr).toBe('');
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toEqual([{ a: 1 }]);
+    const c = sluice(['--output', 'json', '-o', 'csv', 'head', '1'], input);
+    expect(c.stderr).toBe('');
+    expect(c.stdout).toBe('a\n1\n');
+    const m = sluice(['--max-line-bytes', '2', '--max-line-bytes', '1000', 'head', '1'], input);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toBe('{"a":1}\n');
+  });
+});
