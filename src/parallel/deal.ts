@@ -373,7 +373,10 @@ export class StreamJobs implements JobList {
   private tryDecide(atEnd: boolean): void {
     const all = Buffer.concat(this.pend);
     this.pend = [all];
-    const giveUp = (why: string): void => this.giveBack(why);
+    const giveUp = (why: string): void => {
+      if (atEnd) this.ended = true;
+      this.giveBack(why);
+    };
     if (all.length >= 2 && ((all[0] === 0xff && all[1] === 0xfe) || (all[0] === 0xfe && all[1] === 0xff))) return giveUp('UTF-16 input');
     // Wait for the first non-blank character and the first line end after it (or the end).
     let i = 0;
@@ -430,7 +433,6 @@ export class StreamJobs implements JobList {
     this.cutAt = 0;
     this.settle(this);
     if (rest.length > 0) this.bytes(rest);
-    if (atEnd) this.end();
   }
 
   /** Give the stream back whole: what was read, then the rest. */
@@ -473,9 +475,12 @@ export class StreamJobs implements JobList {
   private end(): void {
     if (this.ended) return;
     if (!this.decided) {
-      this.ended = true;
+      // Decided now, with all there is (or given back whole).
       this.tryDecide(true);
-      return;
+      if (!this.decided) {
+        this.ended = true;
+        return;
+      }
     }
     this.ended = true;
     if (this.pendBytes > 0) this.cut(this.pendBytes);

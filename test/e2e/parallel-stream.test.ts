@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { BIN, FIXTURES, ROOT, sluice } from '../helpers/run.js';
 
 const LINES = fs.readFileSync(path.join(FIXTURES, 'flights-20k.ndjson'), 'utf8').trim().split('\n');
@@ -127,6 +127,37 @@ describe('-j 2 on stdin equals -j 1', () => {
     expect(one.stderr).toMatch(/invalid UTF-8/);
     expect(par.stderr).toBe(one.stderr);
     expect(par.stdout).toBe(one.stdout);
+  });
+});
+
+describe('-j 2 on short or odd stdin equals -j 1 (and ends)', () => {
+  it('empty, blank, no final newline, a header only, JSON arrays, CR-only and CRLF line ends, UTF-16, BOM, logfmt', () => {
+    const cases: Array<[string, string[]]> = [
+      ['', ['filter', 'a > 1']],
+      ['\n\n  \n', ['filter', 'a > 1']],
+      ['{"a":2}', ['filter', 'a > 1']],
+      ['  {"a":2}', ['filter', 'a > 1']],
+      ['{"a":2}\n{"a":', ['filter', 'a > 1']],
+      ['a,b\n', ['filter', 'a > 1']],
+      ['a,b\n1,2', ['filter', 'a > 0']],
+      ['[{"a":2},{"a":0}]', ['filter', 'a > 1']],
+      ['{"a":2}\r{"a":3}\r', ['filter', 'a > 1']],
+      ['{"a":2}\r\n{"a":3}\r\n', ['filter', 'a > 1']],
+      ['\ufeff{"a":2}\n', ['filter', 'a > 1']],
+      ['\ufeffa,b\n5,6\n', ['-o', 'ndjson', 'filter', 'a > 1']],
+      ['x=1 y=2\n', ['filter', 'x > 0']],
+    ];
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"a":2}\n', 'utf16le')]);
+    const run = (args: string[], input: string | Buffer) => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 20_000, cwd: ROOT, env: { ...process.env, NO_COLOR: '' } });
+      return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+    };
+    for (const [input, words] of [...cases, [utf16, ['filter', 'a > 1']] as [Buffer, string[]]]) {
+      const one = run(words, input);
+      const par = run(['-j', '2', ...words], input);
+      expect(par.code, JSON.stringify(String(input))).not.toBeNull();
+      expect(par).toEqual(one);
+    }
   });
 });
 
