@@ -30,12 +30,13 @@ export class AggMerger {
 
   /**
    * Merge one range's partials (chunk.ts `agg` result).
+   * @param once the input is read once (a stream: deal.ts): the run cannot be left to one thread
    * @returns null, or why the run must be left to one thread
    */
-  add(r: { json: string; groups: number; records: number }): string | null {
+  add(r: { json: string; groups: number; records: number }, once = false): string | null {
     // Many groups per range (a key per few records): merging their partials costs more
     // than one thread's pass; leave the run to one thread while little is lost.
-    if (r.records >= 1000 && r.groups * MANY_GROUPS > r.records) return `${r.groups} groups in a range of ${r.records} records`;
+    if (!once && r.records >= 1000 && r.groups * MANY_GROUPS > r.records) return `${r.groups} groups in a range of ${r.records} records`;
     const p = this.plan;
     const groups = this.groups;
     for (const [k, kv, states, first] of JSON.parse(r.json) as [string, unknown[], unknown[], number][]) {

@@ -431,7 +431,8 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
         // A plain agg with many groups per record: merging the partials would cost more than one
         // thread's pass. Groups only grow, so once the groups so far exceed the range's records
         // (estimated from the bytes read) per MANY_GROUPS, the whole range would too: say so now.
-        if (plan !== null && wj === null && aggRecords >= 1000 && at < got && groups.size * MANY_GROUPS > (aggRecords * got) / at) {
+        // (Not on input read once, which cannot be read again by one thread: deal.ts.)
+        if (plan !== null && wj === null && job.data === undefined && aggRecords >= 1000 && at < got && groups.size * MANY_GROUPS > (aggRecords * got) / at) {
           return { id: job.id, kind: 'fallback', why: `${groups.size} groups in the first ${aggRecords} records of a range (more than one group per ${MANY_GROUPS} records)` };
         }
       }

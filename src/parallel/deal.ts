@@ -55,6 +55,8 @@ const require = createRequire(import.meta.url);
 export interface JobList {
   /** The input format of every job. */
   readonly fmt: 'ndjson' | 'csv' | 'tsv';
+  /** The input is read once (a stream): a run cannot be redone in one thread. */
+  readonly once: boolean;
   /**
    * Job `id` (the next one the runner hands out) when it is ready, else
    * undefined. `idle`: a thread has nothing to do; a stream then cuts the
@@ -83,6 +85,7 @@ export interface JobList {
 export function fileJobs(jobs: ChunkJob[]): JobList {
   return {
     fmt: jobs[0]!.fmt,
+    once: false,
     take: (id) => jobs[id],
     job: (id) => jobs[id]!,
     total: () => jobs.length,
@@ -225,6 +228,7 @@ export function openStream(o: StreamOptions): Promise<StreamJobs | { replay: Rea
 /** Jobs dealt out from a stream (see the module comment and `openStream`). */
 export class StreamJobs implements JobList {
   fmt: 'ndjson' | 'csv' | 'tsv' = 'ndjson';
+  readonly once = true;
   /** Raw bytes read while the format is not decided (for a replay). */
   private raw: Buffer[] | null = [];
   private gz: zlibModule.Gunzip | null = null;

@@ -203,7 +203,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           }
           out.writeWindows(o);
         } else {
-          const why = aggs!.add(r);
+          const why = aggs!.add(r, jobs.once);
           if (why !== null) {
             void finish(0, why);
             return;

@@ -43,6 +43,18 @@ describe('-j 2 on stdin equals -j 1', () => {
     }
   }, 60_000);
 
+  it('an agg with a group per record on stdin: merged in the main thread (a stream cannot be redone in one thread)', () => {
+    let input = '';
+    for (let i = 0; i < 30000; i++) input += `{"id":${i},"v":${i % 7}}\n`;
+    const words = ['agg', 'count, max(v), first(v)', 'by', 'id'];
+    const one = sluice(words, input);
+    const par = sluice(['-j', '2', ...words], input, { SLUICE_J_CHUNK_BYTES: '50000' });
+    expect(one.code).toBe(0);
+    expect(par.stderr).toBe('');
+    expect(par.code).toBe(0);
+    expect(par.stdout).toBe(one.stdout);
+  });
+
   it('the stream is really dealt out: many jobs for a small job size', () => {
     const input = LINES.slice(0, 3000).join('\n') + '\n';
     const par = sluice(['-j', '2', 'filter', 'delay > 10'], input, { SLUICE_J_CHUNK_BYTES: '5000', SLUICE_J_TRACE: '1' });
