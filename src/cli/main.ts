@@ -91,8 +91,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   let code: number | null = null;
   if (cmd.parallel !== undefined && cmd.parallel !== 1) {
-    // -j's threads parse the verb words again, with every verb and module (src/cli.ts).
-    const [{ runParallel }, { parseVerbWords }] = await Promise.all([import('../parallel/run.js'), import('../cli.js')]);
+    // -j's threads parse the verb words again, with every verb and module (cli/library.ts).
+    const [{ runParallel }, { parseVerbWords }] = await Promise.all([import('../parallel/run.js'), import('./library.js')]);
     code = await runParallel(o, cmd.verbWords!, cmd.parallel, parseVerbWords);
   }
   code ??= await run(o);
