@@ -137,7 +137,8 @@ export abstract class LineFramer implements Reader {
     if (t.length * 3 <= this.max || t.length < OVERLONG_TEXT_CHARS) return;
     if (this.tailBytes < 0) this.tailBytes = Buffer.byteLength(t, 'utf8');
     else this.tailBytes += Buffer.byteLength(added, 'utf8') - (isPair(hi, added.charCodeAt(0)) ? 2 : 0);
-    if (this.tailBytes > this.max) {
+    // A CR at the end may be the first half of a CRLF line end, which is not part of the line.
+    if (this.tailBytes - (this.lastCode === 13 ? 1 : 0) > this.max) {
       const text = t.slice(0, OVERLONG_TEXT_CHARS);
       this.tail = '';
       this.tailBytes = -1;

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { ErrorSink, Reader, Rec } from '../../src/engine/types.js';
 import { LinesReader } from '../../src/formats/lines.js';
 import { LogfmtReader } from '../../src/formats/logfmt.js';
+import { NdjsonReader } from '../../src/formats/ndjson.js';
 import { lineOf } from '../../src/engine/values.js';
 
 function sink() {
@@ -91,6 +92,36 @@ describe('LineReader (lines, logfmt)', () => {
       r2.resumeAt!(p.line);
       const rest = readAll(r2, [p.pending + text.slice(12)]);
       expect([...first, ...rest]).toEqual(whole);
+    });
+  }
+});
+
+describe('LineFramer: a line of exactly --max-line-bytes with a CRLF line end', () => {
+  // The CR of a CRLF is not part of the line. It was counted when a chunk ended
+  // between the CR and the LF (a pipe's read, a file's 64 KiB read), so a line
+  // of exactly the limit was rejected or not depending on where chunks fell.
+  const line = `{"b":"${'é'.repeat(1496)}"}`; // 3000 bytes, longer than OVERLONG_TEXT_CHARS characters
+  const text = `{"a":1}\n${line}\r\n{"a":3}\r\n`;
+  const atCr = text.indexOf('\r') + 1;
+  const makersAll = {
+    ...makers,
+    ndjson: (errors: ErrorSink, max?: number) => new NdjsonReader({ source: 't', errors, maxLineBytes: max }),
+  };
+  for (const [name, make] of Object.entries(makersAll)) {
+    it(`${name}: kept whatever the chunking (cut at the CR, byte by byte), rejected one byte lower`, () => {
+      const whole = sink();
+      const ref = readAll(make(whole.errors, 3000), [text]);
+      for (const chunks of [[text.slice(0, atCr), text.slice(atCr)], [...text], cut(text, [7, 300, 1])]) {
+        const s = sink();
+        expect(readAll(make(s.errors, 3000), chunks)).toEqual(ref);
+        expect(s.rejected).toEqual(whole.rejected);
+      }
+      // (ndjson and logfmt reject some of these lines as not their format, never for their length.)
+      const tooLong = (s: ReturnType<typeof sink>) => s.rejected.filter((r) => /longer than/.test(r.error)).map((r) => r.line);
+      expect(tooLong(whole)).toEqual([]);
+      const lower = sink();
+      readAll(make(lower.errors, 2999), [text.slice(0, atCr), text.slice(atCr)]);
+      expect(tooLong(lower)).toEqual([2]);
     });
   }
 });
