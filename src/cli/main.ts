@@ -96,5 +96,8 @@ export async function main(argv: string[]): Promise<void> {
     code = await runParallel(o, cmd.verbWords!, cmd.parallel, parseVerbWords);
   }
   code ??= await run(o);
-  process.exit(signalStatus(code));
+  // stderr that is a pipe is written asynchronously: exit once the warnings queued on it are written.
+  const status = signalStatus(code);
+  if (process.stderr.writableLength === 0) process.exit(status);
+  process.stderr.write('', () => process.exit(status));
 }
