@@ -357,7 +357,8 @@ export class CsvReader implements Reader {
     if (c.length * 3 <= this.max || c.length < OVERLONG_TEXT_CHARS) return;
     if (this.carryBytes < 0) this.carryBytes = Buffer.byteLength(c, 'utf8');
     else this.carryBytes += Buffer.byteLength(added, 'utf8') - (isPair(hi, added.charCodeAt(0)) ? 2 : 0);
-    if (this.carryBytes > this.max) {
+    // A CR at the end may be the first half of a CRLF record end, which is not part of the record.
+    if (this.carryBytes - (this.lastCode === 13 ? 1 : 0) > this.max) {
       this.errors.reject(this.source, this.line + 1, `malformed ${this.kind}: ` + overlongMessage(this.tsv ? 'TSV record' : 'CSV record', this.max), c.slice(0, OVERLONG_TEXT_CHARS));
       // Skip the rest of the record (the quote state is kept, so its end is found as usual).
       this.line += countNewlines(c);

@@ -516,3 +516,31 @@ describe('CsvWriter', () => {
     );
   });
 });
+
+describe('CsvReader: a record of exactly --max-line-bytes with a CRLF end', () => {
+  // The CR of a CRLF is not part of the record. It was counted when a chunk
+  // ended between the CR and the LF, so a record of exactly the limit was
+  // rejected or kept depending on where the chunks fell.
+  const e = 'é'.repeat(1498); // each record below is 3000 bytes
+  for (const [name, text, opts] of [
+    ['csv, quoted field', `a,b\r\n1,2\r\n"${e}",y\r\n3,4\r\n`, { dialect: 'csv' }],
+    ['csv, unquoted', `a,b\r\n1,2\r\n${'x'.repeat(2998)},y\r\n3,4\r\n`, { dialect: 'csv' }],
+    ['tsv', `a\tb\r\n1\t2\r\n${e}xx\ty\r\n3\t4\r\n`, { dialect: 'tsv', delimiter: '\t' }],
+  ] as const) {
+    it(`${name}: kept whatever the chunking (cut at the CR, every 7), rejected at one byte less`, () => {
+      const atCr = text.indexOf('\r', 10) + 1;
+      const whole = readCsv(text, [], { ...opts, maxLineBytes: 3000 });
+      expect(whole.rejected).toEqual([]);
+      expect(whole.recs.length).toBe(3);
+      const every7 = Array.from({ length: Math.floor(text.length / 7) }, (_, i) => (i + 1) * 7);
+      for (const cuts of [[atCr], every7]) {
+        const split = readCsv(text, cuts, { ...opts, maxLineBytes: 3000 });
+        expect(plain(split.recs)).toEqual(plain(whole.recs));
+        expect(split.rejected).toEqual([]);
+      }
+      const lower = readCsv(text, [atCr], { ...opts, maxLineBytes: 2999 });
+      expect(lower.rejected.map((r) => r.line)).toEqual([3]);
+      expect(lower.recs.length).toBe(2);
+    });
+  }
+});
