@@ -8,6 +8,7 @@ import type { GroupState } from '../agg/types.js';
 import type { Rec } from '../engine/types.js';
 import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
 import { compileAggPlan } from '../agg/plan.js';
+import { Collect, Percentile } from '../agg/accumulators.js';
 import { decodeValue } from '../state/codec.js';
 import { exactMerge } from './exact.js';
 
@@ -21,6 +22,20 @@ export function aggPlanOf(words: string[]): ReturnType<typeof compileAggPlan> {
   const keys = keyText === null ? [] : parseKeyList(keyText);
   checkNames(keys, aggs);
   return compileAggPlan(aggs, keys);
+}
+
+/**
+ * Why the partials of this agg (its words, without 'agg') would cost more
+ * to send and merge than one thread's pass, or null. Exact percentiles
+ * (median, pNN: every value up to 10,000 per group) and collect keep every
+ * value: each range's partials hold all its values, so the main thread
+ * would decode and merge as many values as there are records.
+ */
+export function valuesInPartials(words: string[]): string | null {
+  const p = aggPlanOf(words);
+  const g = p.newGroup({});
+  const heavy = g.accs.some((a) => a instanceof Percentile || a instanceof Collect);
+  return heavy ? 'median, percentiles and collect keep every value in their partial state, which would cost more to merge than one pass' : null;
 }
 
 /** Merges the partials of a plain agg, range by range. */

@@ -22,6 +22,7 @@
  * `runParallel` returns null and the caller runs it with one thread; when a split run finds something one thread could write
  * differently, it is redone in one thread, skipping what was written.
  */
+import { valuesInPartials } from './agg-merge.js';
 import type { RunOptions } from '../engine/run.js';
 import { run } from '../engine/run.js';
 import { MAX_PART } from '../agg/plan.js';
@@ -50,6 +51,12 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
   const split = planParallel(opts, words);
   if (typeof split === 'string') {
     releaseWorkers();
+    return null;
+  }
+  const heavy = split.agg !== null ? valuesInPartials(split.agg) : null;
+  if (heavy !== null) {
+    releaseWorkers();
+    if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread (${heavy})\n`);
     return null;
   }
   if (opts.stdout === undefined) {
@@ -99,6 +106,8 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
   const t = workerCount(n);
   const split = planParallel(opts, words);
   if (typeof split === 'string') return `parallel: ${t} threads requested; runs in one thread: ${split}`;
+  const heavy = split.agg !== null ? valuesInPartials(split.agg) : null;
+  if (heavy !== null) return `parallel: ${t} threads requested; runs in one thread: ${heavy}`;
   const names = opts.verbs.map((v) => v.name);
   const inWorkers = names.slice(0, split.prefix.length);
   if (split.window) inWorkers.push(`window ${(opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.kind} + agg (as partials per window and group)`);

@@ -189,6 +189,24 @@ describe('-j 3 equals -j 1', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('median, percentiles and collect (every value in the partial state) run in one thread, said by --explain and SLUICE_J_DEBUG', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
+    const file = path.join(dir, 'in.ndjson');
+    fs.writeFileSync(file, LINES.slice(0, 3000).join('\n') + '\n');
+    for (const aggs of ['count, p95(delay)', 'median(distance)', 'collect(destination)']) {
+      const words = ['--from', file, 'filter', 'delay > 0', 'then', 'agg', aggs, 'by', 'origin'];
+      const ex = sluice(['-j', '2', '--explain', ...words]);
+      expect(ex.stdout).toMatch(/parallel: 2 threads requested; runs in one thread: median, percentiles and collect keep every value in their partial state/);
+      const one = sluice(words);
+      const par = sluice(['-j', '2', ...words], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
+      expect(par.stderr).toBe('sluice: -j: one thread (median, percentiles and collect keep every value in their partial state, which would cost more to merge than one pass)\n');
+      expect(par.stdout).toBe(one.stdout);
+    }
+    // Without them the agg is split.
+    expect(sluice(['-j', '2', '--explain', '--from', file, 'agg', 'count, max(delay)', 'by', 'origin']).stdout).toMatch(/run agg \(as partials\)/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('sort, top, tail, uniq, sample after window + agg work per window (as in one thread), not over the whole output', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
     const file = path.join(dir, 'in.ndjson');
