@@ -6,14 +6,18 @@
  *
  *   npm run build && node bench/parallel.js [--records N] [--runs N]
  *
- * For each workload: median wall time and peak RSS (GNU time %M) of
- * `sluice -j 1` and `sluice -j 2`, whether their outputs are byte-identical,
- * the speed-up, and DuckDB's time. Prints a Markdown table.
+ * For each workload: median wall time, median CPU time (user + system) and
+ * peak RSS (GNU time %M) of `sluice -j 1` and `sluice -j 2`, whether their
+ * outputs are byte-identical, the speed-up, and DuckDB's time. The runs of
+ * -j 1 and -j 2 take turns (1, 2, 1, 2, ...) so that a busy spell of a
+ * shared machine hits both alike; the load average at the start is printed
+ * (on 2 cores, above ~0.5 someone else is running). Prints a Markdown table.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ensureDataset } from './gen.js';
 
@@ -43,10 +47,10 @@ const W = [
 ];
 
 function timeIt(cmd, argv, outFile) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `"$0" "$@" > ${outFile}`, cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', 'bash', '-c', `"$0" "$@" > ${outFile}`, cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const last = r.stderr.trim().split('\n').pop();
-  const [sec, kb] = last.split(' ').map(Number);
-  return { sec, mb: (kb * 1024) / 1e6, code: r.status };
+  const [sec, kb, user, sys] = last.split(' ').map(Number);
+  return { sec, mb: (kb * 1024) / 1e6, cpu: user + sys, code: r.status };
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const md5 = (f) => createHash('md5').update(readFileSync(f)).digest('hex');
@@ -60,19 +64,19 @@ try {
   duck = null;
 }
 
+const load = loadavg()[0];
 const rows = [];
 for (const w of W) {
-  const res = {};
-  for (const j of [1, 2]) {
-    const times = [];
-    let mb = 0;
-    for (let k = 0; k < RUNS; k++) {
+  const res = { 1: { times: [], cpus: [], mb: 0 }, 2: { times: [], cpus: [], mb: 0 } };
+  for (let k = 0; k < RUNS; k++) {
+    for (const j of [1, 2]) {
       const t = timeIt(process.execPath, [SLUICE, '-j', String(j), '--from', w.file, ...w.args], `${OUT}/par-${w.id}-j${j}.out`);
-      times.push(t.sec);
-      mb = Math.max(mb, t.mb);
+      res[j].times.push(t.sec);
+      res[j].cpus.push(t.cpu);
+      res[j].mb = Math.max(res[j].mb, t.mb);
     }
-    res[j] = { sec: median(times), mb };
   }
+  for (const j of [1, 2]) Object.assign(res[j], { sec: median(res[j].times), cpu: median(res[j].cpus) });
   const same = md5(`${OUT}/par-${w.id}-j1.out`) === md5(`${OUT}/par-${w.id}-j2.out`);
   let duckSec = null;
   if (duck) {
@@ -86,14 +90,15 @@ for (const w of W) {
     duckSec = median(times);
   }
   rows.push({ ...w, res, same, duckSec });
-  process.stderr.write(`${w.id}: -j1 ${res[1].sec}s ${res[1].mb.toFixed(0)}MB, -j2 ${res[2].sec}s ${res[2].mb.toFixed(0)}MB, identical ${same}, duckdb ${duckSec?.toFixed(2)}s\n`);
+  process.stderr.write(`${w.id}: -j1 ${res[1].sec}s (cpu ${res[1].cpu.toFixed(2)}) ${res[1].mb.toFixed(0)}MB, -j2 ${res[2].sec}s (cpu ${res[2].cpu.toFixed(2)}) ${res[2].mb.toFixed(0)}MB, identical ${same}, duckdb ${duckSec?.toFixed(2)}s\n`);
 }
 
-console.log(`| workload (${(RECORDS / 1e6).toFixed(1)}M flights) | -j 1 s | -j 2 s | speed-up | -j 1 RSS MB | -j 2 RSS MB | identical | DuckDB 2 threads s | -j 2 / DuckDB |`);
-console.log('|---|---:|---:|---:|---:|---:|---|---:|---:|');
+console.log(`${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, load average ${load.toFixed(2)} at start, median of ${RUNS} run(s), -j 1 and -j 2 taking turns.\n`);
+console.log(`| workload (${(RECORDS / 1e6).toFixed(1)}M flights) | -j 1 s | -j 2 s | speed-up | -j 1 cpu s | -j 2 cpu s | -j 1 RSS MB | -j 2 RSS MB | identical | DuckDB 2 threads s | -j 2 / DuckDB |`);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
 for (const r of rows) {
   const sp = r.res[1].sec / r.res[2].sec;
   console.log(
-    `| ${r.id} ${r.title} | ${r.res[1].sec.toFixed(2)} | ${r.res[2].sec.toFixed(2)} | ${sp.toFixed(2)}× | ${r.res[1].mb.toFixed(0)} | ${r.res[2].mb.toFixed(0)} | ${r.same ? 'yes' : 'NO'} | ${r.duckSec === null ? 'n/a' : r.duckSec.toFixed(2)} | ${r.duckSec === null ? 'n/a' : (r.res[2].sec / r.duckSec).toFixed(2)} |`,
+    `| ${r.id} ${r.title} | ${r.res[1].sec.toFixed(2)} | ${r.res[2].sec.toFixed(2)} | ${sp.toFixed(2)}× | ${r.res[1].cpu.toFixed(2)} | ${r.res[2].cpu.toFixed(2)} | ${r.res[1].mb.toFixed(0)} | ${r.res[2].mb.toFixed(0)} | ${r.same ? 'yes' : 'NO'} | ${r.duckSec === null ? 'n/a' : r.duckSec.toFixed(2)} | ${r.duckSec === null ? 'n/a' : (r.res[2].sec / r.duckSec).toFixed(2)} |`,
   );
 }

@@ -207,6 +207,21 @@ describe('-j 3 equals -j 1', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a short run starts no worker (a worker loading sluice costs more than such a run)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
+    const file = path.join(dir, 'small.ndjson');
+    fs.writeFileSync(file, LINES.slice(0, 2000).join('\n') + '\n');
+    const one = sluice(['--from', file, 'filter', 'delay > 60']);
+    const par = sluice(['-j', '2', '--from', file, 'filter', 'delay > 60'], '', { SLUICE_J_DEBUG: '2' });
+    expect(par.stderr).toBe('sluice: -j: no worker started: the input is smaller than two ranges\n');
+    expect(par.stdout).toBe(one.stdout);
+    // Big enough for two ranges: workers start, and the run is split.
+    const split = sluice(['-j', '2', '--from', file, 'filter', 'delay > 60'], '', { SLUICE_J_DEBUG: '2', SLUICE_J_CHUNK_BYTES: '20000' });
+    expect(split.stderr).toMatch(/^sluice: -j timings: main: \d+ jobs, .*worker 1: \d+ jobs/);
+    expect(split.stdout).toBe(one.stdout);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('sort, top, tail, uniq, sample after window + agg work per window (as in one thread), not over the whole output', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
     const file = path.join(dir, 'in.ndjson');
