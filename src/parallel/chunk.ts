@@ -179,7 +179,13 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
   } as unknown as PipelineContext;
 
   const words = init.prefix.flatMap((w, i) => (i === 0 ? w : ['then', ...w]));
-  const verbs = words.length > 0 ? parseVerbs(words) : [];
+  // The leading verbs are built knowing what the range runs after them (window, agg), as one
+  // thread builds them knowing the whole chain: a join then adds only the table fields read later
+  // (engine/projection.ts fieldsAfter), not all of them. Without an agg they are built as the end
+  // of the chain (every field kept: the main thread's verbs may read any).
+  const after = init.agg !== null ? [...(init.window !== null ? [...init.window, 'then'] : []), 'agg', ...init.agg] : [];
+  const chain = words.length > 0 ? parseVerbs(after.length > 0 ? [...words, 'then', ...after] : words) : [];
+  const verbs = chain.slice(0, init.prefix.length);
 
   let plan: ReturnType<typeof compileAggPlan> | null = null;
   if (init.agg !== null) {
@@ -363,7 +369,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     tap = keyedRange(kv, sink, (next) => kv.build(next, ctx, { verbs: [kv], index: 0 }));
     head = tap.head;
   }
-  for (let i = verbs.length - 1; i >= 0; i--) head = verbs[i]!.build(head, ctx, { verbs, index: i });
+  for (let i = verbs.length - 1; i >= 0; i--) head = verbs[i]!.build(head, ctx, { verbs: chain, index: i });
   const lineNumbers = verbs.some((v) => v.needsLineNumbers === true) || winVerb !== null;
   let fileBuf = Buffer.allocUnsafe(0);
 

@@ -222,6 +222,26 @@ describe('-j 3 equals -j 1', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('join before an agg or a window in the threads adds the table fields read later, as one thread: same output', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
+    const file = path.join(dir, 'in.ndjson');
+    fs.writeFileSync(file, LINES.slice(0, 4000).join('\n') + '\n');
+    const table = path.join(FIXTURES, 'airports.csv');
+    for (const tail of [
+      ['agg', 'count, first(city), max(name)', 'by', 'state'],
+      ['window', 'tumbling', '1h', '--time', 'time', 'then', 'agg', 'count', 'by', 'state'],
+      ['filter', 'state == "CA"'],
+    ]) {
+      const words = ['--from', file, 'join', table, '--on', 'origin=iata', 'then', ...tail];
+      const one = sluice(words);
+      const par = sluice(['-j', '2', ...words], '', { SLUICE_J_CHUNK_BYTES: '30000' });
+      expect(one.code).toBe(0);
+      expect(par.stderr).toBe(one.stderr);
+      expect(par.stdout).toBe(one.stdout);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('sort, top, tail, uniq, sample after window + agg work per window (as in one thread), not over the whole output', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
     const file = path.join(dir, 'in.ndjson');
