@@ -9,21 +9,23 @@
  * soon as it subscribes. The status a signal implies wins over a success
  * status however late the signal comes (`signalStatus`), so a signal that
  * arrives together with the end of input still exits 130. A second signal
- * after the runner has begun to close everything exits at once.
+ * exits at once, whether or not a runner has begun to close everything (a
+ * run that cannot end in order, or a process between runs, is never left
+ * immune to SIGTERM). Several runners may listen at once (with `-j`, the
+ * split run and the main thread's verbs): each is told.
  */
 
 let installed = false;
 let received: NodeJS.Signals | undefined;
 let pending: NodeJS.Signals | undefined;
-let handler: ((sig: NodeJS.Signals) => void) | undefined;
-let handled = 0;
+const handlers = new Set<(sig: NodeJS.Signals) => void>();
+let signals = 0;
 
 function onSignal(sig: NodeJS.Signals): void {
   received ??= sig;
-  if (handler) {
-    if (handled++ > 0) process.exit(statusOf(sig));
-    handler(sig);
-  } else pending ??= sig;
+  if (signals++ > 0) process.exit(statusOf(sig));
+  if (handlers.size > 0) for (const h of [...handlers]) h(sig);
+  else pending ??= sig;
 }
 
 function statusOf(sig: NodeJS.Signals): number {
@@ -44,18 +46,16 @@ export function installSignalCatcher(): void {
  */
 export function subscribeSignals(fn: (sig: NodeJS.Signals) => void): () => void {
   installSignalCatcher();
-  handler = fn;
-  handled = 0;
+  handlers.add(fn);
   if (pending !== undefined) {
     const sig = pending;
     pending = undefined;
-    handled = 1;
     setImmediate(() => {
-      if (handler === fn) fn(sig);
+      if (handlers.has(fn)) fn(sig);
     });
   }
   return () => {
-    if (handler === fn) handler = undefined;
+    handlers.delete(fn);
   };
 }
 

@@ -11,10 +11,16 @@
  * that one thread could write differently (float merges, invalid UTF-8, a
  * malformed record in a windowed run) ends the split run with a Fallback:
  * the caller redoes the run in one thread, skipping what was written.
+ *
+ * SIGINT / SIGTERM (SPEC §5) end the input where it is, as with one thread:
+ * no job is handed out after the signal, the jobs handed out are finished
+ * and written, aggregates and windows are closed and written, and the
+ * process exits 130 / 143 (cli/main.ts signalStatus).
  */
 import type { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../engine/run.js';
 import { InputError } from '../engine/errors.js';
+import { subscribeSignals } from '../engine/signals.js';
 import type { OutputFormat } from '../engine/types.js';
 import { delimiterFor, outputFormatFor } from '../engine/output.js';
 import { inputFields } from '../engine/projection.js';
@@ -118,6 +124,9 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
   const timings = debug ? new Timings() : null;
 
   return new Promise<number | Fallback>((resolve) => {
+    /** Jobs of the run: all of the input's, or those handed out before a signal ended the input. */
+    let cap = Infinity;
+    const total = (): number => Math.min(jobs.total(), cap);
     let next = 0;
     let written = 0;
     const done = new Map<number, ChunkResult>();
@@ -142,11 +151,12 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
     const maxInFlight = 3 * (workers.length + 1);
     const outstanding = new Map<Worker, number>(workers.map((w) => [w, 0]));
     const blocked = (): boolean =>
-      finished || out.restEnded || next >= jobs.total() || out.paused || next - written >= maxInFlight || (!out.direct && out.backlog() > FEED_LIMIT);
+      finished || out.restEnded || next >= total() || out.paused || next - written >= maxInFlight || (!out.direct && out.backlog() > FEED_LIMIT);
 
     const finish = async (code: number, fallback?: string): Promise<void> => {
       if (finished) return;
       finished = true;
+      unsubscribe();
       jobs.stop();
       if (process.env.SLUICE_J_TRACE) (opts.stderr ?? process.stderr).write(`sluice: -j trace: ${next} jobs handed out, ${written} written\n`);
       await Promise.all(workers.map((w) => w.terminate()));
@@ -210,7 +220,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           }
         }
       }
-      if (!finished && written === jobs.total()) {
+      if (!finished && written === total()) {
         const err = jobs.failure();
         if (err !== null) {
           // A read error (a truncated gzip stream): what was read before it is written, then the message, as one thread does.
@@ -227,7 +237,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
 
     /** Hand jobs to the workers: up to two each, so none waits while this thread is busy. */
     const wake = (): void => {
-      if (!finished && written === jobs.total()) drain();
+      if (!finished && written === total()) drain();
       for (const w of workers) {
         while (!blocked() && outstanding.get(w)! < 2) {
           const job = jobs.take(next, outstanding.get(w) === 0);
@@ -278,6 +288,12 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
         failed ??= `internal error: a worker stopped (exit code ${code})`;
         void finish(1);
       });
+    });
+    const unsubscribe = subscribeSignals(() => {
+      // The input ends here: what was handed out is finished, written and closed.
+      cap = next;
+      jobs.stop();
+      wake();
     });
     jobs.start(wake);
     wake();
