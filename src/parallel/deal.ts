@@ -8,8 +8,8 @@
  *   pipe, gzip, CSV whose quoted fields may span lines) is read by the main
  *   thread and dealt out batch by batch. The bytes (decompressed by
  *   node:zlib, which works on libuv's thread pool) are cut at record ends —
- *   NDJSON and TSV at a newline, CSV at a newline outside quotes (the quote
- *   state is tracked over the bytes with the CSV reader's own rules:
+ *   NDJSON and TSV at a newline, CSV at a newline outside quotes
+ *   (cutters.ts; the quote state is tracked over the bytes with the CSV reader's own rules:
  *   formats/csv.ts `scan`) — into jobs whose ArrayBuffer is moved to the
  *   worker, not copied.
  *
@@ -48,6 +48,7 @@ import { ioError } from '../engine/errors.js';
 import type { InputFormat } from '../engine/types.js';
 import type { ChunkJob, ChunkResult } from './chunk.js';
 import { lineAt } from './jobs.js';
+import { CR, CsvCutter, type Cutter, LF, lineCutter } from './cutters.js';
 
 const require = createRequire(import.meta.url);
 
@@ -97,103 +98,6 @@ export function fileJobs(jobs: ChunkJob[]): JobList {
     stop() {},
   };
 }
-
-const QUOTE = 0x22;
-const LF = 0x0a;
-const CR = 0x0d;
-/** CSV quote states (formats/csv.ts): outside quotes, inside, inside just after a quote. */
-const OUT = 0;
-const IN = 1;
-const AFTER_QUOTE = 2;
-
-/**
- * Finds record ends in CSV bytes fed in order, with the CSV reader's rules
- * (formats/csv.ts `scan`): a quote opens a quoted field only at the start of
- * a field (after the delimiter or a newline), `""` inside quotes is a quote,
- * a record ends at a newline outside quotes. Bytes work as characters here:
- * quote, newline and the (ASCII) delimiter never occur inside a multi-byte
- * UTF-8 sequence.
- */
-export class CsvCutter {
-  private st = OUT;
-  private prev = LF;
-  constructor(private readonly delim: number) {}
-
-  /**
-   * Scan `b` (the next bytes of the input); return the index in `b` just
-   * after its last record end, or -1 when it holds none.
-   * @param first stop at the first record end (the state is then that of just after it)
-   */
-  scan(b: Uint8Array, first = false): number {
-    const L = b.length;
-    let st = this.st;
-    let p = 0;
-    let last = -1;
-    let prevAtFrom = this.prev;
-    if (st === AFTER_QUOTE && p < L) {
-      if (b[p] === QUOTE) {
-        st = IN;
-        p++;
-      } else {
-        st = OUT;
-        prevAtFrom = QUOTE;
-      }
-    }
-    while (p < L) {
-      if (st === OUT) {
-        const q = b.indexOf(QUOTE, p);
-        if (first) {
-          const nl = b.indexOf(LF, p);
-          if (nl >= 0 && (q < 0 || nl < q)) {
-            this.st = OUT;
-            this.prev = LF;
-            return nl + 1;
-          }
-        }
-        if (q < 0) {
-          const nl = b.lastIndexOf(LF);
-          if (nl >= p) last = nl;
-          break;
-        }
-        if (q > p) {
-          const nl = b.lastIndexOf(LF, q - 1);
-          if (nl >= p) last = nl;
-        }
-        const pc = q > 0 ? b[q - 1] : prevAtFrom;
-        if (pc === this.delim || pc === LF) st = IN;
-        p = q + 1;
-      } else {
-        const q = b.indexOf(QUOTE, p);
-        if (q < 0) break;
-        if (q + 1 >= L) {
-          st = AFTER_QUOTE;
-          break;
-        }
-        if (b[q + 1] === QUOTE) p = q + 2;
-        else {
-          st = OUT;
-          p = q + 1;
-        }
-      }
-    }
-    this.st = st;
-    if (L > 0) this.prev = b[L - 1]!;
-    return last < 0 ? -1 : last + 1;
-  }
-}
-
-/** Where a stream's record ends are found: `scan` as for CsvCutter. */
-interface Cutter {
-  scan(b: Uint8Array, first?: boolean): number;
-}
-
-/** NDJSON and TSV: a record ends at every newline. */
-const lineCutter: Cutter = {
-  scan(b, first = false) {
-    const i = first ? b.indexOf(LF) : b.lastIndexOf(LF);
-    return i < 0 ? -1 : i + 1;
-  },
-};
 
 /** What `openStream` needs to know of the run. */
 export interface StreamOptions {
