@@ -46,7 +46,7 @@ import { formatFromPath, sniffFormat } from '../formats/index.js';
 import { gzipError, isGzipMagic } from '../sources/gzip.js';
 import { ioError } from '../engine/errors.js';
 import type { InputFormat } from '../engine/types.js';
-import type { ChunkJob, ChunkResult } from './chunk.js';
+import type { ChunkJob, ChunkResult } from './messages.js';
 import { lineAt } from './jobs.js';
 import { CR, CsvCutter, type Cutter, LF, lineCutter } from './cutters.js';
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import type { InputFormat } from '../engine/types.js';
 import type { RunOptions } from '../engine/run.js';
 import { formatFromPath, sniffFormat } from '../formats/index.js';
-import type { ChunkJob } from './chunk.js';
+import type { ChunkJob } from './messages.js';
 
 /** Bytes per job (SLUICE_J_CHUNK_BYTES overrides it, for tests on small files). */
 export const CHUNK = Number(process.env.SLUICE_J_CHUNK_BYTES) > 0 ? Number(process.env.SLUICE_J_CHUNK_BYTES) : 2 * 1024 * 1024;

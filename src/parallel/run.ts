@@ -30,7 +30,7 @@ import { runFileUses } from '../engine/options.js';
 import { checkFileUses, stdoutWasClosed } from '../engine/files.js';
 import type { WindowVerbInstance } from '../window/instance.js';
 import { planParallel } from './plan.js';
-import type { VerbWordsParser } from './chunk.js';
+import type { VerbWordsParser } from './messages.js';
 import { releaseWorkers, threadCount } from './pool.js';
 import { CHUNK, makeJobs } from './jobs.js';
 import { fileJobs } from './deal.js';

@@ -36,7 +36,7 @@ import type { GroupState } from '../agg/types.js';
 import type { Rec } from '../engine/types.js';
 import { decodeValue } from '../state/codec.js';
 import { type WindowStats, lateSummary } from '../window/stage.js';
-import type { WindowedResult } from './chunk.js';
+import type { WindowedResult } from './messages.js';
 import { exactMerge } from './exact.js';
 
 interface OpenWindow {

@@ -1,0 +1,109 @@
+/**
+ * The messages of `-j N` (issue 14 item 5) between the main thread and the
+ * worker threads, and the contract of a chunk runner (chunk.ts): what a
+ * runner is made from (WorkerInit), one job (ChunkJob: a byte range of a
+ * file or a batch of a dealt stream) and its result (ChunkResult: records as
+ * NDJSON bytes, partial aggregates, windowed partials or per-key records).
+ */
+import type { FieldSelection, VerbInstance } from '../engine/types.js';
+import type { KeyedResult } from './keyed.js';
+
+/** What a chunk runner is made from (the main thread sends it to each worker). */
+export interface WorkerInit {
+  /** Words of the leading record-wise verbs, one array per verb. */
+  prefix: string[][];
+  /** Words of a plain agg run as partials (without the verb name), or null. */
+  agg: string[] | null;
+  /** Words of a `window tumbling|sliding` verb (with its name) before that agg, or null. */
+  window: string[] | null;
+  /** Words of a first-N-per-key verb (with its name: `uniq FIELDS`, `head N --by K`) after the prefix, or null (keyed.ts). */
+  keyed?: string[] | null;
+  /**
+   * Windowed agg: render each window's output rows here, in this format
+   * (WriterOptions as the main thread's writer has them), so that the main
+   * thread writes a window only one range has as it is.
+   */
+  render: { fmt: 'ndjson' | 'csv' | 'tsv'; delimiter: string; inputFormat: string; inputDelimiter: string } | null;
+  delimiter?: string;
+  maxLineBytes: number;
+  strictCsv?: boolean;
+  /** The fields the readers decode: the one-thread run's choice (engine/projection.ts), or undefined for whole records. */
+  fields?: FieldSelection;
+}
+
+/** One range of one file. */
+export interface ChunkJob {
+  id: number;
+  file: string;
+  fmt: 'ndjson' | 'csv' | 'tsv';
+  /** Byte offsets: [start, end), end at a line end. */
+  start: number;
+  end: number;
+  /** CSV/TSV: the header line (with its line end), fed before the range. */
+  header: string;
+  /** Input read by the main thread (a stream: deal.ts): the job's bytes, moved here, instead of reading `file`. */
+  data?: Uint8Array;
+}
+
+/**
+ * The answer for one job. `bytes` is NDJSON text, UTF-8. `lines`: for a job
+ * with `data`, its line ends (for messages). `t` (SLUICE_J_DEBUG=2 only): when
+ * the job ran, [start, end, when the thread had loaded], in ms since the epoch
+ * (performance.timeOrigin + now).
+ */
+export type ChunkResult = { lines?: number; t?: [number, number, number] } & (
+  | { id: number; kind: 'bytes'; bytes: Uint8Array }
+  /** `json`: the JSON text of [[group key, encoded key values, states, first position], ...] (one string crosses threads far faster than many small arrays). */
+  | { id: number; kind: 'agg'; json: string; groups: number; records: number }
+  | WindowedResult
+  | KeyedResult
+  | { id: number; kind: 'fallback'; why: string }
+  | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string; keys?: string }
+);
+
+/**
+ * One window of a range: [start ms, end ms, window_start, window_end, its
+ * output rows as the writer writes them (no CSV header), the JSON text of
+ * its groups' partials: [[group key, encoded key values, states, first position], ...]].
+ * The main thread parses the partials only when another range has the same window.
+ */
+export type WindowPart = [number, number, string, string, string, string];
+
+/** What the main thread sends a worker: its init, then jobs. */
+export type WorkerMessage = ChunkJob | { init: WorkerInit };
+
+/**
+ * The answer for one job of a windowed agg, run as if the range were the
+ * whole input (its own watermark from -infinity).
+ */
+export interface WindowedResult {
+  id: number;
+  kind: 'wagg';
+  /** Every window, as each closed here (in order of closing). */
+  windows: WindowPart[];
+  /** The largest time of the records on time here (-Infinity when none). */
+  maxT: number;
+  /** Records with a readable time. */
+  seen: number;
+  /** Records late here; the smallest time among them; how far the latest late record was behind. */
+  late: number;
+  lateMinT: number;
+  maxBehind: number;
+  /**
+   * Per end of the last window of an on-time record: [end, records, smallest time,
+   * largest (largest time before the record − its time), or -Infinity].
+   */
+  buckets: [number, number, number, number][];
+}
+
+/** A chunk runner: one job in, its result out (synchronous, ~10-50 ms per 2 MiB). */
+export type ChunkRunner = (job: ChunkJob) => ChunkResult;
+
+/**
+ * Parses a verb chain's words (`filter 'x > 1' then head 3`) into verb
+ * instances exactly as the command line does: the caller passes cli.ts's
+ * parser in (worker.ts, cli.ts), so that this module does not import the
+ * command line above it. Throws UsageError as the command line does.
+ */
+export type VerbWordsParser = (words: string[]) => VerbInstance[];
+
