@@ -9,7 +9,7 @@ import { UsageError, errnoText } from '../engine/errors.js';
 import { signalStatus } from '../engine/signals.js';
 import { run } from '../engine/run.js';
 import { VERB_NAMES, VerbNotLoaded, loadVerbs } from '../verbs/registry.js';
-import { decide, modulesNeeded, readWords, type Command, type OptionalModules, type ReadWords } from './command.js';
+import { decide, modulesNeeded, parseVerbWords, readWords, type Command, type OptionalModules, type ReadWords } from './command.js';
 
 const require = createRequire(import.meta.url);
 
@@ -91,9 +91,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   let code: number | null = null;
   if (cmd.parallel !== undefined && cmd.parallel !== 1) {
-    // -j's threads parse the verb words again, with every verb and module (cli/library.ts).
-    const [{ runParallel }, { parseVerbWords }] = await Promise.all([import('../parallel/run.js'), import('./library.js')]);
-    code = await runParallel(o, cmd.verbWords!, cmd.parallel, parseVerbWords);
+    // -j's threads parse the verb words again (loaded already: this command line's verbs; no optional module).
+    const { runParallel } = await import('../parallel/run.js');
+    code = await runParallel(o, cmd.verbWords!, cmd.parallel, (words) => parseVerbWords(words, {}));
   }
   code ??= await run(o);
   // stderr that is a pipe is written asynchronously: exit once the warnings queued on it are written.

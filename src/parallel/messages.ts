@@ -27,6 +27,8 @@ export interface WorkerInit {
   delimiter?: string;
   maxLineBytes: number;
   strictCsv?: boolean;
+  /** Whether the main thread needed yargs to parse these verbs' options (verbs/args.ts): the worker imports it first. */
+  yargs?: boolean;
   /** The fields the readers decode: the one-thread run's choice (engine/projection.ts), or undefined for whole records. */
   fields?: FieldSelection;
 }

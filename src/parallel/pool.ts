@@ -29,7 +29,8 @@ export function threadCount(n: number): number {
 function spawn(): Worker {
   // A young generation of 16 MiB (V8's default grows to 3 × 16 MiB): about 25 MB less peak RSS
   // per worker on a windowed agg of 3M records, at the same CPU time.
-  const w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+  // The command line's words: the worker loads the verbs they name while the main thread plans the run.
+  const w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 16 }, workerData: { argv: process.argv.slice(2) } });
   w.unref();
   // A worker that fails before it is used is replaced (takeWorkers); never an uncaught error.
   w.on('error', () => dead.add(w));

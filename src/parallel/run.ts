@@ -132,7 +132,7 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
     `the main thread runs ${inMain.join(', ')}` +
     (split.kept ? `; ${names[split.rest]} stays in the main thread: ${split.kept}` : '') +
     '. On input read once (stdin, pipes, gzip, CSV with quotes), windowed aggs and aggs with sums, averages or variances run in the main thread; ' +
-    'on files, float sums or variances merged across ranges, and invalid UTF-8, make the run go to one thread.'
+    'on files, float sums or variances merged across ranges, invalid UTF-8, and a double quote in a CSV file after its first range (a CSV file with one in its first range is dealt out), make the run go to one thread.'
   );
 }
 

@@ -25,6 +25,7 @@ import type { OutputFormat } from '../engine/types.js';
 import { delimiterFor, outputFormatFor } from '../engine/output.js';
 import { inputFields } from '../engine/projection.js';
 import type { WindowVerbInstance } from '../window/instance.js';
+import { yargsWasUsed } from '../verbs/args.js';
 import { WindowedMerger } from './windowed.js';
 import type { ParallelPlan } from './plan.js';
 import { type ChunkResult, type ChunkRunner, type VerbWordsParser, type WorkerInit, createChunkRunner } from './chunk.js';
@@ -88,6 +89,7 @@ function workerInit(opts: RunOptions, split: ParallelPlan, inFmt: 'ndjson' | 'cs
     delimiter: opts.delimiter,
     maxLineBytes: opts.maxLineBytes,
     strictCsv: opts.strictCsv,
+    yargs: yargsWasUsed(),
   };
   // Windowed agg: the ranges write each window's rows as this thread's writer would.
   if (split.window !== null) {

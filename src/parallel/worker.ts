@@ -1,35 +1,57 @@
 /**
- * A `-j N` worker thread (node:worker_threads). It loads sluice's modules
- * as soon as it starts (possibly before the main thread has parsed the
- * command line: see pool.ts), then waits for one `{init}` message (a
- * WorkerInit, chunk.ts) and answers each ChunkJob message with its
- * ChunkResult, moving the result's bytes rather than copying them.
+ * A `-j N` worker thread (node:worker_threads). It loads the chunk runner
+ * and the verbs its command line names as soon as it starts (possibly before
+ * the main thread has parsed the command line: see pool.ts), then waits for
+ * one `{init}` message (a WorkerInit, messages.ts) and answers each ChunkJob
+ * message with its ChunkResult, moving the result's bytes rather than
+ * copying them. Only what the run uses is loaded (as the entry does,
+ * cli/main.ts): not the other verbs, nor checkpoint, live view or progress
+ * code, nor yargs unless the main thread needed it for these words.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ChunkRunner, type WorkerInit, type WorkerMessage, createChunkRunner, transferList } from './chunk.js';
-import { parseVerbWords } from '../cli.js';
+import { parseVerbWords } from '../cli/command.js';
+import { loadVerbs } from '../verbs/registry.js';
 
 export type { ChunkJob, ChunkResult, WorkerInit } from './chunk.js';
 
-// Verbs with options (window, join --on, ...) parse them with yargs, loaded on first use: ~50 ms
-// (more on a busy machine). Imported now, while this thread waits for the main thread to plan the
-// run, rather than in the first job (messages wait in the port meanwhile). Not with require: a
-// require of an ES module in a worker terminated meanwhile aborts V8 (IsGraphAsync).
-await import('yargs').catch(() => {});
+/** The verbs of the command line (pool.ts passes its words): loaded while the main thread plans the run. */
+const argv = (workerData as { argv?: string[] } | null)?.argv ?? [];
+let ready: Promise<unknown> = loadVerbs(argv).catch(() => {});
 
 /** SLUICE_J_DEBUG: when this thread had loaded sluice (ms since the epoch). */
-const loaded = performance.timeOrigin + performance.now();
+let loaded = 0;
 const debug = process.env.SLUICE_J_DEBUG === '2';
 
-let runner: ChunkRunner | null = (workerData as { init?: WorkerInit } | null)?.init ? createChunkRunner((workerData as { init: WorkerInit }).init, parseVerbWords) : null;
+let runner: ChunkRunner | null = null;
+
+/** Every word of the verbs a WorkerInit names (loadVerbs ignores the words that are not verb names). */
+function initWords(init: WorkerInit): string[] {
+  return [...init.prefix.flat(), 'agg', ...(init.window ?? []), ...(init.keyed ?? [])];
+}
+
+async function start(init: WorkerInit): Promise<void> {
+  await loadVerbs(initWords(init));
+  // A require of an ES module in a worker terminated meanwhile aborts V8 (IsGraphAsync): yargs,
+  // when these words need it (args.ts), is imported here rather than required in the parse.
+  if (init.yargs) await import('yargs');
+  runner = createChunkRunner(init, (words) => parseVerbWords(words, {}));
+  loaded = performance.timeOrigin + performance.now();
+}
+
+function runJob(m: WorkerMessage): void {
+  const t0 = debug ? performance.timeOrigin + performance.now() : 0;
+  const r = runner!(m as Parameters<ChunkRunner>[0]);
+  if (debug) r.t = [t0, performance.timeOrigin + performance.now(), loaded];
+  parentPort!.postMessage(r, transferList(r));
+}
 
 parentPort!.on('message', (m: WorkerMessage) => {
   if ('init' in m) {
-    runner = createChunkRunner(m.init, parseVerbWords);
+    ready = ready.then(() => start(m.init));
     return;
   }
-  const t0 = debug ? performance.timeOrigin + performance.now() : 0;
-  const r = runner!(m);
-  if (debug) r.t = [t0, performance.timeOrigin + performance.now(), loaded];
-  parentPort!.postMessage(r, transferList(r));
+  // Jobs that come before the runner is made wait for it, in order.
+  if (runner !== null) runJob(m);
+  else ready = ready.then(() => runJob(m));
 });

@@ -302,9 +302,20 @@ function takeOperands(verb: string, pos: string[], afterMain: string[], tail: Ve
 }
 
 const require = createRequire(import.meta.url);
+let yargsUsed = false;
 /** yargs, loaded on first use (Node >= 20.19 `require`s an ES module synchronously). */
 function loadYargs(): typeof YargsFactory {
+  yargsUsed = true;
   return require('yargs') as typeof YargsFactory;
+}
+
+/**
+ * Whether some verb's options needed yargs in this thread (the quick reader
+ * takes the plain forms without it): -j's workers then load it before they
+ * parse the same words (parallel/worker.ts).
+ */
+export function yargsWasUsed(): boolean {
+  return yargsUsed;
 }
 
 function suggestFlag(flag: string, specs: OptSpec[]): string {

@@ -22,12 +22,12 @@ const LOG = path.join(FIXTURES, 'apache_logs');
 let n = 0;
 
 /** Run sluice under the hook: its output and the modules it loaded (paths relative to the project, or package names). */
-function loaded(args: string[]): { stdout: string; stderr: string; code: number | null; modules: string[] } {
+function loaded(args: string[], env: NodeJS.ProcessEnv = {}): { stdout: string; stderr: string; code: number | null; modules: string[] } {
   const log = path.join(dir, `load-${n++}.txt`);
   const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, SLUICE_LOAD_LOG: log, NO_COLOR: '' },
+    env: { ...process.env, SLUICE_LOAD_LOG: log, NO_COLOR: '', ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   const modules = fs
@@ -79,5 +79,16 @@ describe('lazy loading', () => {
     const c = loaded(['-i', 'lines', '--no-progress=true', LOG]);
     expect(c.code, c.stderr).toBe(0);
     expect(c.modules).toContain('yargs');
+  });
+
+  it('-j 2: each thread loads the verbs of its command line only, no checkpoint, live view or progress code, nor yargs', () => {
+    const flights = path.join(FIXTURES, 'flights-20k.ndjson');
+    const r = loaded(['-j', '2', 'filter', 'delay > 60', 'then', 'agg', 'count', 'by', 'origin', flights], { SLUICE_J_CHUNK_BYTES: '300000', SLUICE_J_DEBUG: '2' });
+    expect(r.code, r.stderr).toBe(0);
+    // Both threads ran jobs (SLUICE_J_DEBUG=2 below), and the hook logs each thread's modules.
+    expect(r.stderr).toMatch(/worker 1: [1-9]\d* jobs/);
+    expect(r.modules).toEqual(expect.arrayContaining(['dist/parallel/worker.js', 'dist/parallel/chunk.js', 'dist/verbs/filter.js', 'dist/verbs/agg.js']));
+    const other = r.modules.filter((m) => /^dist\/(verbs\/(?!filter|agg|args|registry)|checkpoint\/|live\/|cli\/library)/.test(m) || m === 'yargs');
+    expect(other).toEqual([]);
   });
 });

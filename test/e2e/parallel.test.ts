@@ -291,6 +291,66 @@ describe('-j 3 equals -j 1', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('lines longer than the read slices, multi-byte text cut anywhere by them: the same as one thread (NDJSON and CSV)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-long-'));
+    // Lines of 1 byte to 300 KB whose text mixes 1- to 4-byte UTF-8 characters, so that the
+    // threads' 64 KiB reads end inside lines and inside characters (chunk.ts fileSlices).
+    const pieces = ['a', 'é', '日本', '😀', 'xyz'];
+    const rows: { i: number; k: string; s: string }[] = [];
+    for (let i = 0; i < 400; i++) {
+      const len = i % 37 === 0 ? 100_000 + (i % 5) * 50_000 : (i * 7919) % 300;
+      let text = '';
+      for (let j = 0; text.length < len; j++) text += pieces[(i + j) % pieces.length];
+      rows.push({ i, k: pieces[i % pieces.length]!, s: text });
+    }
+    const nd = path.join(dir, 'long.ndjson');
+    fs.writeFileSync(nd, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const csv = path.join(dir, 'long.csv');
+    fs.writeFileSync(csv, 'i,k,s\n' + rows.map((r) => `${r.i},${r.k},${r.s}`).join('\n') + '\n');
+    for (const file of [nd, csv]) {
+      for (const words of [['filter', 'i % 3 != 1'], ['map', 'n = len(s)', 'then', 'agg', 'count, sum(n), max(s)', 'by', 'k']]) {
+        const one = sluice(['--from', file, ...words]);
+        expect(one.code, one.stderr).toBe(0);
+        const par = sluice(['-j', '2', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: '200000', SLUICE_J_DEBUG: '2' });
+        expect(par.stderr, `${file} ${words.join(' ')}`).toMatch(/worker 1: [1-9]\d* jobs/);
+        expect(par.code, par.stderr).toBe(0);
+        expect(par.stdout, `${file} ${words.join(' ')}`).toBe(one.stdout);
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a CSV file whose first double quote is after its first range: redone in one thread, same output; one in the first range: dealt out', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-quote-'));
+    const late = path.join(dir, 'late.csv');
+    const at = Math.floor(CSV.length * 0.8);
+    // A quoted field holding a line end and a comma, far behind the first range.
+    const lines = [...CSV];
+    const cols = lines[at]!.split(',');
+    cols[1] = '"X,\nY"';
+    lines[at] = cols.join(',');
+    fs.writeFileSync(late, lines.join('\n') + '\n');
+    for (const words of [['filter', 'delay > 30'], ['agg', 'count', 'by', 'origin']]) {
+      const one = sluice(['--from', late, ...words]);
+      expect(one.code, one.stderr).toBe(0);
+      expect(one.stdout).toContain('X,');
+      const par = sluice(['-j', '2', '--from', late, ...words], '', { SLUICE_J_CHUNK_BYTES: '30000', SLUICE_J_DEBUG: '1' });
+      expect(par.stderr).toMatch(/one thread after all \(CSV with a quoted field after its first range\)/);
+      expect(par.code, par.stderr).toBe(0);
+      expect(par.stdout).toBe(one.stdout);
+    }
+    const early = path.join(dir, 'early.csv');
+    const e = [...CSV];
+    e[3] = e[3]!.replace(/^([^,]*),([^,]*)/, '$1,"$2"');
+    fs.writeFileSync(early, e.join('\n') + '\n');
+    const one = sluice(['--from', early, '-o', 'ndjson', 'filter', 'delay > 30']);
+    const par = sluice(['-j', '2', '--from', early, '-o', 'ndjson', 'filter', 'delay > 30'], '', { SLUICE_J_CHUNK_BYTES: '30000', SLUICE_J_DEBUG: '2' });
+    expect(par.stderr).not.toMatch(/one thread/);
+    expect(par.stderr).toMatch(/worker 1: [1-9]\d* jobs/);
+    expect(par.stdout).toBe(one.stdout);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('--explain shows where the pipeline is split', () => {
     const r = sluice(['-j', '2', '--explain', '--from', 'x.ndjson', 'filter', 'delay > 0', 'then', 'agg', 'count', 'by', 'origin', 'then', 'head', '3']);
     expect(r.stdout).toMatch(/parallel: 2 threads \(the main thread and 1 worker\) run filter, agg \(as partials\) .* the main thread runs merge of the partials, head; head stays in the main thread: head needs only the first records/);
