@@ -12,24 +12,13 @@
  * mode to check that it works: --records 20000 --runs 1.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureDataset } from './gen.js';
+import { HERE, OUT, SLUICE, md5File as md5, median, numberOption } from './common.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '..');
-const SLUICE = join(ROOT, 'bin/sluice.js');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const RECORDS = opt('--records', 3_000_000);
-const RUNS = opt('--runs', 3);
-const OUT = join(HERE, 'out');
-mkdirSync(OUT, { recursive: true });
+const RECORDS = numberOption('--records', 3_000_000);
+const RUNS = numberOption('--runs', 3);
 
 const d = await ensureDataset({ dir: join(HERE, 'data'), records: RECORDS, formats: ['ndjson'] });
 const gz = d.ndjson + '.gz';
@@ -53,8 +42,6 @@ function timeIt(src, argv, outFile) {
   const [u, s, kb] = readFileSync(`${outFile}.time`, 'utf8').trim().split('\n').pop().split(' ').map(Number);
   return { sec, cpu: u + s, mb: (kb * 1024) / 1e6, code: r.status };
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const md5 = (f) => createHash('md5').update(readFileSync(f)).digest('hex');
 
 console.log(`${RECORDS} records, ${RUNS} run(s) each, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
 console.log('| workload | -j 1 wall s | -j 1 CPU s | -j 1 RSS MB | -j 2 wall s | -j 2 CPU s | -j 2 RSS MB | speed-up | identical |');

@@ -12,27 +12,23 @@
  * -j 1 and -j 2 take turns (1, 2, 1, 2, ...) so that a busy spell of a
  * shared machine hits both alike; the load average at the start is printed
  * (on 2 cores, above ~0.5 someone else is running). Prints a Markdown table.
+ *
+ * The column "2 × -j 1 side by side" is the machine's own ceiling: two
+ * `sluice -j 1` runs of the workload started together (the slower one's
+ * wall time). If one run alone takes A and the pair P, two threads that
+ * split the work perfectly, with nothing to start, merge or copy, would
+ * still take about P/2: the speed-up ceiling printed is 2A/P (1.0 when the
+ * two runs slow each other down to half speed: shared caches, memory
+ * bandwidth, the host's other guests; 2.0 when they do not at all).
  */
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { ensureDataset } from './gen.js';
+import { HERE, OUT, SLUICE, md5File as md5, median, numberOption } from './common.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '..');
-const SLUICE = join(ROOT, 'bin/sluice.js');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const RECORDS = opt('--records', 3_000_000);
-const RUNS = opt('--runs', 3);
-const OUT = join(HERE, 'out');
-mkdirSync(OUT, { recursive: true });
+const RECORDS = numberOption('--records', 3_000_000);
+const RUNS = numberOption('--runs', 3);
 
 const d = await ensureDataset({ dir: join(HERE, 'data'), records: RECORDS });
 const W = [
@@ -52,8 +48,18 @@ function timeIt(cmd, argv, outFile) {
   const [sec, kb, user, sys] = last.split(' ').map(Number);
   return { sec, mb: (kb * 1024) / 1e6, cpu: user + sys, code: r.status };
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const md5 = (f) => createHash('md5').update(readFileSync(f)).digest('hex');
+/** Two runs started together: the slower one's wall time (s). */
+async function pairIt(cmd, argv, outFile) {
+  const one = (k) =>
+    new Promise((done) => {
+      const c = spawn('/usr/bin/time', ['-f', '%e', 'bash', '-c', `"$0" "$@" > ${outFile}.${k}`, cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      c.stderr.on('data', (b) => (err += b));
+      c.on('close', () => done(Number(err.trim().split('\n').pop())));
+    });
+  const [a, b] = await Promise.all([one(1), one(2)]);
+  return Math.max(a, b);
+}
 
 let duck = null;
 try {
@@ -68,7 +74,9 @@ const load = loadavg()[0];
 const rows = [];
 for (const w of W) {
   const res = { 1: { times: [], cpus: [], mb: 0 }, 2: { times: [], cpus: [], mb: 0 } };
+  const pairs = [];
   for (let k = 0; k < RUNS; k++) {
+    pairs.push(await pairIt(process.execPath, [SLUICE, '-j', '1', '--from', w.file, ...w.args], `${OUT}/par-${w.id}-pair.out`));
     for (const j of [1, 2]) {
       const t = timeIt(process.execPath, [SLUICE, '-j', String(j), '--from', w.file, ...w.args], `${OUT}/par-${w.id}-j${j}.out`);
       res[j].times.push(t.sec);
@@ -89,16 +97,17 @@ for (const w of W) {
     }
     duckSec = median(times);
   }
-  rows.push({ ...w, res, same, duckSec });
-  process.stderr.write(`${w.id}: -j1 ${res[1].sec}s (cpu ${res[1].cpu.toFixed(2)}) ${res[1].mb.toFixed(0)}MB, -j2 ${res[2].sec}s (cpu ${res[2].cpu.toFixed(2)}) ${res[2].mb.toFixed(0)}MB, identical ${same}, duckdb ${duckSec?.toFixed(2)}s\n`);
+  const pair = median(pairs);
+  rows.push({ ...w, res, same, duckSec, pair });
+  process.stderr.write(`${w.id}: -j1 ${res[1].sec}s (cpu ${res[1].cpu.toFixed(2)}) ${res[1].mb.toFixed(0)}MB, -j2 ${res[2].sec}s (cpu ${res[2].cpu.toFixed(2)}) ${res[2].mb.toFixed(0)}MB, identical ${same}, duckdb ${duckSec?.toFixed(2)}s, two -j1 side by side ${pair}s\n`);
 }
 
 console.log(`${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, load average ${load.toFixed(2)} at start, median of ${RUNS} run(s), -j 1 and -j 2 taking turns.\n`);
-console.log(`| workload (${(RECORDS / 1e6).toFixed(1)}M flights) | -j 1 s | -j 2 s | speed-up | -j 1 cpu s | -j 2 cpu s | -j 1 RSS MB | -j 2 RSS MB | identical | DuckDB 2 threads s | -j 2 / DuckDB |`);
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
+console.log(`| workload (${(RECORDS / 1e6).toFixed(1)}M flights) | -j 1 s | -j 2 s | speed-up | -j 1 cpu s | -j 2 cpu s | -j 1 RSS MB | -j 2 RSS MB | identical | DuckDB 2 threads s | -j 2 / DuckDB | 2 × -j 1 side by side s | ceiling 2A/P |`);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|');
 for (const r of rows) {
   const sp = r.res[1].sec / r.res[2].sec;
   console.log(
-    `| ${r.id} ${r.title} | ${r.res[1].sec.toFixed(2)} | ${r.res[2].sec.toFixed(2)} | ${sp.toFixed(2)}× | ${r.res[1].cpu.toFixed(2)} | ${r.res[2].cpu.toFixed(2)} | ${r.res[1].mb.toFixed(0)} | ${r.res[2].mb.toFixed(0)} | ${r.same ? 'yes' : 'NO'} | ${r.duckSec === null ? 'n/a' : r.duckSec.toFixed(2)} | ${r.duckSec === null ? 'n/a' : (r.res[2].sec / r.duckSec).toFixed(2)} |`,
+    `| ${r.id} ${r.title} | ${r.res[1].sec.toFixed(2)} | ${r.res[2].sec.toFixed(2)} | ${sp.toFixed(2)}× | ${r.res[1].cpu.toFixed(2)} | ${r.res[2].cpu.toFixed(2)} | ${r.res[1].mb.toFixed(0)} | ${r.res[2].mb.toFixed(0)} | ${r.same ? 'yes' : 'NO'} | ${r.duckSec === null ? 'n/a' : r.duckSec.toFixed(2)} | ${r.duckSec === null ? 'n/a' : (r.res[2].sec / r.duckSec).toFixed(2)} | ${r.pair.toFixed(2)} | ${((2 * r.res[1].sec) / r.pair).toFixed(2)}× |`,
   );
 }
