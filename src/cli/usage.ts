@@ -37,11 +37,12 @@ Options:
                          is malformed (default: a literal character)
       --encoding ENC     utf-8 (default) or latin1 (bytes come back unchanged)
   -j, --parallel N       threads (default 1; 0 = every core): leading
-                         record-wise verbs, a plain agg and tumbling/sliding
-                         window + agg run on N threads over ranges of
-                         regular files, or over batches of stdin, pipes,
-                         gzip and quoted CSV dealt out as they arrive;
-                         output is identical to -j 1 (--explain: the split)
+                         record-wise verbs, then a plain agg, tumbling/
+                         sliding window + agg, or uniq, head --by, tail or
+                         top, run on N threads over ranges of regular
+                         files, or over batches of stdin, pipes, gzip and
+                         quoted CSV dealt out as they arrive; output is
+                         identical to -j 1 (--explain: the split)
       --from FILE...     read the FILEs instead of stdin (repeatable; several
                          names may follow one --from; - is stdin)
       --on-error MODE    malformed input records: fail (default), skip, warn

@@ -348,10 +348,19 @@ export interface VerbInstance {
   /**
    * Per-key verbs that write one record per key at end of input with its
    * number of records in field `name` (the last field), keys in order of first
-   * appearance (`uniq FIELDS --count`): the key text. `-j` counts per range,
+   * appearance (`uniq [FIELDS] --count`): the key text. `-j` counts per range,
    * then sums (parallel/keyed.ts).
    */
   readonly countPerKey?: { readonly keyOf: (rec: Rec) => string; readonly name: string };
+  /**
+   * Per-key verbs that write, at end of input, the N best records of each key
+   * by one value, best first, equal values in input order, groups in order of
+   * first appearance (`top N FIELD [asc|desc] [--by KEYS]`): the key text, the
+   * value a record ranks by (order/keys.ts keyValue), its direction and N.
+   * `-j` keeps the N best per key of each range, then over all ranges
+   * (parallel/ranked.ts).
+   */
+  readonly bestPerKey?: { readonly keyOf: (rec: Rec) => string; readonly valueOf: (rec: Rec) => number | string | null; readonly desc: boolean; readonly n: number };
   /**
    * Files this verb reads and writes (`join FILE`, `--late-output FILE`): the
    * runner refuses, before reading, an output that is also an input or

@@ -31,6 +31,7 @@ import type { GroupState } from '../agg/types.js';
 import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
 import { encodeValue } from '../state/codec.js';
 import { type KeyedRange, type KeyedResult, keyedRange } from './keyed.js';
+import { rankedRange } from './ranked.js';
 import { MANY_GROUPS } from './agg-merge.js';
 
 export type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WindowPart, WindowedResult, WorkerInit, WorkerMessage } from './messages.js';
@@ -352,7 +353,8 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
   let tap: KeyedRange | null = null;
   if (init.keyed) {
     const kv = parseVerbs(init.keyed)[0]!;
-    tap = keyedRange(kv, sink, (next) => kv.build(next, ctx, { verbs: [kv], index: 0 }));
+    const build = (next: Stage): Stage => kv.build(next, ctx, { verbs: [kv], index: 0 });
+    tap = kv.bestPerKey !== undefined ? rankedRange(kv, sink, build) : keyedRange(kv, sink, build);
     head = tap.head;
   }
   for (let i = verbs.length - 1; i >= 0; i--) head = verbs[i]!.build(head, ctx, { verbs: chain, index: i });
@@ -406,7 +408,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
       }
       const last = reader.end();
       if (last.length > 0) head.push(last);
-      if (tap !== null && !tap.finish()) return { id: job.id, kind: 'fallback', why: `${init.keyed![0]} wrote more records of a range than one burst` };
+      if (tap !== null && !tap.finish()) return { id: job.id, kind: 'fallback', why: tap.why ?? `${init.keyed![0]} wrote more records of a range than one burst` };
     } catch (e) {
       if (e instanceof InputError) {
         if (e.partial && e.partial.length > 0 && plan === null && wj === null) {

@@ -14,6 +14,7 @@
  */
 import type { Batch, Rec, Stage, VerbInstance } from '../engine/types.js';
 import { detach } from '../engine/values.js';
+import { RuntimeError } from '../engine/errors.js';
 
 /** The answer for one job of a first-N-per-key verb: the records kept in the range (NDJSON lines) and their keys. */
 export interface KeyedResult {
@@ -77,6 +78,8 @@ export interface KeyedRange {
   finish(): boolean;
   /** The key texts of the records written in this range so far, in order. */
   keys: string[];
+  /** When `finish()` was false: why (for the fallback to one thread). */
+  why?: string;
 }
 
 /**
@@ -140,7 +143,14 @@ export function keyedRange(kv: VerbInstance, sink: Stage, build: (next: Stage) =
         });
       },
       finish() {
-        stage!.end();
+        try {
+          stage!.end();
+        } catch (e) {
+          // (A record that already has the count's field: one thread says so in its own words.)
+          if (!(e instanceof RuntimeError)) throw e;
+          r.why = e.message;
+          return false;
+        }
         return ended;
       },
     };
@@ -222,7 +232,7 @@ export class LastMerger {
 }
 
 /**
- * The main thread's side of a count per key (`uniq FIELDS --count`): each
+ * The main thread's side of a count per key (`uniq [FIELDS] --count`): each
  * range's records (one per key, its count in the last field `name`) summed
  * per key, written at the end in order of first appearance (Map order, as
  * for LastMerger).
@@ -232,7 +242,7 @@ export class CountMerger {
   private readonly groups = new Map<string, { head: string; n: number }>();
   private readonly marker: string;
   constructor(name: string) {
-    this.marker = ',' + JSON.stringify(name) + ':';
+    this.marker = JSON.stringify(name) + ':';
   }
 
   /** Take the next range's result. */
@@ -243,7 +253,8 @@ export class CountMerger {
     for (let i = 0; i < keys.length; i++) {
       const line = lines[i]!;
       const at = line.lastIndexOf(this.marker);
-      if (at < 0 || !line.endsWith('}')) throw new Error('-j: a count record without its count');
+      // (The count is the last field: after a comma, or the only field of a whole record `{}`.)
+      if (at < 1 || (line.charCodeAt(at - 1) !== 0x2c && at !== 1) || !line.endsWith('}')) throw new Error('-j: a count record without its count');
       const n = Number(line.slice(at + this.marker.length, -1));
       const g = this.groups.get(keys[i]!);
       if (g === undefined) this.groups.set(keys[i]!, { head: line.slice(0, at + this.marker.length), n });

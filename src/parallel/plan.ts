@@ -13,11 +13,13 @@
  * - a verb that keeps the first N records of each key (`uniq FIELDS`,
  *   `uniq`, `head N --by KEYS`: keyed.ts): the first N per key of each range
  *   in the threads, the first N per key over the ranges in the main thread;
- *   or the last N (`tail N [--by KEYS]`), likewise.
+ *   or the last N (`tail N [--by KEYS]`), likewise; or counts per key
+ *   (`uniq [FIELDS] --count`: summed); or the N best (`top N F [--by K]`:
+ *   ranked.ts).
  *
  * The main thread runs every later verb. What stays in the main thread, and
  * why, is in `kept` (for --explain): session and count windows, and the
- * other per-key verbs (top/tail/sample ... by, uniq --count, over --by),
+ * other per-key verbs (sample [--by], over [--by]),
  * depend on the order of all of a key's records, which ranges of the input
  * split; `head` needs only the first records
  * (the workers stop once it has them); windows with --late-output, --idle or
@@ -51,7 +53,7 @@ export interface ParallelPlan {
   agg: string[] | null;
   /** The words of a tumbling/sliding window before that agg (with 'window'), or null. */
   window: string[] | null;
-  /** The words (with the name) of a first- or last-N-per-key verb after the prefix (`uniq FIELDS`, `head N --by K`, `tail N [--by K]`: keyed.ts), or null. */
+  /** The words (with the name) of a per-key verb after the prefix (`uniq [FIELDS] [--count]`, `head N --by K`, `tail N [--by K]`: keyed.ts; `top N F [--by K]`: ranked.ts), or null. */
   keyed?: string[] | null;
   /** Index of the first verb the main thread runs. */
   rest: number;
@@ -87,12 +89,12 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
     case 'head':
       return 'head needs only the first records (the workers stop once it has them)';
     case 'uniq':
-      return 'uniq --count of whole records (or with a count name that is not a plain word) counts in the main thread';
+      return 'uniq --count with a count name that is not a plain word counts in the main thread';
     case 'top':
     case 'tail':
     case 'sample':
     case 'over':
-      return `${v.name} keeps per key (or over all records) state that depends on the order of all records of the key; -j splits only the verbs that keep the first or last records of each key (uniq, head --by, tail), and only right after the record-wise verbs`;
+      return `${v.name} keeps per key (or over all records) state that depends on the order of all records of the key; -j splits only the verbs that keep the first, last or best records of each key or count them (uniq, head --by, tail, top), and only right after the record-wise verbs`;
     case 'sort':
     case 'fill-down':
     case 'unsparsify':
@@ -134,7 +136,7 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
   };
   const v = opts.verbs[i];
   let keyed: string[] | null = null;
-  if (v !== undefined && (v.firstPerKey !== undefined || v.lastPerKey !== undefined || v.countPerKey !== undefined)) {
+  if (v !== undefined && (v.firstPerKey !== undefined || v.lastPerKey !== undefined || v.countPerKey !== undefined || v.bestPerKey !== undefined)) {
     keyed = words[i]!;
     i++;
   } else if (v !== undefined && plainAgg(i)) {

@@ -113,7 +113,7 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
   if (split.window) inWorkers.push(`window ${(opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.kind} + agg (as partials per window and group)`);
   else if (split.agg) inWorkers.push('agg (as partials)');
   const kv = split.keyed ? opts.verbs[split.prefix.length]! : null;
-  if (kv !== null) inWorkers.push(`${kv.name} (${kv.countPerKey ? 'a count per key per range' : `the ${kv.firstPerKey ? 'first' : 'last'} records of each key per range`})`);
+  if (kv !== null) inWorkers.push(`${kv.name} (${kv.countPerKey ? 'a count per key per range' : `the ${kv.firstPerKey ? 'first' : kv.bestPerKey ? 'best' : 'last'} records of each key per range`})`);
   const merge = split.window
     ? 'merge of the window partials (watermark: the largest time of the ranges before, minus --lateness)'
     : split.agg
@@ -123,7 +123,9 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
           ? `records put back in input order, keeping the first ${kv!.firstPerKey.n} of each key over all ranges`
           : kv!.lastPerKey
             ? `the last ${kv!.lastPerKey.n} records of each key over all ranges, at the end`
-            : 'the counts per key summed over all ranges, at the end'
+            : kv!.bestPerKey
+              ? `the ${kv!.bestPerKey.n} best records of each key over all ranges (equal values in input order), at the end`
+              : 'the counts per key summed over all ranges, at the end'
         : 'records put back in input order';
   const inMain = [merge, ...names.slice(split.rest)];
   return (

@@ -34,6 +34,7 @@ import type { JobList } from './deal.js';
 import { AggMerger, aggPlanOf } from './agg-merge.js';
 import { SplitOutput } from './output.js';
 import { CountMerger, KeyedMerger, LastMerger } from './keyed.js';
+import { TopMerger } from './ranked.js';
 
 /** Why a split run stopped and must be redone in one thread. */
 export interface Fallback {
@@ -137,7 +138,14 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
     const aggs = split.agg !== null ? new AggMerger(aggPlanOf(split.agg)) : null;
     const kv = split.keyed ? opts.verbs[split.prefix.length]! : null;
     const keyed = kv?.firstPerKey !== undefined ? new KeyedMerger(kv.firstPerKey.n) : null;
-    const lastKeyed = kv?.lastPerKey !== undefined ? new LastMerger(kv.lastPerKey.n) : kv?.countPerKey !== undefined ? new CountMerger(kv.countPerKey.name) : null;
+    const lastKeyed =
+      kv?.lastPerKey !== undefined
+        ? new LastMerger(kv.lastPerKey.n)
+        : kv?.countPerKey !== undefined
+          ? new CountMerger(kv.countPerKey.name)
+          : kv?.bestPerKey !== undefined
+            ? new TopMerger(kv.bestPerKey.n, kv.bestPerKey.desc)
+            : null;
     const windowed = split.window !== null ? new WindowedMerger(aggs!.plan, (opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.lateness, init.render !== null) : null;
     const out = new SplitOutput(
       opts,

@@ -6,6 +6,7 @@ import { parseVerbArgs } from './args.js';
 import { type FieldRef, type KeyValue, type SortKey, compareDirected, keyValue, parseFieldList, parseSortKeys } from '../order/keys.js';
 import { Heap } from '../order/heap.js';
 import { Groups } from '../order/groups.js';
+import { compileKey } from '../window/keys.js';
 import { type WindowMode, type WindowOps, perWindowStage, wholeInputStage, windowModeOf } from '../order/windowed.js';
 import { stateArray, stateString } from '../state/records.js';
 import { decodeCount, stateError } from '../state/codec.js';
@@ -71,6 +72,8 @@ export const top: VerbDef = {
       needs: [key.name, ...by.map((b) => b.name)],
       recordWise: false,
       access: { reads: [key.path[0]!, ...rootsOf(key.name), ...by.flatMap((f) => [f.path[0]!, ...rootsOf(f.name)])], emits: 'same' },
+      // -j: the N best of each key per range, then over the ranges (parallel/ranked.ts).
+      bestPerKey: { keyOf: compileKey(by.map((f) => f.path)), valueOf: valueGetter(key), desc: key.desc, n },
       build(next, ctx, plan) {
         const mode: WindowMode = windowModeOf('top', plan);
         const ops = topOps(n, key, by);
@@ -80,6 +83,12 @@ export const top: VerbDef = {
     };
   },
 };
+
+/** The value a record ranks by (as topOps compares it). */
+function valueGetter(key: SortKey): (rec: Rec) => KeyValue {
+  const get = pathGetter(key.path);
+  return (rec) => keyValue(get(rec));
+}
 
 interface Item {
   k: KeyValue;

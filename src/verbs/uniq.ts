@@ -72,8 +72,8 @@ export const uniq: VerbDef = {
       // With FIELDS, records of just those fields; without, whole records are compared.
       ...(fields.length ? { access: { reads: fields.flatMap((f) => [f.path[0]!, ...rootsOf(f.name)]), emits: 'new' as const } } : {}),
       ...(count ? {} : { firstPerKey: { keyOf: keyFunction(fields), n: 1 } }),
-      // (The count is the last field of a record of just FIELDS; a plain name, so -j can find it in the line.)
-      ...(count && fields.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(countName) ? { countPerKey: { keyOf: keyFunction(fields), name: countName } } : {}),
+      // (The count is the last field of a record of just FIELDS, or of the whole record; a plain name, so -j can find it in the line.)
+      ...(count && /^[A-Za-z_][A-Za-z0-9_]*$/.test(countName) ? { countPerKey: { keyOf: keyFunction(fields), name: countName } } : {}),
       build(next, ctx, plan) {
         const mode: WindowMode = windowModeOf('uniq', plan);
         const ops = uniqOps(fields, count ? countName : null);

@@ -24,6 +24,10 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
     [['filter', 'delay > 30', 'then', 'tail', '3', '--by', 'origin', 'then', 'select', 'origin,delay']],
     [['map', 'x = delay % 4', 'then', 'tail', '25']],
     [['filter', 'delay > 3', 'then', 'uniq', 'origin,destination', '--count', '--as', 'n', 'then', 'sort', '-nr', 'n']],
+    [['map', 'x = delay % 7', 'then', 'select', 'origin,x', 'then', 'uniq', '--count']],
+    [['top', '5', 'delay']],
+    [['filter', 'delay > 0', 'then', 'top', '3', 'distance', 'asc', '--by', 'origin', 'then', 'select', 'origin,distance,delay']],
+    [['map', 'x = delay % 3', 'then', 'top', '4', 'x', '--by', 'destination']],
   ])('%j on a file and on stdin', (words) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jk-'));
     const file = path.join(dir, 'in.ndjson');
@@ -83,6 +87,11 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
       fc.tuple(fc.constantFrom('head', 'tail'), fc.integer({ min: 0, max: 4 }), fc.constantFrom('origin', 'destination', 'origin,x')).map(([v, n, k]) => [v, String(n), '--by', k]),
       fc.integer({ min: 0, max: 30 }).map((n) => ['tail', String(n)]),
       fc.constantFrom(['uniq', 'origin', '--count'], ['uniq', 'destination,x', '-c', '--as', 'n']),
+      // Whole records counted (x makes repeats), and the N best per key (ties: map's x has few values).
+      fc.constantFrom(['select', 'origin,x', 'then', 'uniq', '--count'], ['select', 'x', 'then', 'uniq', '-c', '--as', 'n']),
+      fc
+        .tuple(fc.integer({ min: 1, max: 5 }), fc.constantFrom('delay', 'x', 'destination', 'nothing'), fc.constantFrom('asc', 'desc'), fc.constantFrom([], ['--by', 'origin'], ['--by', 'x'], ['--by', 'destination,x']))
+        .map(([n, f, d, by]) => ['top', String(n), f, d, ...by]),
     );
     const tailArb = fc.constantFrom<string[][]>([], [['head', '9']], [['select', 'origin']], [['sort', '-f', 'origin']]);
     try {
@@ -98,7 +107,7 @@ describe('-j 3 equals -j 1 for first-N-per-key verbs', () => {
           expect(par.code).toBe(one.code);
           expect(par.stdout).toBe(one.stdout);
         }),
-        { numRuns: 6, endOnFailure: true },
+        { numRuns: 10, endOnFailure: true },
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -121,5 +130,74 @@ describe('tail with more last records in a range than one burst', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('top and whole-record uniq --count in the threads', () => {
+  /** Jobs run per thread, from SLUICE_J_DEBUG=2's timings line. */
+  const jobsOf = (stderr: string): Record<string, number> => {
+    const m = /^sluice: -j timings: (.*)$/m.exec(stderr);
+    expect(m).not.toBeNull();
+    const o: Record<string, number> = {};
+    for (const x of m![1]!.matchAll(/(main|worker \d+): (\d+) jobs/g)) o[x[1]!] = Number(x[2]);
+    return o;
+  };
+
+  it('the ranges run in the workers (not one thread after all), with ties, nulls and missing values: same output', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jk-'));
+    const file = path.join(dir, 'in.ndjson');
+    // Few distinct values (many ties), null, text and missing values, empty records.
+    const rows: string[] = [];
+    for (let i = 0; i < 12000; i++) {
+      const k = i % 7;
+      rows.push(i % 97 === 0 ? '{}' : i % 13 === 0 ? `{"k":${k % 3},"v":null}` : i % 17 === 0 ? `{"k":${k % 3},"v":"t${i % 4}"}` : i % 19 === 0 ? `{"k":${k % 3}}` : `{"k":${k % 3},"v":${(i * 7919) % 5},"i":${i}}`);
+    }
+    fs.writeFileSync(file, rows.join('\n') + '\n');
+    try {
+      for (const words of [
+        ['top', '4', 'v'],
+        ['top', '3', 'v', 'asc', '--by', 'k'],
+        ['filter', 'i > 100', 'then', 'top', '2', 'i', '--by', 'v'],
+        ['uniq', '--count'],
+        ['select', 'k,v', 'then', 'uniq', '-c', '--as', 'n', 'then', 'sort', '-nr', 'n'],
+      ]) {
+        const one = sluice(['--from', file, ...words]);
+        expect(one.code).toBe(0);
+        const par = sluice(['-j', '3', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: '16000', SLUICE_J_DEBUG: '2' });
+        const jobs = jobsOf(par.stderr);
+        // Split, not redone in one thread; the workers ran ranges.
+        expect(par.stderr).not.toMatch(/one thread/);
+        expect((jobs['worker 1'] ?? 0) + (jobs['worker 2'] ?? 0)).toBeGreaterThan(0);
+        expect(par.code).toBe(0);
+        expect(par.stdout).toBe(one.stdout);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('uniq --count over records that already have the count field: one thread says so (redone), as -j 1', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jk-'));
+    const file = path.join(dir, 'in.ndjson');
+    const lines = LINES.slice(0, 5000);
+    lines.splice(4000, 0, '{"count":1}');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    try {
+      const one = sluice(['--from', file, 'uniq', '--count']);
+      expect(one.code).toBe(1);
+      const par = sluice(['-j', '2', '--from', file, 'uniq', '--count'], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
+      expect(par.stderr).toBe(`sluice: -j: one thread after all (uniq: a record already has a field 'count': name the count with --as NAME); 0 bytes were written already\n${one.stderr}`);
+      expect(par.code).toBe(1);
+      expect(par.stdout).toBe(one.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--explain shows top and uniq --count in the threads', () => {
+    const t = sluice(['-j', '2', '--explain', 'filter', 'a > 1', 'then', 'top', '3', 'a', '--by', 'k']);
+    expect(t.stdout).toMatch(/run filter, top \(the best records of each key per range\) .*the main thread runs the 3 best records of each key over all ranges \(equal values in input order\), at the end/);
+    const u = sluice(['-j', '2', '--explain', 'uniq', '--count']);
+    expect(u.stdout).toMatch(/run uniq \(a count per key per range\) .*the main thread runs the counts per key summed over all ranges, at the end/);
   });
 });
