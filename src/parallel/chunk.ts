@@ -20,22 +20,18 @@ import type { Batch, ErrorSink, FieldSelection, PipelineContext, Rec, Stage, Ver
 import { InputError } from '../engine/errors.js';
 import { lineOf } from '../engine/values.js';
 import { createReader, createWriter } from '../formats/index.js';
-import { POS_PART, compileAggPlan, groupKeyOfValues } from '../agg/plan.js';
-import { EVENT_TIME } from '../engine/values.js';
+import { POS_PART, compileAggPlan } from '../agg/plan.js';
 import { isWindowInstance } from '../window/instance.js';
-import { buildTimeWindowAgg } from '../window/agg.js';
-import type { WindowStats } from '../window/stage.js';
-import { windowCalendar } from '../window/calendar.js';
-import { floorMod, isCalendar } from '../window/spec.js';
 import type { GroupState } from '../agg/types.js';
 import { checkNames, parseAggList, parseKeyList, splitAggWords } from '../agg/parse.js';
 import { encodeValue } from '../state/codec.js';
 import { type KeyedRange, type KeyedResult, keyedRange } from './keyed.js';
 import { rankedRange } from './ranked.js';
 import { MANY_GROUPS } from './agg-merge.js';
+import { windowJobRunner } from './window-job.js';
 
 export type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WindowPart, WindowedResult, WorkerInit, WorkerMessage } from './messages.js';
-import type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WindowPart, WindowedResult, WorkerInit } from './messages.js';
+import type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WorkerInit } from './messages.js';
 
 /** Feed size: the reader gets a range in slices of about this many characters. */
 const SLICE = 64 * 1024;
@@ -183,125 +179,10 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     plan = compileAggPlan(aggs, keys);
   }
 
-  // window tumbling|sliding ... then agg: per job, a fresh window stage and windowed agg.
+  // window tumbling|sliding ... then agg: one window stage and windowed agg, reset per job (window-job.ts).
   const winVerb = init.window !== null ? parseVerbs(init.window)[0]! : null;
   if (winVerb !== null && !isWindowInstance(winVerb)) throw new Error('-j: not a window verb');
-  let windowJob: ((job: ChunkJob) => { target: Stage; finish(): WindowedResult }) | null = null;
-  if (winVerb !== null && isWindowInstance(winVerb)) {
-    const spec = winVerb.windowSpec;
-    const cal = isCalendar(spec) ? windowCalendar(spec.size, spec.months ?? 0, spec.offset, spec.tz ?? null) : null;
-    const lastEnd = (t: number): number => {
-      if (cal !== null) return cal.endOf(cal.startOf(t));
-      return t - floorMod(t - spec.offset, spec.slide) + spec.size;
-    };
-    // Built once and reset per job from snapshots of their empty state: the same functions for
-    // every job keep V8's call sites monomorphic (a stage chain per job made them megamorphic).
-    const p = plan!;
-    let windows: WindowPart[] = [];
-    const wrapped = Object.create(p) as typeof p;
-    let parts: unknown[] = [];
-    wrapped.output = (g: GroupState, prefix?: Rec): Rec => {
-      // Taken at once: a sliding window's group may be a Two-Stacks queue's own state, which
-      // changes for the next window (window/agg.ts).
-      parts.push([groupKeyOfValues(g.keyValues), g.keyValues.map(encodeValue), p.stateOf(g), g.first ?? 0]);
-      return p.output(g, prefix);
-    };
-    // Output records of one window arrive together, in order (agg.ts): one WindowPart per window.
-    let writer: ReturnType<typeof createWriter> | null = null;
-    const collect: Stage = {
-      push(recs: Batch) {
-        let i = 0;
-        while (i < recs.length) {
-          const ws = recs[i]!.window_start as string;
-          let j = i + 1;
-          while (j < recs.length && recs[j]!.window_start === ws) j++;
-          const we = recs[i]!.window_end as string;
-          let rows = '';
-          if (init.render !== null) {
-            if (writer === null) {
-              const r = init.render;
-              writer = createWriter(r.fmt, { delimiter: r.delimiter, color: false, inputFormat: r.inputFormat as never, inputDelimiter: r.inputDelimiter });
-              // The header (CSV/TSV) goes out with the first record: the main thread writes it.
-              writer.write([recs[i]!]);
-            }
-            rows = writer.write(recs.slice(i, j));
-          }
-          windows.push([Date.parse(ws), Date.parse(we), ws, we, rows, JSON.stringify(parts.slice(i, j))]);
-          i = j;
-        }
-        parts = [];
-      },
-      watermark() {},
-      end() {},
-    };
-    const aggStage = buildTimeWindowAgg(wrapped, spec, collect);
-    winVerb.consumer = aggStage;
-    // Between window and agg: per last window end, the records on time here.
-    let buckets = new Map<number, [number, number, number, number]>();
-    let maxT = -Infinity;
-    let lastKey = NaN;
-    let last: [number, number, number, number] | undefined;
-    const spy: Stage = {
-      push(batch: Batch) {
-        for (let i = 0; i < batch.length; i++) {
-          const t = (batch[i] as { [EVENT_TIME]?: number })[EVENT_TIME]!;
-          const le = lastEnd(t);
-          if (le !== lastKey) {
-            lastKey = le;
-            last = buckets.get(le);
-            if (last === undefined) buckets.set(le, (last = [le, 0, t, -Infinity]));
-          }
-          const b = last!;
-          b[1]++;
-          if (t < b[2]) b[2] = t;
-          if (maxT - t > b[3]) b[3] = maxT - t;
-          if (t > maxT) maxT = t;
-        }
-        aggStage.push(batch);
-      },
-      watermark(ms: number) {
-        aggStage.watermark(ms);
-      },
-      end() {
-        aggStage.end();
-      },
-    };
-    const stage = winVerb.build(spy, ctx, { verbs: [winVerb], index: 0 }) as Stage & { stats: WindowStats };
-    const emptyWindow = stage.snapshot!();
-    const emptyAgg = aggStage.snapshot!();
-    windowJob = (job) => {
-      stage.restore!(emptyWindow);
-      aggStage.restore!(emptyAgg);
-      stage.stats.minLateTs = undefined;
-      p.position = job.id * POS_PART;
-      windows = [];
-      parts = [];
-      buckets = new Map();
-      maxT = -Infinity;
-      lastKey = NaN;
-      last = undefined;
-      return {
-        target: stage,
-        finish(): WindowedResult {
-          // What the window stage's end() does for time windows (their kind holds nothing),
-          // without marking the stage ended: it serves the next job.
-          spy.end();
-          const st = stage.stats;
-          return {
-            id: job.id,
-            kind: 'wagg',
-            windows,
-            maxT,
-            seen: st.seen,
-            late: st.late,
-            lateMinT: st.minLateTs ?? Infinity,
-            maxBehind: st.maxBehind,
-            buckets: [...buckets.values()],
-          };
-        },
-      };
-    };
-  }
+  const windowJob = winVerb !== null && isWindowInstance(winVerb) ? windowJobRunner(init, plan!, winVerb, ctx) : null;
 
   let groups = new Map<string, GroupState>();
   let out: string[] = [];
@@ -461,6 +342,6 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
 
 /** The ArrayBuffers of a result that can be moved to another thread rather than copied. */
 export function transferList(r: ChunkResult): ArrayBuffer[] {
-  const b = r.kind === 'bytes' || r.kind === 'keyed' ? r.bytes : r.kind === 'error' ? r.partial : null;
+  const b = r.kind === 'bytes' || r.kind === 'keyed' ? r.bytes : r.kind === 'error' ? r.partial : r.kind === 'wagg' ? r.rows : null;
   return b !== null && b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength ? [b.buffer] : [];
 }

@@ -45,6 +45,8 @@ export interface ChunkJob {
   header: string;
   /** Input read by the main thread (a stream: deal.ts): the job's bytes, moved here, instead of reading `file`. */
   data?: Uint8Array;
+  /** Windowed agg: send every window's partials, not only those another range may have (window-job.ts). */
+  allParts?: boolean;
 }
 
 /**
@@ -65,11 +67,14 @@ export type ChunkResult = { lines?: number; t?: [number, number, number] } & (
 
 /**
  * One window of a range: [start ms, end ms, window_start, window_end, its
- * output rows as the writer writes them (no CSV header), the JSON text of
- * its groups' partials: [[group key, encoded key values, states, first position], ...]].
- * The main thread parses the partials only when another range has the same window.
+ * output rows as the writer writes them (no CSV header) as bytes [from, to)
+ * of the result's `rows`, the JSON text of its groups' partials:
+ * [[group key, encoded key values, states, first position], ...], or null
+ * when the range judged that no other range has this window (window-job.ts;
+ * the main thread checks, windowed.ts)]. The main thread parses the partials
+ * only when another range has the same window.
  */
-export type WindowPart = [number, number, string, string, string, string];
+export type WindowPart = [number, number, string, string, number, number, string | null];
 
 /** What the main thread sends a worker: its init, then jobs. */
 export type WorkerMessage = ChunkJob | { init: WorkerInit };
@@ -83,6 +88,8 @@ export interface WindowedResult {
   kind: 'wagg';
   /** Every window, as each closed here (in order of closing). */
   windows: WindowPart[];
+  /** The windows' rendered rows, UTF-8, back to back (its own ArrayBuffer: moved, not copied). */
+  rows: Uint8Array;
   /** The largest time of the records on time here (-Infinity when none). */
   maxT: number;
   /** Records with a readable time. */

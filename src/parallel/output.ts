@@ -161,8 +161,8 @@ export class SplitOutput {
     for (const o of out) {
       if ('recs' in o) this.writeRecords(o.recs);
       else if (this.sink !== null) {
-        if (!this.restOut.write(o.text)) this.paused = true;
-      } else this.write(Buffer.from(o.text));
+        if (!this.restOut.write(o.bytes)) this.paused = true;
+      } else this.write(o.bytes);
     }
   }
 

@@ -216,7 +216,18 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           else lastKeyed!.add(r);
         }
         else if (r.kind === 'wagg') {
-          const o = windowed!.add(r);
+          let o = windowed!.add(r);
+          if (o === null) {
+            // A window another range has too came without its partials (window-job.ts): this thread redoes the range with them.
+            if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: range ${r.id} redone with the partials of every window\n`);
+            mainRunner ??= createChunkRunner(init, parseVerbs);
+            const again = job.data === undefined ? mainRunner({ ...job, allParts: true }) : null;
+            o = again !== null && again.kind === 'wagg' ? windowed!.add(again) : null;
+            if (o === null) {
+              void finish(0, 'a window of several ranges without its partials');
+              return;
+            }
+          }
           if (windowed!.inexact) {
             void finish(0, 'float sums or variances merged across ranges');
             return;

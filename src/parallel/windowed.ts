@@ -30,6 +30,14 @@
  * number), as one pass writes them. A merge of two float states that may
  * differ from one pass in the last digit (exact.ts) is reported, and the
  * caller falls back to one thread.
+ *
+ * A range sends the partials of a window only when it judges that another
+ * range may have it too (window-job.ts). A window it sent without them that
+ * an earlier range does have (and one pass keeps) makes `add` refuse the
+ * range, before it changed anything: the caller redoes the range with every
+ * window's partials. (A later range never has a window that a range's own
+ * watermark closed: one pass's watermark there is at least as far, so its
+ * part is left out whole.)
  */
 import type { CompiledAggPlan } from '../agg/plan.js';
 import type { GroupState } from '../agg/types.js';
@@ -44,15 +52,15 @@ interface OpenWindow {
   end: number;
   ws: string;
   we: string;
-  /** Only one range had this window so far: its rows as written there, and its partials (JSON text). */
-  rows: string | null;
+  /** Only one range had this window so far: its rows as written there (UTF-8), and its partials (JSON text; null: not sent). */
+  rows: Uint8Array | null;
   parts: string | null;
   /** Groups merged from several ranges. */
   groups: Map<string, GroupState> | null;
 }
 
-/** What the merger gives out, in order: records for the writer, or rows the writer would write for them. */
-export type WindowOutput = { recs: Rec[] } | { text: string };
+/** What the merger gives out, in order: records for the writer, or rows the writer would write for them (UTF-8). */
+export type WindowOutput = { recs: Rec[] } | { bytes: Uint8Array };
 
 /** Merges windowed partials of ranges given in range order (see the module comment). */
 export class WindowedMerger {
@@ -79,7 +87,9 @@ export class WindowedMerger {
   private groupsOf(w: OpenWindow): Map<string, GroupState> {
     if (w.groups !== null) return w.groups;
     const m = new Map<string, GroupState>();
-    for (const [key, kv, states, first] of JSON.parse(w.parts!) as [string, unknown[], unknown[], number][]) {
+    // (add() saw to it that a window whose groups are needed came with its partials.)
+    if (w.parts === null) throw new Error('-j: a window without its partials');
+    for (const [key, kv, states, first] of JSON.parse(w.parts) as [string, unknown[], unknown[], number][]) {
       m.set(key, this.plan.fromStates(kv.map(decodeValue), states, first));
     }
     w.groups = m;
@@ -90,10 +100,17 @@ export class WindowedMerger {
 
   /**
    * Merge the next range's result.
-   * @returns the output of the windows now complete, in output order
+   * @returns the output of the windows now complete, in output order; null
+   *   (nothing merged) when the range left out partials that are needed:
+   *   redo it with `allParts` and add that result instead
    */
-  add(r: WindowedResult): WindowOutput[] {
+  add(r: WindowedResult): WindowOutput[] | null {
     const cut = this.maxT - this.lateness;
+    for (const wp of r.windows) {
+      // A window kept (not cut) without partials: one an earlier range has too, or one that may be
+      // the first written as records (whose CSV header the main thread's writer writes).
+      if (wp[6] === null && wp[1] > cut && (!this.written || !this.rendered || this.open.has(wp[0]))) return null;
+    }
     const st = this.stats;
     st.seen += r.seen;
     if (r.late > 0) {
@@ -107,15 +124,15 @@ export class WindowedMerger {
       }
     }
     const p = this.plan;
-    for (const [start, end, ws, we, rows, parts] of r.windows) {
+    for (const [start, end, ws, we, from, to, parts] of r.windows) {
       if (end <= cut) continue;
       const w = this.open.get(start);
       if (w === undefined) {
-        this.open.set(start, { start, end, ws, we, rows, parts, groups: null });
+        this.open.set(start, { start, end, ws, we, rows: r.rows.subarray(from, to), parts, groups: null });
         continue;
       }
       const groups = this.groupsOf(w);
-      for (const [key, kv, states, first] of JSON.parse(parts) as [string, unknown[], unknown[], number][]) {
+      for (const [key, kv, states, first] of JSON.parse(parts!) as [string, unknown[], unknown[], number][]) {
         const g = p.fromStates(kv.map(decodeValue), states, first);
         const into = groups.get(key);
         if (into === undefined) groups.set(key, g);
@@ -151,7 +168,7 @@ export class WindowedMerger {
       if (this.rendered && this.written && w.rows !== null) {
         if (recs.length > 0) out.push({ recs });
         recs = [];
-        out.push({ text: w.rows });
+        out.push({ bytes: w.rows });
         continue;
       }
       const gs = [...this.groupsOf(w).values()].sort((a, b) => (a.first ?? 0) - (b.first ?? 0));
