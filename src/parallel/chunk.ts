@@ -28,7 +28,7 @@ import { encodeValue } from '../state/codec.js';
 import { type KeyedRange, type KeyedResult, keyedRange } from './keyed.js';
 import { rankedRange } from './ranked.js';
 import { MANY_GROUPS } from './agg-merge.js';
-import { windowJobRunner } from './window-job.js';
+import { SMI_PAST, windowJobRunner } from './window-job.js';
 
 export type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WindowPart, WindowedResult, WorkerInit, WorkerMessage } from './messages.js';
 import type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WorkerInit } from './messages.js';
@@ -250,7 +250,9 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     groups = new Map();
     out = [];
     aggRecords = 0;
-    if (plan !== null) plan.position = job.id * POS_PART;
+    // Past the small integers from the first job on, as window-job.ts does: the second job's
+    // positions are not small integers, and code V8 optimised for them in the first was deoptimised.
+    if (plan !== null) plan.position = job.id * POS_PART + SMI_PAST;
     const wj = windowJob !== null ? windowJob(job) : null;
     relayTarget = wj !== null ? wj.target : null;
     // NDJSON text of records read from CSV: written without RAW (the CSV line).

@@ -44,7 +44,7 @@ import type { WindowStats } from '../window/stage.js';
 import type { ChunkJob, WindowPart, WindowedResult, WorkerInit } from './messages.js';
 
 /** Added to each job's first input position (POS_PART: still within the job's numbers, and in the same order). */
-const SMI_PAST = 2 ** 31;
+export const SMI_PAST = 2 ** 31;
 
 /** One windowed job: the stage its records go to, and its result once they all went. */
 export interface WindowJob {
