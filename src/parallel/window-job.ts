@@ -36,7 +36,7 @@ import { createWriter } from '../formats/index.js';
 import { type CompiledAggPlan, POS_PART, groupKeyOfValues } from '../agg/plan.js';
 import type { GroupState } from '../agg/types.js';
 import { encodeValue } from '../state/codec.js';
-import { buildTimeWindowAgg } from '../window/agg.js';
+import { buildTimeWindowAgg, orderSensitive } from '../window/agg.js';
 import { windowCalendar } from '../window/calendar.js';
 import type { WindowVerbInstance } from '../window/instance.js';
 import { floorMod, isCalendar } from '../window/spec.js';
@@ -86,18 +86,31 @@ export function windowJobRunner(init: WorkerInit, plan: CompiledAggPlan, winVerb
   let curWs = '';
   let curParts = false;
 
+  /** A group's partial as the merger reads it (windowed.ts). */
+  const partOf = (g: GroupState): unknown => [groupKeyOfValues(g.keyValues), g.keyValues.map(encodeValue), p.stateOf(g), g.first ?? 0];
+  // One state per window (tumbling; sliding without pane sharing: window/agg.ts): a group output
+  // is not changed after, so the partials of the windows that need them are taken in `collect`
+  // and the per-group hook stays a push (the same work in every job: no V8 deoptimisation when
+  // the share of windows with partials changes). With pane sharing a group output may be a
+  // Two-Stacks queue's own state, which changes for the next window: taken at once.
+  const perWindow = spec.size === spec.slide || orderSensitive(p);
+  /** The groups output since the last `collect.push`, in output order (perWindow). */
+  let groupsOut: GroupState[] = [];
   const wrapped = Object.create(p) as CompiledAggPlan;
-  wrapped.output = (g: GroupState, prefix?: Rec): Rec => {
-    const ws = prefix!.window_start as string;
-    if (ws !== curWs) {
-      curWs = ws;
-      curParts = wantParts(Date.parse(ws));
-    }
-    // Taken at once: a sliding window's group may be a Two-Stacks queue's own state, which
-    // changes for the next window (window/agg.ts).
-    if (curParts) parts.push([groupKeyOfValues(g.keyValues), g.keyValues.map(encodeValue), p.stateOf(g), g.first ?? 0]);
-    return p.output(g, prefix);
-  };
+  wrapped.output = perWindow
+    ? (g: GroupState, prefix?: Rec): Rec => {
+        groupsOut.push(g);
+        return p.output(g, prefix);
+      }
+    : (g: GroupState, prefix?: Rec): Rec => {
+        const ws = prefix!.window_start as string;
+        if (ws !== curWs) {
+          curWs = ws;
+          curParts = wantParts(Date.parse(ws));
+        }
+        if (curParts) parts.push(partOf(g));
+        return p.output(g, prefix);
+      };
 
   // The rows of the job's windows, back to back (reused: each result gets a copy of its part).
   let rowBuf = Buffer.allocUnsafe(256 * 1024);
@@ -136,14 +149,18 @@ export function windowJobRunner(init: WorkerInit, plan: CompiledAggPlan, winVerb
         const start = Date.parse(ws);
         let json: string | null = null;
         if (wantParts(start)) {
-          json = JSON.stringify(parts.slice(k, k + j - i));
-          k += j - i;
+          if (perWindow) json = JSON.stringify(groupsOut.slice(i, j).map(partOf));
+          else {
+            json = JSON.stringify(parts.slice(k, k + j - i));
+            k += j - i;
+          }
         }
         windows.push([start, Date.parse(we), ws, we, from, rowPos, json]);
         i = j;
       }
-      if (k !== parts.length) throw new Error('-j: windowed partials out of step with their rows');
+      if (k !== parts.length || (perWindow && groupsOut.length !== recs.length)) throw new Error('-j: windowed partials out of step with their rows');
       parts = [];
+      groupsOut = [];
     },
     watermark() {},
     end() {},
@@ -200,6 +217,7 @@ export function windowJobRunner(init: WorkerInit, plan: CompiledAggPlan, winVerb
     p.position = job.id * POS_PART + SMI_PAST;
     windows = [];
     parts = [];
+    groupsOut = [];
     rowPos = 0;
     curWs = '';
     ending = false;

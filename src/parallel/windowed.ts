@@ -168,7 +168,13 @@ export class WindowedMerger {
       if (this.rendered && this.written && w.rows !== null) {
         if (recs.length > 0) out.push({ recs });
         recs = [];
-        out.push({ bytes: w.rows });
+        // Windows of one range come out in the order it wrote them: rows back to back in its
+        // buffer go out as one piece (one write instead of one per window).
+        const prev = out.length > 0 ? out[out.length - 1]! : null;
+        const r = w.rows;
+        if (prev !== null && 'bytes' in prev && prev.bytes.buffer === r.buffer && prev.bytes.byteOffset + prev.bytes.byteLength === r.byteOffset) {
+          prev.bytes = new Uint8Array(r.buffer, prev.bytes.byteOffset, prev.bytes.byteLength + r.byteLength);
+        } else out.push({ bytes: r });
         continue;
       }
       const gs = [...this.groupsOf(w).values()].sort((a, b) => (a.first ?? 0) - (b.first ?? 0));
