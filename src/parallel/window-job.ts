@@ -16,14 +16,14 @@
  *     - windows still open when the range ends (a later range may add to
  *       them; a window the range's own watermark closed never gets a record
  *       from a later range: one pass's watermark there is at least as far);
- *     - windows starting before `lastEnd(t₀) + lateness`, t₀ the time of the
- *       range's first on-time record: an earlier range holds a record of a
- *       window only up to its largest time M, and when that first record is
- *       on time in one pass, M − lateness < lastEnd(t₀);
+ *     - windows starting before `lastEnd(t) + lateness` for the largest t of
+ *       the range's first BOUND_RECORDS on-time records: an earlier range
+ *       holds a record of a window only up to its largest time M, and when
+ *       one of those records is on time in one pass, M − lateness < lastEnd(t);
  *     - every window of the first range, of input dealt by the main thread
  *       (it cannot be read again), when rows are not rendered, and when the
  *       job asks (`allParts`).
- *   When the guess was wrong (a range starting with a record that one pass
+ *   When the guess was wrong (a range whose first records one pass all
  *   finds late), the main thread sees a window without partials that an
  *   earlier range has too, and redoes the range with `allParts` (split.ts);
  * - what the main thread needs to redo one pass's watermark: the largest
@@ -45,6 +45,14 @@ import type { ChunkJob, WindowPart, WindowedResult, WorkerInit } from './message
 
 /** Added to each job's first input position (POS_PART: still within the job's numbers, and in the same order). */
 export const SMI_PAST = 2 ** 31;
+
+/**
+ * How many of a range's first records (on time there) bound the windows an
+ * earlier range may have: enough that one of them is very likely on time in
+ * one pass too (input merged from sources some minutes apart), few enough
+ * that no window closes before.
+ */
+const BOUND_RECORDS = 64;
 
 /** One windowed job: the stage its records go to, and its result once they all went. */
 export interface WindowJob {
@@ -79,6 +87,8 @@ export function windowJobRunner(init: WorkerInit, plan: CompiledAggPlan, winVerb
   let parts: unknown[] = [];
   /** Windows starting before this get partials (NaN: no record yet; Infinity: every window). */
   let partsBefore = NaN;
+  /** How many more of the range's first records raise `partsBefore`. */
+  let boundLeft = 0;
   /** Set while the range ends: the windows closing then are still open for the next range. */
   let ending = false;
   const wantParts = (start: number): boolean => ending || start < partsBefore;
@@ -175,19 +185,22 @@ export function windowJobRunner(init: WorkerInit, plan: CompiledAggPlan, winVerb
   let last: [number, number, number, number] | undefined;
   const spy: Stage = {
     push(batch: Batch) {
+      if (boundLeft > 0) {
+        // The range's first records set the bound of the windows an earlier range may have.
+        const n = Math.min(boundLeft, batch.length);
+        for (let i = 0; i < n; i++) {
+          const b = lastEnd((batch[i] as { [EVENT_TIME]?: number })[EVENT_TIME]!) + lateness;
+          if (!(b <= partsBefore)) partsBefore = b;
+        }
+        boundLeft -= n;
+      }
       for (let i = 0; i < batch.length; i++) {
         const t = (batch[i] as { [EVENT_TIME]?: number })[EVENT_TIME]!;
         const le = lastEnd(t);
         if (le !== lastKey) {
           lastKey = le;
           last = buckets.get(le);
-          if (last === undefined) {
-            // The range's first record sets the bound of the windows an earlier range may have.
-            // (Computed for every bucket: V8 then has feedback for the sum in every job.)
-            const bound = le + lateness;
-            if (partsBefore !== partsBefore) partsBefore = bound;
-            buckets.set(le, (last = [le, 0, t, -Infinity]));
-          }
+          if (last === undefined) buckets.set(le, (last = [le, 0, t, -Infinity]));
         }
         const b = last!;
         b[1]++;
@@ -222,6 +235,7 @@ export function windowJobRunner(init: WorkerInit, plan: CompiledAggPlan, winVerb
     curWs = '';
     ending = false;
     partsBefore = job.allParts === true || job.id === 0 || job.data !== undefined || init.render === null ? Infinity : NaN;
+    boundLeft = partsBefore === Infinity ? 0 : BOUND_RECORDS;
     buckets = new Map();
     maxT = -Infinity;
     lastKey = NaN;

@@ -191,38 +191,50 @@ describe('-j 3 equals -j 1', () => {
 
   it('a window a range sent without its partials (judged its own) that an earlier range has too: the range is redone with them, same output', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-'));
-    // Lines of one length, ranges of exactly 7 lines (SLUICE_J_CHUNK_BYTES ends a range at the line end after it).
-    const line = (hhmm: string, i: number) => JSON.stringify({ time: `2001-01-01T${hhmm}:00Z`, origin: ['ATL', 'BOS', 'DEN'][i % 3], delay: 10 + i });
-    const write = (name: string, times: string[]) => {
+    // Lines of one length, ranges of exactly 80 lines (SLUICE_J_CHUNK_BYTES ends a range at the line end after it).
+    const line = (t: string, i: number) => JSON.stringify({ time: `2001-01-01T${t}Z`, origin: ['ATL', 'BOS', 'DEN'][i % 3], delay: 100 + i });
+    /** `n` times from hh:mm on, `step` seconds apart (hh:mm:ss). */
+    const times = (hhmm: string, n: number, step: number) => {
+      const t0 = Number(hhmm.slice(0, 2)) * 3600 + Number(hhmm.slice(3)) * 60;
+      return Array.from({ length: n }, (_, k) => {
+        const t = t0 + k * step;
+        return [Math.floor(t / 3600), Math.floor(t / 60) % 60, t % 60].map((x) => String(x).padStart(2, '0')).join(':');
+      });
+    };
+    const write = (name: string, ts: string[]) => {
+      expect(ts.length).toBe(240);
       const file = path.join(dir, name);
-      fs.writeFileSync(file, times.map(line).join('\n') + '\n');
+      fs.writeFileSync(file, ts.map(line).join('\n') + '\n');
       return file;
     };
-    const chunk = String(7 * (line('10:00', 0).length + 1) - 1);
-    // Range 1 starts with a record one pass finds late (09:30 after 11:10): it judges that no earlier
-    // range has [11:00, 12:00), which its own watermark closes (12:10), and sends it without partials;
-    // range 0 has it open (11:10).
+    const chunk = String(80 * (line('10:00:00', 0).length + 1) - 1);
+    // Range 1 starts with 70 records one pass finds late (09:xx after 11:10): it judges from its
+    // first 64 that no earlier range has [11:00, 12:00), which its own watermark closes (12:10),
+    // and sends it without partials; range 0 has it open (11:10).
     const straggler = write('straggler.ndjson', [
-      ...['10:00', '10:10', '10:20', '10:30', '10:40', '10:50', '11:10'],
-      ...['09:30', '11:20', '11:30', '11:40', '12:10', '12:20', '12:30'],
-      ...['12:40', '12:50', '13:00', '13:10', '13:20', '13:30', '13:40'],
+      ...times('10:00', 79, 45), '11:10:00',
+      ...times('09:00', 70, 30), ...times('11:20', 9, 300), '12:10:00',
+      ...times('12:20', 80, 60),
     ]);
     // Range 0 closes no window, so nothing is written when range 1 comes, whose [12:00, 13:00) is its
     // own: the first window written goes out as records (the CSV header), which needs its partials.
     const nothingYet = write('nothing-yet.ndjson', [
-      ...['10:00', '10:10', '10:20', '10:30', '10:40', '10:50', '10:55'],
-      ...['11:00', '11:10', '12:00', '12:10', '12:20', '12:30', '13:05'],
-      ...['13:10', '13:20', '13:30', '13:40', '13:50', '14:00', '14:10'],
+      ...times('10:00', 80, 30),
+      ...times('11:00', 70, 30), ...times('12:00', 9, 300), '13:05:00',
+      ...times('13:10', 80, 60),
     ]);
-    const cases: [string, string[], boolean][] = [
-      [straggler, ['tumbling', '1h'], true],
-      [straggler, ['sliding', '2h', '--every', '1h'], false],
-      [straggler, ['tumbling', '1h', '--lateness', '5m'], true],
-      [nothingYet, ['tumbling', '1h'], true],
+    const ordered = 'count, sum(delay), first(delay)';
+    // (Sliding windows without first/last/collect share panes: partials are taken as each group is output.)
+    const cases: [string, string[], string, boolean][] = [
+      [straggler, ['tumbling', '1h'], ordered, true],
+      [straggler, ['sliding', '2h', '--every', '1h'], ordered, false],
+      [straggler, ['sliding', '2h', '--every', '1h'], 'count, sum(delay)', false],
+      [straggler, ['tumbling', '1h', '--lateness', '5m'], ordered, true],
+      [nothingYet, ['tumbling', '1h'], ordered, true],
     ];
-    for (const [file, win, redone] of cases) {
+    for (const [file, win, aggs, redone] of cases) {
       for (const out of ['csv', 'ndjson']) {
-        const words = ['-o', out, '--from', file, 'window', ...win, '--time', 'time', 'then', 'agg', 'count, sum(delay), first(delay)', 'by', 'origin'];
+        const words = ['-o', out, '--from', file, 'window', ...win, '--time', 'time', 'then', 'agg', aggs, 'by', 'origin'];
         const one = sluice(words);
         const par = sluice(['-j', '2', ...words], '', { SLUICE_J_CHUNK_BYTES: chunk, SLUICE_J_DEBUG: '1' });
         if (redone) expect(par.stderr).toMatch(/^sluice: -j: range 1 redone with the partials of every window$/m);
