@@ -38,8 +38,8 @@ Options:
       --encoding ENC     utf-8 (default) or latin1 (bytes come back unchanged)
   -j, --parallel N       threads (default 1; 0 = every core): leading
                          record-wise verbs, then a plain agg, tumbling/
-                         sliding window + agg, or uniq, head --by, tail or
-                         top, run on N threads over ranges of regular
+                         sliding/session window + agg, or uniq, head --by,
+                         tail or top, run on N threads over ranges of regular
                          files, or over batches of stdin, pipes, gzip and
                          quoted CSV dealt out as they arrive; output is
                          identical to -j 1 (--explain: the split)

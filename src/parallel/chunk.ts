@@ -29,9 +29,10 @@ import { type KeyedRange, type KeyedResult, keyedRange } from './keyed.js';
 import { rankedRange } from './ranked.js';
 import { MANY_GROUPS } from './agg-merge.js';
 import { SMI_PAST, windowJobRunner } from './window-job.js';
+import { type SessionResult, sessionJob } from './sessions.js';
 
 export type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WindowPart, WindowedResult, WorkerInit, WorkerMessage } from './messages.js';
-import type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WorkerInit } from './messages.js';
+import type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WindowedResult, WorkerInit } from './messages.js';
 
 /** Feed size: the reader gets a range in slices of about this many characters. */
 const SLICE = 64 * 1024;
@@ -182,7 +183,9 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
   // window tumbling|sliding ... then agg: one window stage and windowed agg, reset per job (window-job.ts).
   const winVerb = init.window !== null ? parseVerbs(init.window)[0]! : null;
   if (winVerb !== null && !isWindowInstance(winVerb)) throw new Error('-j: not a window verb');
-  const windowJob = winVerb !== null && isWindowInstance(winVerb) ? windowJobRunner(init, plan!, winVerb, ctx) : null;
+  // (window session ... then agg: per job, a fresh session window stage: sessions.ts.)
+  const windowJob: ((job: ChunkJob) => { target: Stage; finish(): WindowedResult | SessionResult | { why: string } }) | null =
+    winVerb === null || !isWindowInstance(winVerb) ? null : winVerb.windowSpec.kind === 'session' ? sessionJob(winVerb, plan!, ctx) : windowJobRunner(init, plan!, winVerb, ctx);
 
   let groups = new Map<string, GroupState>();
   let out: string[] = [];
@@ -307,7 +310,9 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     }
     if (wj !== null) {
       try {
-        return wj.finish();
+        const w = wj.finish();
+        if ('why' in w) return { id: job.id, kind: 'fallback', why: w.why };
+        return w;
       } catch (e) {
         if (e instanceof InputError) return { id: job.id, kind: 'error', what: e.what, source: e.source, line: e.line, text: e.text, verb: e.verb, partial: ownBytes('') };
         throw e;

@@ -7,6 +7,7 @@
  */
 import type { FieldSelection, VerbInstance } from '../engine/types.js';
 import type { KeyedResult } from './keyed.js';
+import type { SessionResult } from './sessions.js';
 
 /** What a chunk runner is made from (the main thread sends it to each worker). */
 export interface WorkerInit {
@@ -14,7 +15,7 @@ export interface WorkerInit {
   prefix: string[][];
   /** Words of a plain agg run as partials (without the verb name), or null. */
   agg: string[] | null;
-  /** Words of a `window tumbling|sliding` verb (with its name) before that agg, or null. */
+  /** Words of a `window tumbling|sliding|session` verb (with its name) before that agg, or null (session: sessions.ts). */
   window: string[] | null;
   /** Words of a first-N-per-key verb (with its name: `uniq FIELDS`, `head N --by K`) after the prefix, or null (keyed.ts). */
   keyed?: string[] | null;
@@ -60,6 +61,7 @@ export type ChunkResult = { lines?: number; t?: [number, number, number] } & (
   /** `json`: the JSON text of [[group key, encoded key values, states, first position], ...] (one string crosses threads far faster than many small arrays). */
   | { id: number; kind: 'agg'; json: string; groups: number; records: number }
   | WindowedResult
+  | SessionResult
   | KeyedResult
   | { id: number; kind: 'fallback'; why: string }
   | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string; keys?: string }

@@ -8,7 +8,11 @@
  *   first position: -j 1's order of first appearance);
  * - `window tumbling|sliding --time F` directly followed by such an agg:
  *   window and agg as partials per range, merged in the main thread by
- *   windowed.ts, which redoes one pass's watermark exactly.
+ *   windowed.ts, which redoes one pass's watermark exactly;
+ * - `window session GAP --time F` directly followed by such an agg: sessions
+ *   as partials per range, joined across ranges by sessions.ts (exact for
+ *   input out of order by at most --lateness; otherwise the run is redone
+ *   in one thread).
  *
  * - a verb that keeps the first N records of each key (`uniq FIELDS`,
  *   `uniq`, `head N --by KEYS`: keyed.ts): the first N per key of each range
@@ -18,8 +22,8 @@
  *   ranked.ts).
  *
  * The main thread runs every later verb. What stays in the main thread, and
- * why, is in `kept` (for --explain): session and count windows, and the
- * other per-key verbs (sample [--by], over [--by]),
+ * why, is in `kept` (for --explain): count windows, and the other per-key
+ * verbs (sample [--by], over [--by]),
  * depend on the order of all of a key's records, which ranges of the input
  * split; `head` needs only the first records
  * (the workers stop once it has them); windows with --late-output, --idle or
@@ -51,7 +55,7 @@ export interface ParallelPlan {
   prefix: string[][];
   /** The words of a plain agg the workers run as partials (without 'agg'), or null. */
   agg: string[] | null;
-  /** The words of a tumbling/sliding window before that agg (with 'window'), or null. */
+  /** The words of a tumbling, sliding or session window before that agg (with 'window'), or null. */
   window: string[] | null;
   /** The words (with the name) of a per-key verb after the prefix (`uniq [FIELDS] [--count]`, `head N --by K`, `tail N [--by K]`: keyed.ts; `top N F [--by K]`: ranked.ts), or null. */
   keyed?: string[] | null;
@@ -75,7 +79,7 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
   if (v.name === 'parse') return 'parse counts unmatched lines for its exit summary and reads the clock for syslog years';
   if (isWindowInstance(v)) {
     const s = v.windowSpec;
-    if (s.kind === 'session' || s.kind === 'count') return `${s.kind} windows depend on the order of all of a key's records, which ranges of the input split`;
+    if (s.kind === 'count') return "count windows number each key's records over the whole input, which ranges of the input split";
     if (s.timePath === null) return 'windows on processing time depend on arrival timing';
     if (s.lateOutput !== null) return '--late-output writes late records in input order';
     if (s.idle !== null) return '--idle closes windows on the wall clock';
@@ -145,7 +149,7 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
   } else if (v !== undefined && isWindowInstance(v) && plainAgg(i + 1)) {
     const s = v.windowSpec;
     if (
-      (s.kind === 'tumbling' || s.kind === 'sliding') &&
+      (s.kind === 'tumbling' || s.kind === 'sliding' || s.kind === 'session') &&
       s.timePath !== null &&
       s.lateOutput === null &&
       s.idle === null &&

@@ -98,7 +98,12 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
   if (typeof r === 'number') return r;
   // Redo the run in one thread; its first r.written bytes of output are out already.
   if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread after all (${r.fallback}); ${r.written} bytes were written already\n`);
-  return run({ ...opts, stdout: new RelayOut(opts.stdout ?? process.stdout, r.written) });
+  const stdout = opts.stdout ?? process.stdout;
+  const code = await run({ ...opts, stdout: new RelayOut(stdout, r.written) });
+  // The relay has handed everything to stdout, which may still hold it (a pipe): the caller exits
+  // once the run returns, so wait until stdout has written it (the tail of the output was lost).
+  await new Promise<void>((resolve) => stdout.write('', () => resolve()));
+  return code;
 }
 
 /** A description of the split for --explain. */
@@ -110,11 +115,16 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
   if (heavy !== null) return `parallel: ${t} threads requested; runs in one thread: ${heavy}`;
   const names = opts.verbs.map((v) => v.name);
   const inWorkers = names.slice(0, split.prefix.length);
-  if (split.window) inWorkers.push(`window ${(opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.kind} + agg (as partials per window and group)`);
+  const wkind = split.window ? (opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.kind : null;
+  if (wkind === 'session') inWorkers.push('window session + agg (as partials per session and group)');
+  else if (split.window) inWorkers.push(`window ${wkind} + agg (as partials per window and group)`);
   else if (split.agg) inWorkers.push('agg (as partials)');
   const kv = split.keyed ? opts.verbs[split.prefix.length]! : null;
   if (kv !== null) inWorkers.push(`${kv.name} (${kv.countPerKey ? 'a count per key per range' : `the ${kv.firstPerKey ? 'first' : kv.bestPerKey ? 'best' : 'last'} records of each key per range`})`);
-  const merge = split.window
+  const merge = wkind === 'session'
+    ? 'merge of the session partials (a key\'s sessions that touch across ranges join; watermark: the largest time of the ranges before, minus --lateness; ' +
+      'a record more than --lateness behind an earlier time, or sessions one pass would merge, make the run go to one thread)'
+    : split.window
     ? 'merge of the window partials (watermark: the largest time of the ranges before, minus --lateness)'
     : split.agg
       ? 'merge of the partials'

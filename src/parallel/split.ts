@@ -35,6 +35,7 @@ import { AggMerger, aggPlanOf } from './agg-merge.js';
 import { SplitOutput } from './output.js';
 import { CountMerger, KeyedMerger, LastMerger } from './keyed.js';
 import { TopMerger } from './ranked.js';
+import { SessionMerger } from './sessions.js';
 
 /** Why a split run stopped and must be redone in one thread. */
 export interface Fallback {
@@ -146,7 +147,9 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           : kv?.bestPerKey !== undefined
             ? new TopMerger(kv.bestPerKey.n, kv.bestPerKey.desc)
             : null;
-    const windowed = split.window !== null ? new WindowedMerger(aggs!.plan, (opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.lateness, init.render !== null) : null;
+    const spec = split.window !== null ? (opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec : null;
+    const sessions = spec !== null && spec.kind === 'session' ? new SessionMerger(aggs!.plan, spec.size, spec.lateness) : null;
+    const windowed = spec !== null && sessions === null ? new WindowedMerger(aggs!.plan, spec.lateness, init.render !== null) : null;
     const out = new SplitOutput(
       opts,
       restVerbs,
@@ -203,7 +206,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           return;
         }
         if (r.kind === 'error') {
-          if (windowed !== null) {
+          if (windowed !== null || sessions !== null) {
             // One thread writes the windows closed before the bad record, then the message: let it.
             void finish(1, 'a malformed record in a windowed agg');
             return;
@@ -221,7 +224,14 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           if (keyed !== null) out.write(keyed.add(r));
           else lastKeyed!.add(r);
         }
-        else if (r.kind === 'wagg') {
+        else if (r.kind === 'sess') {
+          const o = sessions!.add(r);
+          if (typeof o === 'string') {
+            void finish(0, o);
+            return;
+          }
+          out.writeWindows(o);
+        } else if (r.kind === 'wagg') {
           let o = windowed!.add(r);
           if (o === null) {
             // A window another range has too came without its partials (window-job.ts): this thread redoes the range with them.
@@ -256,6 +266,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           return;
         }
         if (windowed !== null) out.writeWindows(windowed.end());
+        else if (sessions !== null) out.writeWindows(sessions.end());
         else if (lastKeyed !== null) out.write(lastKeyed.end());
         else if (aggs !== null) out.writeRecords(aggs.end());
         void finish(0);

@@ -418,7 +418,9 @@ describe('-j 3 equals -j 1', () => {
     const h = sluice(['-j', '2', '--explain', 'window', 'tumbling', '1h', '--time', 't', 'then', 'agg', 'count', 'then', 'filter', 'count > 1']);
     expect(h.stdout).toMatch(/run window tumbling \+ agg \(as partials per window and group\) .* the main thread runs merge of the window partials .*, filter; filter stays in the main thread/);
     const s = sluice(['-j', '2', '--explain', 'window', 'session', '1h', '--time', 't', 'then', 'agg', 'count']);
-    expect(s.stdout).toMatch(/runs in one thread: window comes first: session windows depend on the order of all of a key's records/);
+    expect(s.stdout).toMatch(/run window session \+ agg \(as partials per session and group\) .* the main thread runs merge of the session partials \(a key's sessions that touch across ranges join/);
+    const c = sluice(['-j', '2', '--explain', 'window', 'count', '10', '--by', 'k', 'then', 'agg', 'count']);
+    expect(c.stdout).toMatch(/runs in one thread: window comes first: count windows number each key's records over the whole input/);
     const k = sluice(['-j', '3', '--explain', 'filter', 'a > 1', 'then', 'uniq', '-g', 'a']);
     expect(k.stdout).toMatch(/3 threads \(the main thread and 2 workers\) run filter, uniq \(the first records of each key per range\) /);
   });
