@@ -94,10 +94,12 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
       return 'head needs only the first records (the workers stop once it has them)';
     case 'uniq':
       return 'uniq --count with a count name that is not a plain word counts in the main thread';
+    case 'sample':
+      return "sample's random draws come from one generator over all records in input order (a range cannot know how many draws came before it, nor how many records of each key)";
+    case 'over':
+      return "over's frames reach back into the key's records of earlier ranges (the last N, the last DUR, or all of them), and every record is written with its frame's aggregates";
     case 'top':
     case 'tail':
-    case 'sample':
-    case 'over':
       return `${v.name} keeps per key (or over all records) state that depends on the order of all records of the key; -j splits only the verbs that keep the first, last or best records of each key or count them (uniq, head --by, tail, top), and only right after the record-wise verbs`;
     case 'sort':
     case 'fill-down':

@@ -199,5 +199,10 @@ describe('top and whole-record uniq --count in the threads', () => {
     expect(t.stdout).toMatch(/run filter, top \(the best records of each key per range\) .*the main thread runs the 3 best records of each key over all ranges \(equal values in input order\), at the end/);
     const u = sluice(['-j', '2', '--explain', 'uniq', '--count']);
     expect(u.stdout).toMatch(/run uniq \(a count per key per range\) .*the main thread runs the counts per key summed over all ranges, at the end/);
+    // What stays in the main thread says why.
+    const s = sluice(['-j', '2', '--explain', 'filter', 'a > 1', 'then', 'sample', '3', '--by', 'k']);
+    expect(s.stdout).toMatch(/sample stays in the main thread: sample's random draws come from one generator over all records in input order/);
+    const o = sluice(['-j', '2', '--explain', 'over', 'sum(a)', '--rows', 'all', '--by', 'k']);
+    expect(o.stdout).toMatch(/runs in one thread: over comes first: over's frames reach back into the key's records of earlier ranges/);
   });
 });
