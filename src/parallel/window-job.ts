@@ -183,6 +183,9 @@ export function windowJobRunner(init: WorkerInit, plan: CompiledAggPlan, winVerb
   let maxT = -Infinity;
   let lastKey = NaN;
   let last: [number, number, number, number] | undefined;
+  /** The times [lo, hi) all have `lastKey` as the end of their last window (calendar windows: tumbling only). */
+  let lo = NaN;
+  let hi = NaN;
   const spy: Stage = {
     push(batch: Batch) {
       if (boundLeft > 0) {
@@ -196,11 +199,22 @@ export function windowJobRunner(init: WorkerInit, plan: CompiledAggPlan, winVerb
       }
       for (let i = 0; i < batch.length; i++) {
         const t = (batch[i] as { [EVENT_TIME]?: number })[EVENT_TIME]!;
-        const le = lastEnd(t);
-        if (le !== lastKey) {
-          lastKey = le;
-          last = buckets.get(le);
-          if (last === undefined) buckets.set(le, (last = [le, 0, t, -Infinity]));
+        if (!(t >= lo && t < hi)) {
+          // Another slide (or calendar window): its last window end, and the bucket of that end.
+          let le: number;
+          if (cal !== null) {
+            lo = cal.startOf(t);
+            le = hi = cal.endOf(lo);
+          } else {
+            lo = t - floorMod(t - spec.offset, spec.slide);
+            hi = lo + spec.slide;
+            le = lo + spec.size;
+          }
+          if (le !== lastKey) {
+            lastKey = le;
+            last = buckets.get(le);
+            if (last === undefined) buckets.set(le, (last = [le, 0, t, -Infinity]));
+          }
         }
         const b = last!;
         b[1]++;
@@ -240,6 +254,7 @@ export function windowJobRunner(init: WorkerInit, plan: CompiledAggPlan, winVerb
     maxT = -Infinity;
     lastKey = NaN;
     last = undefined;
+    lo = hi = NaN;
     return {
       target: stage,
       finish(): WindowedResult {
