@@ -15,7 +15,7 @@
  * feed. Output goes through RelayOut, which counts what was written, so that
  * a run redone in one thread skips it.
  */
-import { escapeControls } from '../engine/errors.js';
+import { errnoText, escapeControls } from '../engine/errors.js';
 import { Readable } from 'node:stream';
 import type { RunOptions } from '../engine/run.js';
 import { run } from '../engine/run.js';
@@ -47,6 +47,8 @@ export class SplitOutput {
   private readonly sink: Sink | null;
   private mainRun: Promise<number> | null = null;
   private directBytes = 0;
+  /** stdout's error, direct and sink ways (the main thread's runner reports its own): EPIPE quietly, others fail the run. */
+  private outError: NodeJS.ErrnoException | null = null;
 
   /**
    * @param opts      the run's options
@@ -69,6 +71,7 @@ export class SplitOutput {
     this.restOut = new RelayOut(this.stdout);
     this.restErr = new RelayOut(this.stderr);
     this.restErr.on('error', () => {});
+    if (direct || toWriter) this.stdout.on('error', (e: NodeJS.ErrnoException) => (this.outError ??= e));
     this.sink = toWriter
       ? new Sink(
           this.restOut,
@@ -207,6 +210,16 @@ export class SplitOutput {
       const line = last();
       if (line) this.stderr.write(`sluice: ${escapeControls(line)}\n`);
     }
-    return new Promise((resolve) => this.restOut.write('', () => this.stdout.write('', () => resolve(code))));
+    return new Promise((resolve) =>
+      this.restOut.write('', () =>
+        this.stdout.write('', () => {
+          // As one thread (engine/run.ts outputFailed): a failed write fails the run with one line.
+          const e = this.outError;
+          if (e === null) return resolve(code);
+          if (e.code !== 'EPIPE') this.stderr.write(`sluice: cannot write output: ${errnoText(e)}\n`);
+          resolve(e.code === 'EPIPE' ? 0 : 1);
+        }),
+      ),
+    );
   }
 }

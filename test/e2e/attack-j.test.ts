@@ -1,0 +1,28 @@
+/**
+ * Defects found by attacking `-j N` (issue 14), `agg --partial` / `merge` /
+ * `partition`, the README and the man page: each test fails without its fix.
+ */
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { FIXTURES, shell } from '../helpers/run.js';
+
+const FLIGHTS = path.join(FIXTURES, 'flights-20k.ndjson');
+/** Many ranges from a small file, so that -j 2 splits it. */
+const SMALL = 'SLUICE_J_CHUNK_BYTES=200000';
+
+describe('-j N: a failed write fails the run as with -j 1', () => {
+  // Direct NDJSON, an agg to the writer, keyed verbs: exited 0 with nothing written and no message.
+  for (const args of ["filter 'delay > 0'", 'agg count by origin', 'filter true then tail 3', 'uniq origin --count', "window tumbling 1h --time time then agg count by origin"]) {
+    it(`${args} > /dev/full`, () => {
+      for (const j of ['1', '2']) {
+        const r = shell(`${SMALL} sluice -j ${j} ${args} ${FLIGHTS} > /dev/full`);
+        expect({ j, stderr: r.stderr, code: r.code }).toEqual({ j, stderr: 'sluice: cannot write output: no space left on device\n', code: 1 });
+      }
+    });
+  }
+  it('a reader that goes away (EPIPE) is still a quiet 0', () => {
+    const r = shell(`${SMALL} sluice -j 2 filter true ${FLIGHTS} | head -1 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`);
+    expect(r.stdout).toBe('rc=0\n');
+    expect(r.stderr).toBe('');
+  });
+});
