@@ -165,6 +165,8 @@ export function planParallel(opts: RunOptions, words: string[][]): ParallelPlan 
   }
   if (prefix.length === 0 && agg === null && keyed === null) return opts.verbs.length === 0 ? 'no verb to split' : `${opts.verbs[0]!.name} comes first: ${whyKept(opts, 0, words)}`;
   if (opts.verbs.slice(i).some((x) => x.needsLineNumbers === true)) return 'a later verb names input lines in its messages';
+  // The table writer's columns grow batch by batch (formats/table.ts): records in other batches than one thread's draw other blocks.
+  if (opts.outputFormat === 'table' && agg === null && keyed === null) return "-o table of records: its column widths grow with the batches one thread reads";
   return { prefix, agg, window, keyed, rest: i, kept: i < opts.verbs.length ? whyKept(opts, i, words) : '' };
 }
 

@@ -155,8 +155,9 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
       restVerbs,
       inFmt,
       outFmt,
-      // Records pass straight to stdout when nothing runs after the workers and the output is NDJSON.
-      split.agg === null && restVerbs.length === 0 && outFmt === 'ndjson' && inFmt === 'ndjson',
+      // Records pass straight to stdout when nothing runs after the workers and the output is NDJSON
+      // (not drawn: -o chart/bar/line, a progress line to clear, are writers wrapped by live/).
+      split.agg === null && restVerbs.length === 0 && outFmt === 'ndjson' && inFmt === 'ndjson' && opts.wrapWriter === undefined,
       split.agg !== null && restVerbs.length === 0,
       { wake: () => wake(), stop: () => void finish(0) },
     );

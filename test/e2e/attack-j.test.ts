@@ -3,8 +3,10 @@
  * `partition`, the README and the man page: each test fails without its fix.
  */
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES, shell } from '../helpers/run.js';
+import { FIXTURES, shell, sluice } from '../helpers/run.js';
 
 const FLIGHTS = path.join(FIXTURES, 'flights-20k.ndjson');
 /** Many ranges from a small file, so that -j 2 splits it. */
@@ -24,5 +26,32 @@ describe('-j N: a failed write fails the run as with -j 1', () => {
     const r = shell(`${SMALL} sluice -j 2 filter true ${FLIGHTS} | head -1 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`);
     expect(r.stdout).toBe('rc=0\n');
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('-j N: people output as -j 1', () => {
+  it('-o bar / line / chart draws the chart (wrote the records as NDJSON: the ranges went straight to stdout)', () => {
+    for (const o of ['bar', 'line', 'chart']) {
+      const args = [o, 'filter', 'delay > 100', 'then', 'select', 'delay', FLIGHTS];
+      const one = sluice(['-j', '1', '-o', ...args], '', { SLUICE_J_CHUNK_BYTES: '200000' });
+      const two = sluice(['-j', '2', '-o', ...args], '', { SLUICE_J_CHUNK_BYTES: '200000' });
+      expect(one.code).toBe(0);
+      expect(one.stdout).not.toMatch(/^\{/m);
+      expect({ o, ...two }).toEqual({ o, ...one });
+    }
+  });
+  it('-o table of records: the same blocks (column widths grow by the batches one thread reads)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-table-'));
+    const csv = path.join(dir, 'grow.csv');
+    let text = 'id,name\n';
+    for (let i = 0; i < 20000; i++) text += `${i},n${i}\n`;
+    fs.writeFileSync(csv, text);
+    for (const args of [['filter', 'true'], ['filter', 'true', 'then', 'head', '15000']]) {
+      const one = sluice(['-j', '1', ...args, '-o', 'table', csv], '', { SLUICE_J_CHUNK_BYTES: '20000' });
+      const two = sluice(['-j', '2', ...args, '-o', 'table', csv], '', { SLUICE_J_CHUNK_BYTES: '20000' });
+      expect(one.stdout.match(/^ *id/gm)!.length).toBeGreaterThan(1);
+      expect(two).toEqual(one);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
