@@ -28,6 +28,8 @@ export function makeJobs(opts: RunOptions): ChunkJob[] | string {
       return `cannot stat ${src}`;
     }
     if (!st.isFile()) return `${src === '-' ? 'stdin' : src} is not a regular file`;
+    // `{ read -r head; sluice -j 2 ...; } < file`: stdin starts where the shell left it, not at byte 0.
+    if (src === '-' && stdinOffset() !== 0) return 'stdin is a file read from part way';
     const fd = fs.openSync(file, 'r');
     try {
       const head = Buffer.alloc(Math.min(st.size, 64 * 1024));
@@ -89,6 +91,19 @@ export function makeJobs(opts: RunOptions): ChunkJob[] | string {
   }
   if (jobs.length < 2) return 'input smaller than two ranges';
   return jobs;
+}
+
+/**
+ * The read offset of fd 0 in bytes (Linux: /proc/self/fdinfo/0), or -1
+ * when it cannot be known (then stdin is read as a stream, from where it is).
+ */
+function stdinOffset(): number {
+  try {
+    const m = /^pos:\s*(\d+)/m.exec(fs.readFileSync('/proc/self/fdinfo/0', 'utf8'));
+    return m === null ? -1 : Number(m[1]);
+  } catch {
+    return -1;
+  }
 }
 
 /** The 1-based line of byte `pos` of `file` (for messages). */

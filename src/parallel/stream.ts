@@ -28,7 +28,7 @@ export async function openDealt(
 ): Promise<{ plan: ParallelPlan; jobs: StreamJobs } | { replay: Readable | null; why: string } | null> {
   if (opts.sources.length !== 1) return null;
   const name = opts.sources[0]!;
-  if (!/ is not a regular file$|^gzip input$|^CSV with quoted fields$/.test(why)) return null;
+  if (!/ is not a regular file$|^gzip input$|^CSV with quoted fields$|^stdin is a file read from part way$/.test(why)) return null;
   let aggFns: string[] = [];
   if (split.agg !== null) aggFns = parseAggList(splitAggWords(split.agg).aggs).map((a) => a.fn);
   const plan = streamPlan(opts, split, aggFns);

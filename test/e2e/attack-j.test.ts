@@ -55,3 +55,17 @@ describe('-j N: people output as -j 1', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('-j N on stdin that is a regular file', () => {
+  it('starts where the shell left stdin, as -j 1 (read the file from byte 0: the lines a script had read came again)', () => {
+    // `read` leaves fd 0 just after the first line; -j 2 opened /dev/stdin anew, at byte 0.
+    for (const args of ['filter true', 'agg count', "agg 'count, sum(delay)' by origin"]) {
+      const one = shell(`{ IFS= read -r first; ${SMALL} sluice -j 1 ${args}; } < ${FLIGHTS} | md5sum`);
+      const two = shell(`{ IFS= read -r first; ${SMALL} sluice -j 2 ${args}; } < ${FLIGHTS} | md5sum`);
+      expect(one.code).toBe(0);
+      expect({ args, out: two.stdout, err: two.stderr }).toEqual({ args, out: one.stdout, err: one.stderr });
+    }
+    const count = shell(`{ IFS= read -r first; ${SMALL} sluice -j 2 agg count; } < ${FLIGHTS}`);
+    expect(count.stdout).toBe('{"count":19999}\n');
+  });
+});
