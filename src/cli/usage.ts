@@ -66,7 +66,7 @@ Examples:
   sluice filter 'delay > 60' then head 3 flights.csv
   sluice --from *.csv agg count by origin -o table
   sluice --csv -o table agg 'count, avg(delay), p95(delay)' by origin < flights.csv
-  sluice -F --from app.log --checkpoint app.ckpt filter 'level == "error"' \
+  sluice -F --from app.log --checkpoint app.ckpt filter 'level == "error"' \\
     then window tumbling 1m --time ts then agg count by service >> errors.ndjson
   sluice checkpoint show app.ckpt
   tail -f access.ndjson | sluice filter 'status >= 500' \\

@@ -69,3 +69,12 @@ describe('-j N on stdin that is a regular file', () => {
     expect(count.stdout).toBe('{"count":19999}\n');
   });
 });
+
+describe('sluice --help', () => {
+  it('shows each example continued with a backslash on two lines (a template literal ate the backslash and newline)', () => {
+    const r = sluice(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`filter 'level == "error"' \\\n    then window tumbling 1m`);
+    expect(r.stdout).not.toMatch(/\S {3,}then /);
+  });
+});
