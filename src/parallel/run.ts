@@ -23,6 +23,7 @@
  * differently, it is redone in one thread, skipping what was written.
  */
 import { valuesInPartials } from './agg-merge.js';
+import { escapeControls } from '../engine/errors.js';
 import type { RunOptions } from '../engine/run.js';
 import { run } from '../engine/run.js';
 import { MAX_PART } from '../agg/plan.js';
@@ -87,7 +88,11 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
     }
     const r = await runSplit(opts, dealt.plan, dealt.jobs, workerCount(n), parseVerbs);
     if (typeof r === 'number') return r;
-    (opts.stderr ?? process.stderr).write(`sluice: internal error: -j on a stream cannot be redone in one thread (${r.fallback})\n`);
+    // A verb no thread could build (a join table with a malformed row): its message, as one thread writes it.
+    const built = /^a verb could not be built: ([\s\S]*)$/.exec(r.fallback);
+    (opts.stderr ?? process.stderr).write(
+      built !== null ? `sluice: ${escapeControls(built[1]!)}\n` : `sluice: internal error: -j on a stream cannot be redone in one thread (${r.fallback})\n`,
+    );
     return 1;
   }
   if (split.agg !== null && jobs.length > MAX_PART + 1) {

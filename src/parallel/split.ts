@@ -301,7 +301,14 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
         const job = jobs.take(next, workers.length === 0);
         if (job === undefined) return;
         next++;
-        mainRunner ??= createChunkRunner(init, parseVerbs);
+        try {
+          mainRunner ??= createChunkRunner(init, parseVerbs);
+        } catch (e) {
+          // A verb that cannot be built (a join table with a malformed row): one thread says it as it does.
+          done.set(job.id, { id: job.id, kind: 'fallback', why: `a verb could not be built: ${(e as Error).message}` });
+          drain();
+          return;
+        }
         const t0 = timings !== null ? clock() : 0;
         done.set(job.id, mainRunner(job));
         timings?.job('main', [t0, clock(), performance.timeOrigin]);

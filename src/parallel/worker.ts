@@ -35,7 +35,13 @@ async function start(init: WorkerInit): Promise<void> {
   // A require of an ES module in a worker terminated meanwhile aborts V8 (IsGraphAsync): yargs,
   // when these words need it (args.ts), is imported here rather than required in the parse.
   if (init.yargs) await import('yargs');
-  runner = createChunkRunner(init, (words) => parseVerbWords(words, {}));
+  try {
+    runner = createChunkRunner(init, (words) => parseVerbWords(words, {}));
+  } catch (e) {
+    // A verb that cannot be built (a join table with a malformed row): each job says so, and the run goes to one thread.
+    const why = `a verb could not be built: ${(e as Error).message}`;
+    runner = (job) => ({ id: job.id, kind: 'fallback', why });
+  }
   loaded = performance.timeOrigin + performance.now();
 }
 

@@ -78,3 +78,22 @@ describe('sluice --help', () => {
     expect(r.stdout).not.toMatch(/\S {3,}then /);
   });
 });
+
+describe('-j N: a join table with a malformed row', () => {
+  it('is one line naming the table and its line, exit 1, as -j 1 (was a stack trace: the chunk runner threw in the main thread)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jointable-'));
+    const table = path.join(dir, 'airports.csv');
+    fs.writeFileSync(table, 'iata,name\nLAS,Las Vegas\nBOS,Boston,extra\n');
+    const want = `sluice: malformed CSV: 3 fields, the header has 2 at ${table}:3: BOS,Boston,extra\n`;
+    for (const j of ['1', '2']) {
+      for (const tail of [`${FLIGHTS}`, `< ${FLIGHTS}`, `then agg count ${FLIGHTS}`]) {
+        const r = shell(`${SMALL} sluice -j ${j} join ${table} --on origin=iata ${tail}`);
+        expect({ j, tail, stdout: r.stdout, stderr: r.stderr, code: r.code }).toEqual({ j, tail, stdout: '', stderr: want, code: 1 });
+      }
+      // Dealt out from a pipe: cannot be redone in one thread, said as one thread says it.
+      const p = shell(`cat ${FLIGHTS} | ${SMALL} sluice -j ${j} join ${table} --on origin=iata`);
+      expect({ j, stdout: p.stdout, stderr: p.stderr, code: p.code }).toEqual({ j, stdout: '', stderr: want, code: 1 });
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
