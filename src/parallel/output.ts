@@ -25,6 +25,9 @@ import { stringifyRecord } from '../engine/values.js';
 import { RelayOut } from './relay.js';
 import type { WindowOutput } from './windowed.js';
 
+/** Not NDJSON: the main thread's reader rejects it (see SplitOutput.end). */
+const STOP_LINE = 'sluice -j: the input stopped at a malformed record';
+
 /** What the output side calls back. */
 export interface OutputHooks {
   /** The destination drained, or the main thread's verbs want more: hand out jobs. */
@@ -117,6 +120,8 @@ export class SplitOutput {
       stdout: this.restOut,
       stderr: this.restErr,
       onError: 'fail',
+      // The threads held the input's lines to --max-line-bytes; these are records re-encoded (CSV as NDJSON, changed records): longer.
+      maxLineBytes: Number.MAX_SAFE_INTEGER,
     });
     // `head` (or another verb) in the main thread stopped reading: hand out no more jobs, stop every worker.
     this.feed.on('pause', () => {
@@ -196,7 +201,15 @@ export class SplitOutput {
     }
     this.startRest();
     if (this.mainRun !== null) {
-      if (!this.restEnded) this.feed.push(null);
+      if (!this.restEnded) {
+        if (failure !== null) {
+          // A malformed record: one thread stops there, its verbs unended (a sort writes nothing). A line
+          // the main thread's reader rejects stops them so, after the records before it; its message is dropped.
+          this.restErr.dropWith = STOP_LINE;
+          this.feed.push(STOP_LINE + '\n');
+        }
+        this.feed.push(null);
+      }
       const c = await this.mainRun;
       if (code === 0) code = c;
       if (c === 0) {

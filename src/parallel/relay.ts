@@ -11,6 +11,8 @@ export class RelayOut extends Writable {
   /** Bytes passed on to the destination. */
   count = 0;
   muted = false;
+  /** A text whose writes are dropped (the main thread's verbs' message about a stop line: output.ts). */
+  dropWith: string | null = null;
   constructor(
     private readonly dest: NodeJS.WritableStream,
     private skip = 0,
@@ -19,7 +21,7 @@ export class RelayOut extends Writable {
     dest.on('error', (e: Error) => this.destroy(e));
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    if (this.muted) return cb();
+    if (this.muted || (this.dropWith !== null && chunk.includes(this.dropWith))) return cb();
     if (this.skip > 0) {
       const k = Math.min(this.skip, chunk.length);
       this.skip -= k;

@@ -97,3 +97,30 @@ describe('-j N: a join table with a malformed row', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('-j N: verbs the main thread runs after the split part', () => {
+  it('--max-line-bytes holds the input lines, not the records re-encoded for the main thread (CSV as NDJSON is longer: failed at stdin:1)', () => {
+    const csv = path.join(FIXTURES, 'flights-20k.csv');
+    for (const args of [['--max-line-bytes', '45', 'filter', 'delay > 0', csv], ['--max-line-bytes', '200', 'map', `note = "${'x'.repeat(200)}"`, 'then', 'sort', '-f', 'delay', FLIGHTS]]) {
+      const one = sluice(['-j', '1', ...args], '', { SLUICE_J_CHUNK_BYTES: '100000' });
+      const two = sluice(['-j', '2', ...args], '', { SLUICE_J_CHUNK_BYTES: '100000' });
+      expect(one.code).toBe(0);
+      expect(two).toEqual(one);
+    }
+  });
+  it('a malformed record stops them where one thread stops: a sort writes nothing (wrote the records before it, sorted)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-stop-'));
+    const bad = path.join(dir, 'bad.ndjson');
+    const lines = fs.readFileSync(FLIGHTS, 'utf8').split('\n');
+    lines[15000] = '{"delay": oops}';
+    fs.writeFileSync(bad, lines.join('\n'));
+    for (const args of [['filter', 'true', 'then', 'sort', '-f', 'delay'], ['filter', 'true', 'then', 'tail', '3', '-o', 'csv'], ['select', 'delay', 'then', 'uniq', '--count']]) {
+      const one = sluice(['-j', '1', ...args, bad], '', { SLUICE_J_CHUNK_BYTES: '100000' });
+      const two = sluice(['-j', '2', ...args, bad], '', { SLUICE_J_CHUNK_BYTES: '100000' });
+      expect(one.code).toBe(1);
+      expect(one.stderr).toMatch(/^sluice: malformed NDJSON: .* at .*bad\.ndjson:15001: \{"delay": oops\}\n$/);
+      expect({ args, ...two }).toEqual({ args, ...one });
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
