@@ -97,6 +97,12 @@ export class Sum implements Accumulator {
       }
     } else return;
     this.n++;
+    // An integer at or past 2^53 whose text is its value (-9007199254740992, 1e20 is not): exact, as text beyond 2^53 is
+    // (summed as a float, it mixed an exact and a float part: 2^53+1, -2^53, 2^53+1 summed to 2^53, not 2^53+2).
+    if (!Number.isSafeInteger(x) && Number.isInteger(x) && Math.abs(x) < 1e21) {
+      this.big += BigInt(x);
+      return;
+    }
     if (Number.isSafeInteger(x)) {
       const t = this.i + x;
       if (t <= Number.MAX_SAFE_INTEGER && t >= -Number.MAX_SAFE_INTEGER) this.i = t;

@@ -89,6 +89,11 @@ export async function main(argv: string[]): Promise<void> {
       `sluice: reading records from the terminal: type them and end with Ctrl-D, or name a file (sluice ${o.verbs.length ? o.verbs[0]!.name + ' ... ' : ''}FILE, or --from FILE)\n`,
     );
   }
+  // A run whose end nothing waits for any more (a lost callback) would exit 0 with its output cut: fail loudly.
+  process.once('beforeExit', () => {
+    process.stderr.write('sluice: internal error: the run stopped before its end\n');
+    process.exitCode = 1;
+  });
   let code: number | null = null;
   if (cmd.parallel !== undefined && cmd.parallel !== 1) {
     // -j's threads parse the verb words again (loaded already: this command line's verbs; no optional module).

@@ -52,6 +52,8 @@ export class SplitOutput {
   private directBytes = 0;
   /** stdout's error, direct and sink ways (the main thread's runner reports its own): EPIPE quietly, others fail the run. */
   private outError: NodeJS.ErrnoException | null = null;
+  /** Set by `end`: called when stdout fails (its last write's callback may never come then). */
+  private onOutError: (() => void) | null = null;
 
   /**
    * @param opts      the run's options
@@ -74,7 +76,10 @@ export class SplitOutput {
     this.restOut = new RelayOut(this.stdout);
     this.restErr = new RelayOut(this.stderr);
     this.restErr.on('error', () => {});
-    if (direct || toWriter) this.stdout.on('error', (e: NodeJS.ErrnoException) => (this.outError ??= e));
+    this.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      this.outError ??= e;
+      this.onOutError?.();
+    });
     this.sink = toWriter
       ? new Sink(
           this.restOut,
@@ -217,22 +222,28 @@ export class SplitOutput {
         if (line) this.stderr.write(`sluice: ${line}\n`);
       }
     }
-    if (failure !== null) this.stderr.write(`sluice: ${failure}\n`);
+    // (The text of a malformed record may hold control characters: shown escaped, as one thread does.)
+    if (failure !== null) this.stderr.write(`sluice: ${escapeControls(failure)}\n`);
     else if (code === 0) {
       // What one thread's source says last (invalid UTF-8 on a stream: deal.ts).
       const line = last();
       if (line) this.stderr.write(`sluice: ${escapeControls(line)}\n`);
     }
-    return new Promise((resolve) =>
-      this.restOut.write('', () =>
-        this.stdout.write('', () => {
-          // As one thread (engine/run.ts outputFailed): a failed write fails the run with one line.
-          const e = this.outError;
-          if (e === null) return resolve(code);
-          if (e.code !== 'EPIPE') this.stderr.write(`sluice: cannot write output: ${errnoText(e)}\n`);
-          resolve(e.code === 'EPIPE' ? 0 : 1);
-        }),
-      ),
-    );
+    return new Promise((resolve) => {
+      let done = false;
+      const settle = (): void => {
+        if (done) return;
+        done = true;
+        // As one thread (engine/run.ts outputFailed): a failed write fails the run with one line
+        // (the main thread's runner, when there is one, said it and returned 1 already).
+        const e = this.outError;
+        if (e === null || this.mainRun !== null) return resolve(code);
+        if (e.code !== 'EPIPE') this.stderr.write(`sluice: cannot write output: ${errnoText(e)}\n`);
+        resolve(e.code === 'EPIPE' ? 0 : 1);
+      };
+      this.onOutError = settle;
+      if (this.outError !== null) return settle();
+      this.restOut.write('', () => this.stdout.write('', settle));
+    });
   }
 }

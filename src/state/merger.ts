@@ -86,7 +86,11 @@ export class Merger {
       }
     }
     const plan = this.plan!;
-    const kv = plan.keyNames.map((n) => (Object.prototype.hasOwnProperty.call(rec, n) ? rec[n] : null));
+    const kv = plan.keyNames.map((n) => {
+      // agg --partial writes every key (null when a record had none): a partial without one is corrupt.
+      if (!Object.prototype.hasOwnProperty.call(rec, n)) throw stateError(`the key field '${n}' is missing`);
+      return rec[n];
+    });
     const g = plan.fromStates(kv, p.states, p.first);
     const gk = plan.groupKey(rec);
     if (p.start === null) {

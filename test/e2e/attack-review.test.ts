@@ -124,3 +124,43 @@ describe('-j N: verbs the main thread runs after the split part', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('-j N: the message about a malformed record', () => {
+  it('shows its control characters escaped, as -j 1 (a CR, an ESC went to the terminal raw)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-ctl-'));
+    const bad = path.join(dir, 'bad.ndjson');
+    const lines = fs.readFileSync(FLIGHTS, 'utf8').split('\n');
+    lines[15000] = '{"delay":1}\r{"x":"\u001b[2J"}';
+    fs.writeFileSync(bad, lines.join('\n'));
+    const one = sluice(['-j', '1', 'agg', 'count', bad], '', { SLUICE_J_CHUNK_BYTES: '100000' });
+    const two = sluice(['-j', '2', 'agg', 'count', bad], '', { SLUICE_J_CHUNK_BYTES: '100000' });
+    expect(one.code).toBe(1);
+    expect(one.stderr).toContain('bad.ndjson:15001: {"delay":1}\\r{"x":"\\x1b[2J"}\n');
+    expect(two).toEqual(one);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('agg sum of integers at 2^53 and beyond', () => {
+  it('is exact whatever the mix of texts (-9007199254740992 was summed as a float beside the exact part)', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 100; i++) lines.push(`{"w":${i % 2 ? '9007199254740993' : '-9007199254740992'},"g":${i % 3}}`);
+    const input = lines.join('\n') + '\n';
+    expect(sluice(['agg', 'sum(w), count'], input).stdout).toBe('{"sum_w":50,"count":100}\n');
+    expect(sluice(['agg', 'sum(w)'], lines.slice(0, 3).join('\n')).stdout).toBe('{"sum_w":-9007199254740991}\n');
+    // Merged from partials (as -j and merge do): the same.
+    const parts = [lines.slice(0, 37), lines.slice(37)].map((l, i) => sluice(['agg', 'sum(w)', 'by', 'g', '--partial', '--part', String(i)], l.join('\n') + '\n').stdout).join('');
+    expect(sluice(['merge'], parts).stdout).toBe(sluice(['agg', 'sum(w)', 'by', 'g'], input).stdout);
+    expect(sluice(['agg', 'sum(w)', 'by', 'g'], input).stdout).toBe('{"g":0,"sum_w":17}\n{"g":1,"sum_w":9007199254741009}\n{"g":2,"sum_w":-9007199254740976}\n');
+  });
+});
+
+describe('merge', () => {
+  it('refuses a partial without one of its key fields (was merged as key null)', () => {
+    const p = sluice(['agg', 'count', 'by', 'origin', '--partial'], '{"origin":"LAS"}\n').stdout;
+    const r = sluice(['merge'], p.replace('"origin":"LAS",', ''));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^sluice: merge: malformed partial: the key field 'origin' is missing at stdin:1: /);
+  });
+});
