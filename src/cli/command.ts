@@ -215,10 +215,13 @@ export function decide(r: ReadWords, mods: OptionalModules): Command {
   if (takes?.takeSources && named.length > 0) takes.takeSources(named);
   const sources = named.length > 0 && !takes?.takeSources ? named : ['-'];
   const progress = main.noProgress || main.follow || main.explain || !mods.progress ? undefined : mods.progress.createProgress(sources, process.stderr, true);
+  // Partial state is NDJSON (man page PARTIAL STATE; merge reads only that, and --shuffle-key leads NDJSON lines):
+  // CSV, TSV and logfmt cannot carry it, whether chosen or the input's format.
+  const partials = verbs.some((v) => (v.name === 'agg' || v.name === 'merge') && (v.explain as { partial?: unknown }).partial === true);
   const options = {
     sources,
     inputFormat: main.input,
-    outputFormat: main.output,
+    outputFormat: partials && (main.output === undefined || main.output === 'csv' || main.output === 'tsv' || main.output === 'logfmt') ? 'ndjson' : main.output,
     delimiter: main.delimiter,
     noHeader: main.noHeader,
     onError: main.onError,

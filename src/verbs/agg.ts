@@ -87,7 +87,8 @@ Options:
                 their input would write. After 'window', the producer's
                 watermark follows as control records. Not after count
                 windows; after session windows the keys must include the
-                window's --by keys.
+                window's --by keys. Partials are NDJSON whatever the input
+                (-o csv, tsv or logfmt too).
   --part N      this producer's part number, in input order (0 to 131071;
                 default 0): merge orders groups, first, last and collect
                 by it (GNU parallel: --part {#})

@@ -164,3 +164,17 @@ describe('merge', () => {
     expect(r.stderr).toMatch(/^sluice: merge: malformed partial: the key field 'origin' is missing at stdin:1: /);
   });
 });
+
+describe('agg --partial on CSV input', () => {
+  it('writes NDJSON partials (with --shuffle-key keys) that merge reads (wrote CSV, dropped the shuffle keys, and merge refused them)', () => {
+    const csv = path.join(FIXTURES, 'flights-20k.csv');
+    const want = sluice(['agg', 'count, avg(delay)', 'by', 'origin', '-o', 'ndjson', csv]);
+    for (const args of [[], ['--csv'], ['-o', 'csv'], ['--shuffle-key']]) {
+      const p = sluice(['agg', 'count, avg(delay)', 'by', 'origin', '--partial', ...args, csv]);
+      expect(p.code).toBe(0);
+      expect(p.stdout.split('\n')[0]).toMatch(args[0] === '--shuffle-key' ? /^\["[A-Z]{3}"\]\t\{"origin":"[A-Z]{3}","_partial":/ : /^\{"origin":"[A-Z]{3}","_partial":/);
+      const m = sluice(['merge'], p.stdout);
+      expect({ args, out: m.stdout, err: m.stderr }).toEqual({ args, out: want.stdout, err: '' });
+    }
+  });
+});
