@@ -128,7 +128,7 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
   if (kv !== null) inWorkers.push(`${kv.name} (${kv.countPerKey ? 'a count per key per range' : `the ${kv.firstPerKey ? 'first' : kv.bestPerKey ? 'best' : 'last'} records of each key per range`})`);
   const merge = wkind === 'session'
     ? 'merge of the session partials (a key\'s sessions that touch across ranges join; watermark: the largest time of the ranges before, minus --lateness; ' +
-      'a record more than --lateness behind an earlier time, or sessions one pass would merge, make the run go to one thread)'
+      'a record more than --lateness behind an earlier time, or sessions one pass would merge with min, max, float sums or variances, make the run go to one thread)'
     : split.window
     ? 'merge of the window partials (watermark: the largest time of the ranges before, minus --lateness)'
     : split.agg

@@ -267,7 +267,14 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           return;
         }
         if (windowed !== null) out.writeWindows(windowed.end());
-        else if (sessions !== null) out.writeWindows(sessions.end());
+        else if (sessions !== null) {
+          const o = sessions.end();
+          if (typeof o === 'string') {
+            void finish(0, o);
+            return;
+          }
+          out.writeWindows(o);
+        }
         else if (lastKeyed !== null) out.write(lastKeyed.end());
         else if (aggs !== null) out.writeRecords(aggs.end());
         void finish(0);
