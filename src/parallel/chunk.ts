@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import type { Batch, ErrorSink, FieldSelection, PipelineContext, Rec, Stage, VerbInstance } from '../engine/types.js';
-import { InputError } from '../engine/errors.js';
+import { InputError, RuntimeError, UsageError } from '../engine/errors.js';
 import { lineOf } from '../engine/values.js';
 import { createReader, createWriter } from '../formats/index.js';
 import { POS_PART, compileAggPlan } from '../agg/plan.js';
@@ -261,7 +261,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     // NDJSON text of records read from CSV: written without RAW (the CSV line).
     csvWriter = job.fmt === 'ndjson' ? null : createWriter('ndjson', {});
     const reader = createReader(job.fmt, {
-      source: job.file,
+      source: job.file === '/dev/stdin' ? '-' : job.file, // (as one thread names it in its messages: stdin)
       errors,
       delimiter: init.delimiter ?? (job.fmt === 'tsv' ? '\t' : ','),
       maxLineBytes: init.maxLineBytes,
@@ -306,7 +306,9 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
         }
         return { id: job.id, kind: 'error', what: e.what, source: e.source, line: e.line, text: e.text, verb: e.verb, partial: ownBytes(out.join('')), ...keysOf() };
       }
-      return { id: job.id, kind: 'error', what: '', source: job.file, line: 0, text: '', partial: ownBytes(out.join('')), message: (e as Error).message, ...keysOf() };
+      // (A RuntimeError or UsageError, a duplicate CSV header name: said as one thread says it, not as an internal error.)
+      const user = e instanceof RuntimeError || e instanceof UsageError ? { user: (e instanceof UsageError ? 2 : 1) as 1 | 2 } : {};
+      return { id: job.id, kind: 'error', what: '', source: job.file, line: 0, text: '', partial: ownBytes(out.join('')), message: (e as Error).message, ...user, ...keysOf() };
     }
     if (wj !== null) {
       try {

@@ -64,7 +64,7 @@ export type ChunkResult = { lines?: number; t?: [number, number, number] } & (
   | SessionResult
   | KeyedResult
   | { id: number; kind: 'fallback'; why: string }
-  | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string; keys?: string }
+  | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string; user?: 1 | 2; keys?: string }
 );
 
 /**

@@ -213,11 +213,11 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
             return;
           }
           out.write(keyed !== null && r.keys !== undefined ? keyed.add({ id: r.id, kind: 'keyed', bytes: r.partial, keys: r.keys }) : r.partial);
-          if (r.message !== undefined) failed = `internal error: ${r.message}`;
+          if (r.message !== undefined) failed = r.user !== undefined ? r.message : `internal error: ${r.message}`;
           else {
             failed = new InputError(r.what, job.file === '/dev/stdin' ? '-' : job.file, line, r.text, r.verb).message;
           }
-          void finish(1);
+          void finish(r.user ?? 1);
           return;
         }
         if (r.kind === 'bytes') out.write(r.bytes);

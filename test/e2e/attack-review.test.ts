@@ -178,3 +178,21 @@ describe('agg --partial on CSV input', () => {
     }
   });
 });
+
+describe('-j N: a CSV header with a name twice', () => {
+  it('is said as -j 1 says it, naming stdin as stdin (was "internal error: ... of /dev/stdin")', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-duphdr-'));
+    const csv = path.join(dir, 'dup.csv');
+    let text = 'id,id\n';
+    for (let i = 0; i < 20000; i++) text += `${i},${i}\n`;
+    fs.writeFileSync(csv, text);
+    for (const args of [`filter true ${csv}`, `agg count ${csv}`, `filter true < ${csv}`]) {
+      const one = shell(`${SMALL.replace('200000', '20000')} sluice -j 1 ${args}`);
+      const two = shell(`${SMALL.replace('200000', '20000')} sluice -j 2 ${args}`);
+      expect(one.code).toBe(1);
+      expect(one.stderr).toMatch(/^sluice: duplicate field name 'id' in the header of (stdin|.*dup\.csv)\n$/);
+      expect({ args, out: two.stdout, err: two.stderr, code: two.code }).toEqual({ args, out: one.stdout, err: one.stderr, code: one.code });
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
