@@ -17,7 +17,7 @@ import { CSV_HEADER, type CsvHeader } from './csv-header.js';
  * its LINE; undefined when the row has another number of fields (the caller
  * then rejects it).
  */
-export type RowBuilder = (text: string, line: number) => Rec | undefined;
+export type RowBuilder = (text: string, line: number, header: CsvHeader) => Rec | undefined;
 
 /** Headers wider than this use the generic loop (`directRow`) instead of a compiled RowBuilder. */
 export const MAX_COMPILED_FIELDS = 256;
@@ -43,7 +43,7 @@ export const MAX_COMPILED_FIELDS = 256;
  * Returns undefined for no names or more than MAX_COMPILED_FIELDS (the
  * caller then uses the generic loop).
  */
-export function compileRow(names: readonly string[], delim: string, header: CsvHeader, lineNumbers: boolean, keep?: FieldMatcher): RowBuilder | undefined {
+export function compileRow(names: readonly string[], delim: string, lineNumbers: boolean, keep?: FieldMatcher): RowBuilder | undefined {
   const n = names.length;
   if (n === 0 || n > MAX_COMPILED_FIELDS) return undefined;
   // With selected fields (`keep`), the other cells are only counted, not typed.
@@ -60,22 +60,26 @@ export function compileRow(names: readonly string[], delim: string, header: CsvH
   props.push('[RAW]: t', '[HDR]: H');
   if (lineNumbers) props.push('[LINE]: line');
   body += `return { ${props.join(', ')} };`;
-  let make = compiled.get(body);
-  if (make === undefined) {
-    make = new Function('D', 'T', 'RAW', 'HDR', 'H', 'LINE', `"use strict"; return function csvRow(t, line) {\n${body}\n};`) as RowMaker;
+  const key = `${delim}\u0000${body}`;
+  let build = compiled.get(key);
+  if (build === undefined) {
+    const make = new Function('D', 'T', 'RAW', 'HDR', 'LINE', `"use strict"; return function csvRow(t, line, H) {\n${body}\n};`) as (...a: unknown[]) => RowBuilder;
+    build = make(delim, typeCellIn, RAW, CSV_HEADER, LINE);
     if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
-    compiled.set(body, make);
+    compiled.set(key, build);
   }
-  return make(delim, typeCellIn, RAW, CSV_HEADER, header, LINE);
+  return build;
 }
 
-type RowMaker = (...a: unknown[]) => RowBuilder;
 /**
- * The compiled makers by their code: readers of one header (-j's ranges make
- * one reader per range) share one function, which V8 then optimises once,
- * rather than compiling and warming up a new one per reader.
+ * The compiled builders by delimiter and code: readers of one header (-j's
+ * ranges make one reader per range) share one function (the header object
+ * is an argument), which V8 optimises once and which a call site sees as one
+ * target, rather than a new function per reader: compiled and warmed up
+ * anew each time, and deoptimising the reader's call site ("wrong call
+ * target").
  */
-const compiled = new Map<string, RowMaker>();
+const compiled = new Map<string, RowBuilder>();
 /** Makers kept (the oldest goes first). */
 const MAX_CACHED = 64;
 

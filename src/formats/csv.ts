@@ -438,7 +438,7 @@ export class CsvReader implements Reader {
       if (!this.needHeader && this.header !== undefined && text.length * 3 <= this.max) {
         const build = this.build;
         if (build !== undefined) {
-          const rec = text === '' ? undefined : build(text, line);
+          const rec = text === '' ? undefined : build(text, line, this.header);
           if (rec !== undefined) {
             out.push(rec);
             continue;
@@ -534,7 +534,7 @@ export class CsvReader implements Reader {
       this.names = gen;
       this.header = makeHeader(gen, '');
       this.protoAt = -1;
-      this.build = compileRow(gen, this.delim, this.header, this.lineNumbers, this.keep);
+      this.build = compileRow(gen, this.delim, this.lineNumbers, this.keep);
       return this.row(cells, text, at, out, lineAt);
     }
     if (cells.length !== n) {
@@ -569,7 +569,7 @@ export class CsvReader implements Reader {
     this.names = cells;
     this.protoAt = cells.indexOf('__proto__');
     this.header = makeHeader(cells, text);
-    this.build = compileRow(cells, this.delim, this.header, this.lineNumbers, this.keep);
+    this.build = compileRow(cells, this.delim, this.lineNumbers, this.keep);
     this.needHeader = false;
   }
 }
