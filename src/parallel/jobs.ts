@@ -19,7 +19,11 @@ export const CHUNK = Number(process.env.SLUICE_J_CHUNK_BYTES) > 0 ? Number(proce
 export function makeJobs(opts: RunOptions): ChunkJob[] | string {
   const jobs: ChunkJob[] = [];
   let fixed: InputFormat | undefined;
+  let stdinSeen = false;
   for (const src of opts.sources) {
+    // A second '-' reads stdin from where the first left it: its end (as one thread and `cat - -` do).
+    if (src === '-' && stdinSeen) continue;
+    if (src === '-') stdinSeen = true;
     const file = src === '-' ? '/dev/stdin' : src;
     let st: fs.Stats;
     try {

@@ -36,6 +36,8 @@ export function readSequentially(opts: RunOptions, loop: InputLoop): void {
   // (process.stdin is only touched when stdin is read as a stream: its getter builds one.)
   const stdin = () => opts.stdin ?? process.stdin;
   let srcIndex = 0;
+  /** stdin was read as a stream already: a later '-' is at its end (as `cat - -` reads it), not a wait for an 'end' that came. */
+  let stdinStreamed = false;
   const nextSource = (): void => {
     if (loop.closed()) return;
     if (srcIndex >= opts.sources.length || loop.stopRequested()) {
@@ -50,8 +52,13 @@ export function readSequentially(opts: RunOptions, loop: InputLoop): void {
         return;
       }
       // stdin redirected from a regular file is read like one (see formats/source.ts).
-      source =
-        opts.stdin === undefined && isRegularFileFd(0) ? fileSource(0, false, opts.encoding) : streamSource(stdin(), true, opts.encoding);
+      const asFile = opts.stdin === undefined && isRegularFileFd(0);
+      if (!asFile && stdinStreamed) {
+        nextSource();
+        return;
+      }
+      if (!asFile) stdinStreamed = true;
+      source = asFile ? fileSource(0, false, opts.encoding) : streamSource(stdin(), true, opts.encoding);
     } else {
       try {
         fs.accessSync(name, fs.constants.R_OK);

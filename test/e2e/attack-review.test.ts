@@ -196,3 +196,14 @@ describe('-j N: a CSV header with a name twice', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('stdin named twice (- -)', () => {
+  it('is read once, the second - at its end as `cat - -` reads it: a pipe no longer hangs (exit 0, nothing written), -j 2 no longer counts a file twice', () => {
+    for (const j of ['1', '2']) {
+      const pipe = shell(`cat ${FLIGHTS} | ${SMALL} sluice -j ${j} agg count - -`);
+      expect({ j, out: pipe.stdout, err: pipe.stderr, code: pipe.code }).toEqual({ j, out: '{"count":20000}\n', err: '', code: 0 });
+      const file = shell(`${SMALL} sluice -j ${j} agg count - ${FLIGHTS} - < ${FLIGHTS}`);
+      expect({ j, out: file.stdout, err: file.stderr, code: file.code }).toEqual({ j, out: '{"count":40000}\n', err: '', code: 0 });
+    }
+  });
+});
