@@ -58,6 +58,7 @@ import type { WindowOutput } from './windowed.js';
 import { exactMerge } from './exact.js';
 import { ApproxDistinct, Avg, CountAll, CountField, Distinct, First, Last, Sum, Variance } from '../agg/accumulators.js';
 import { SMI_PAST } from './window-job.js';
+import { MANY_GROUPS } from './agg-merge.js';
 
 /**
  * One session of a range: [key, start ms, end ms (last time + gap), time of
@@ -105,10 +106,17 @@ export function sessionJob(winVerb: WindowVerbInstance, plan: CompiledAggPlan, c
     let minT = Infinity;
     let maxT = -Infinity;
     let why: string | null = null;
+    /** Records of the range, and the session groups it closed: as many partials as records would cost more to merge than one pass. */
+    let records = 0;
+    let closedGroups = 0;
     const side = newSide();
     const consumer: Stage & { side: typeof side; sessionMerged(into: Session, from: Session): void; closed(ws: readonly (Session | CountWindow)[]): void } = {
       side,
       push(batch: Batch): void {
+        records += batch.length;
+        // More than one session group per MANY_GROUPS records (as plain agg's rule, agg-merge.ts):
+        // merging that many partials costs more than one thread's pass. Said part way into the range.
+        if (why === null && records >= 1000 && closedGroups * MANY_GROUPS > records) why = `${closedGroups} session groups closed in the first ${records} records of a range (more than one per ${MANY_GROUPS} records)`;
         for (let i = 0; i < batch.length; i++) {
           const rec = batch[i]!;
           const t = (rec as { [EVENT_TIME]?: number })[EVENT_TIME]!;
@@ -156,6 +164,7 @@ export function sessionJob(winVerb: WindowVerbInstance, plan: CompiledAggPlan, c
           const gs: [string, unknown[], unknown[], number][] = [];
           for (const g of st.groups.values()) gs.push([groupKeyOfValues(g.keyValues), g.keyValues.map(encodeValue), plan.stateOf(g), g.first ?? 0]);
           pieces.push([s.key, s.start, s.end, st.tFirst, st.firstPos, gs, st.merged ? 1 : 0]);
+          closedGroups += gs.length;
         }
       },
       watermark(): void {},

@@ -143,6 +143,24 @@ describe('-j 3 equals -j 1 for session windows + agg', () => {
     }
   });
 
+  it('more than one session group per 4 records (short sessions, many groups): one thread, said part way into the first range; same output', () => {
+    const file = path.join(FIXTURES, 'flights-20k.ndjson');
+    const words = ['window', 'session', '10m', '--time', 'time', '--by', 'origin', 'then', 'agg', 'count', 'by', 'destination'];
+    const one = sluice(['--from', file, ...words]);
+    expect(one.code, one.stderr).toBe(0);
+    const par = sluice(['-j', '2', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: '300000', SLUICE_J_DEBUG: '1' });
+    expect(par.stderr).toMatch(/one thread after all \(\d+ session groups closed in the first \d+ records of a range \(more than one per 4 records\)\); 0 bytes were written already/);
+    expect(par.code, par.stderr).toBe(0);
+    expect(par.stdout).toBe(one.stdout);
+    // Few groups per record (one key, sessions of a whole day): split, same output.
+    const few = ['window', 'session', '10m', '--time', 'time', 'then', 'agg', 'count', 'by', 'origin'];
+    const one2 = sluice(['--from', file, ...few]);
+    const par2 = sluice(['-j', '2', '--from', file, ...few], '', { SLUICE_J_CHUNK_BYTES: '300000', SLUICE_J_DEBUG: '2' });
+    expect(par2.stderr).not.toMatch(/one thread/);
+    expect(par2.stderr).toMatch(/worker 1: [1-9]\d* jobs/);
+    expect(par2.stdout).toBe(one2.stdout);
+  });
+
   it('a time that cannot be read: the sessions closed before it, then the message, as -j 1', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-js-'));
     const file = path.join(dir, 'bad.ndjson');
