@@ -48,7 +48,8 @@ export function mainFlags(): Map<string, { name: string; takesValue: boolean }> 
 
 /** `-j N`: a whole number ≥ 0 (0 = every core). @throws UsageError */
 export function parseParallel(v: unknown): number {
-  const n = Number(v ?? 1);
+  // (Number('') and Number(' ') are 0: an empty value is not "every core".)
+  const n = typeof v === 'string' && !/^\s*\d+\s*$/.test(v) ? NaN : Number(v ?? 1);
   if (!Number.isInteger(n) || n < 0 || n > 256) throw new UsageError(`-j/--parallel must be a whole number from 0 (every core) to 256, not '${String(v)}'`);
   return n;
 }

@@ -207,3 +207,17 @@ describe('stdin named twice (- -)', () => {
     }
   });
 });
+
+describe('-j with an empty or non-decimal value', () => {
+  it("is a usage error, not every core ('-j \"\"' ran on every core)", () => {
+    for (const v of ['', ' ', '0x2', '2.5', '-1', '257']) {
+      const r = sluice(['-j', v, 'head', '1'], '{"a":1}\n');
+      expect({ v, code: r.code, out: r.stdout }).toEqual({ v, code: 2, out: '' });
+      expect(r.stderr).toMatch(/-j\/--parallel must be a whole number from 0 \(every core\) to 256/);
+    }
+    for (const v of ['0', '1', '2', '--parallel=3']) {
+      const r = sluice(v.startsWith('--') ? [v, 'head', '1'] : ['-j', v, 'head', '1'], '{"a":1}\n');
+      expect({ v, code: r.code, out: r.stdout }).toEqual({ v, code: 0, out: '{"a":1}\n' });
+    }
+  });
+});
