@@ -32,8 +32,9 @@ field whose name the record already has is added as PREFIX + name (again
 prefixed until the name is free). With --type left, a record without a
 match gets every table field (the CSV header's, or each field any NDJSON
 row has, in order of first appearance) as null, so all records have one
-set of fields and CSV output keeps one header. Malformed rows of FILE follow --on-error
-and --errors like input records, with FILE as their source.
+set of fields and CSV output keeps one header. Malformed rows of FILE
+follow --on-error and --errors like input records, with FILE as their
+source.
 
 Options:
   --on KEY[=FILEKEY],...  the key fields: KEY in the input (a.b for nested,

@@ -13,8 +13,8 @@ const usage = `Usage: sluice tail [N] [--by KEYS]
 
 Keep the last N records (default 10), or the last N of each group with
 --by, written at end of input in input order (with --by: groups in order
-of first appearance). Memory: N records per group (a ring buffer). With --checkpoint, the
-records held are saved in the checkpoint.
+of first appearance). Memory: N records per group (a ring buffer). With
+--checkpoint, the records held are saved in the checkpoint.
 
 After 'window ... then agg' (or after 'window' alone), the last N of each
 window, written when the window closes.

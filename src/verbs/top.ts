@@ -18,8 +18,8 @@ the smallest (asc), per group with --by; the whole records are written, best
 first, at end of input, groups in order of first appearance. Values compare
 as in sort (numbers numerically, before text; null and missing last), and
 equal values keep input order: top N is the first N records of a stable
-sort, per group. Memory: N records per group (a heap of the N best). With --checkpoint, the
-records held are saved in the checkpoint.
+sort, per group. Memory: N records per group (a heap of the N best).
+With --checkpoint, the records held are saved in the checkpoint.
 
 After 'window ... then agg' (or after 'window' alone), top keeps the N best
 of each window and group and writes them when the window closes (Flink's
