@@ -17,7 +17,7 @@ records pass through unchanged (a format converter). Main options may also
 follow the verb chain ('sluice head 2 flights.csv -o ndjson').
 
 Verbs:
-${verbs.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n')}
+${verbs.map((v) => `  ${v.name.padEnd(width)}  ${wrap(v.summary, 80 - width - 4).join(`\n${' '.repeat(width + 4)}`)}`).join('\n')}
 
 Options:
   -i, --input FMT        ndjson, json, csv, csvlite, tsv, lines, logfmt or
@@ -31,7 +31,7 @@ Options:
                          bar, line or chart draw a chart in the terminal
       --csv, --tsv, --ndjson
                          set input and output format at once
-  -d, --delimiter C      CSV field delimiter (one character; 'tab' or \\t for tab)
+  -d, --delimiter C      CSV field delimiter (one character; a tab: 'tab' or \\t)
       --no-header        CSV/TSV input has no header row; fields are 1, 2, ...
       --strict-csv       strict RFC 4180: a quote inside an unquoted CSV field
                          is malformed (default: a literal character)
@@ -65,11 +65,26 @@ Options:
 Examples:
   sluice filter 'delay > 60' then head 3 flights.csv
   sluice --from *.csv agg count by origin -o table
-  sluice --csv -o table agg 'count, avg(delay), p95(delay)' by origin < flights.csv
+  sluice --csv -o table agg 'count, avg(delay), p95(delay)' by origin \\
+    < flights.csv
   sluice -F --from app.log --checkpoint app.ckpt filter 'level == "error"' \\
     then window tumbling 1m --time ts then agg count by service >> errors.ndjson
   sluice checkpoint show app.ckpt
   tail -f access.ndjson | sluice filter 'status >= 500' \\
     then window tumbling 1m --time ts then agg 'count, p95(latency)' by path
 `;
+}
+
+/** `text` cut into lines of at most `cols` characters at spaces (a longer word stays whole). */
+function wrap(text: string, cols: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > cols) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines;
 }

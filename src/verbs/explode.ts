@@ -24,7 +24,8 @@ Examples:
   {"id":1,"tags":"a"}
   {"id":1,"tags":"b"}
 
-  $ printf 'id,hosts\\n1,web1;web2\\n' | sluice --csv explode hosts --separator ';'
+  $ printf 'id,hosts\\n1,web1;web2\\n' \\
+      | sluice --csv explode hosts --separator ';'
   id,hosts
   1,web1
   1,web2

@@ -22,7 +22,8 @@ Examples:
   2001-01-01T00:01:00Z,33,2176,LAS,PHL
   2001-01-01T00:01:00Z,19,215,ATL,SAV
 
-  $ sluice --csv head 1 --by origin then select origin,delay < flights.csv | head -3
+  $ sluice --csv head 1 --by origin then select origin,delay < flights.csv \\
+      | head -3
   origin,delay
   LAS,33
   ATL,19

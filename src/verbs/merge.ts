@@ -61,7 +61,8 @@ Options:
 
 Examples:
   $ parallel --pipepart -a flights.ndjson --block 32M \\
-      sluice agg --partial --part {#} "'count, avg(delay)'" by origin | sluice merge
+      sluice agg --partial --part {#} "'count, avg(delay)'" by origin \\
+      | sluice merge
 
   $ mkfifo a b
   $ sluice --from jan.ndjson window tumbling 1h --time time \\

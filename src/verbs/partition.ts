@@ -34,7 +34,8 @@ Options:
   --to TEMPLATE   output file names, with {} for the part number
 
 Examples:
-  $ sluice partition --by origin -n 4 --to 'parts/part-{}.ndjson' < flights.ndjson
+  $ sluice partition --by origin -n 4 --to 'parts/part-{}.ndjson' \\
+      < flights.ndjson
   $ ls parts
   part-0.ndjson  part-1.ndjson  part-2.ndjson  part-3.ndjson
 `;

@@ -56,8 +56,8 @@ Examples:
   2001-01-01T16:25:00Z,1088,2677,HNL,SEA
   2001-01-02T06:18:00Z,867,988,DFW,SLC
 
-  $ sluice --csv sort 'origin, delay desc' then select origin,delay,destination \\
-      then head 4 < flights.csv
+  $ sluice --csv sort 'origin, delay desc' \\
+      then select origin,delay,destination then head 4 < flights.csv
   origin,delay,destination
   ABE,26,MDT
   ABE,25,ATL

@@ -23,7 +23,8 @@ Examples:
   $ echo '{"id":1,"user.name":"ann","user.id":7,"x":"{}"}' | sluice unflatten
   {"id":1,"user":{"name":"ann","id":7},"x":{}}
 
-  $ printf 'id,geo.lat,geo.lon\\n1,52.5,13.4\\n' | sluice -i csv -o ndjson unflatten
+  $ printf 'id,geo.lat,geo.lon\\n1,52.5,13.4\\n' \\
+      | sluice -i csv -o ndjson unflatten
   {"id":1,"geo":{"lat":52.5,"lon":13.4}}
 `;
 

@@ -33,6 +33,16 @@ describe('command line', () => {
     expect(b.stdout).toBe(a.stdout);
   });
 
+  it('fits a terminal of 80 columns: `--help` and `help VERB` for every verb', () => {
+    const h = sluice(['--help']);
+    const verbs = h.stdout.split('Verbs:\n')[1]!.split('\n\n')[0]!.split('\n').filter((l) => /^  [a-z-]+ /.test(l)).map((l) => l.trim().split(' ')[0]!);
+    expect(verbs.length).toBeGreaterThan(20);
+    for (const [what, text] of [['--help', h.stdout], ...verbs.map((v) => [`help ${v}`, sluice(['help', v]).stdout])] as [string, string][]) {
+      const long = text.split('\n').filter((l) => [...l].length > 80);
+      expect(long, what).toEqual([]);
+    }
+  });
+
   it('suggests a verb for a misspelling, with exit 2 and no input read', () => {
     const r = sluice(['selct', 'a']);
     expect(r.code).toBe(2);
