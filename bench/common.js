@@ -34,3 +34,21 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 /** The MD5 of a file's bytes, in hex (to tell whether two outputs are byte-identical). @param {string} f */
 export const md5File = (f) => createHash('md5').update(readFileSync(f)).digest('hex');
+
+/**
+ * The compiled modules a benchmark needs to run `-j`'s range jobs itself
+ * (dist/, from `npm run build`): the chunk runner, the job maker, the verb
+ * word parser, the verb loader and the field projection. Import after
+ * setting SLUICE_J_CHUNK_BYTES (jobs.ts reads it when it loads).
+ */
+export async function rangeModules() {
+  const dist = join(ROOT, 'dist');
+  const [{ createChunkRunner }, { makeJobs }, { parseVerbWords }, { loadVerbs }, { inputFields }] = await Promise.all([
+    import(join(dist, 'parallel/chunk.js')),
+    import(join(dist, 'parallel/jobs.js')),
+    import(join(dist, 'cli/command.js')),
+    import(join(dist, 'verbs/registry.js')),
+    import(join(dist, 'engine/projection.js')),
+  ]);
+  return { createChunkRunner, makeJobs, parseVerbWords, loadVerbs, inputFields };
+}

@@ -25,7 +25,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { HERE, ROOT, numberOption } from './common.js';
+import { HERE, numberOption, rangeModules } from './common.js';
 import { ensureDataset } from './gen.js';
 
 const records = isMainThread ? numberOption('--records', 3_000_000) : workerData.records;
@@ -34,12 +34,7 @@ const REPS = 3;
 
 /** Run the ranges `k` mod `n` REPS times; the wall ms of each rep. */
 async function half(file, k, n) {
-  const dist = join(ROOT, 'dist');
-  const { createChunkRunner } = await import(join(dist, 'parallel/chunk.js'));
-  const { makeJobs } = await import(join(dist, 'parallel/jobs.js'));
-  const { parseVerbWords } = await import(join(dist, 'cli/command.js'));
-  const { loadVerbs } = await import(join(dist, 'verbs/registry.js'));
-  const { inputFields } = await import(join(dist, 'engine/projection.js'));
+  const { createChunkRunner, makeJobs, parseVerbWords, loadVerbs, inputFields } = await rangeModules();
   await loadVerbs(['filter', 'agg']);
   const agg = ['count, avg(delay)', 'by', 'origin'];
   const verbs = parseVerbWords(['filter', 'delay > 60', 'then', 'agg', ...agg], {});

@@ -20,7 +20,7 @@
  * Needs `npm run build` first.
  */
 import { join } from 'node:path';
-import { HERE, ROOT, numberOption } from './common.js';
+import { HERE, numberOption, rangeModules } from './common.js';
 import { ensureDataset } from './gen.js';
 
 const records = numberOption('--records', 1_000_000);
@@ -28,12 +28,7 @@ const reps = numberOption('--reps', 3);
 // Range size (jobs.ts reads SLUICE_J_CHUNK_BYTES when it loads): 2 MiB as sluice cuts, smaller for a small file.
 const chunk = numberOption('--chunk', records < 200_000 ? 64 * 1024 : 0);
 if (chunk > 0) process.env.SLUICE_J_CHUNK_BYTES = String(chunk);
-const dist = join(ROOT, 'dist');
-const { createChunkRunner } = await import(join(dist, 'parallel/chunk.js'));
-const { makeJobs } = await import(join(dist, 'parallel/jobs.js'));
-const { parseVerbWords } = await import(join(dist, 'cli/command.js'));
-const { loadVerbs } = await import(join(dist, 'verbs/registry.js'));
-const { inputFields } = await import(join(dist, 'engine/projection.js'));
+const { createChunkRunner, makeJobs, parseVerbWords, loadVerbs, inputFields } = await rangeModules();
 
 const data = await ensureDataset({ dir: join(HERE, 'data'), records, log: (m) => process.stderr.write(m + '\n') });
 const win = ['window', 'tumbling', '1h', '--time', 'time'];
