@@ -258,6 +258,14 @@ export interface PipelineContext {
    */
   locate(rec: Rec): { source: string; line: number };
   /**
+   * `-j` by key partitions (parallel/partitioned.ts): whether this thread
+   * writes the output of the records of `key` (a key text of the verb's
+   * `byKey.keyOf`). Undefined: every key is this thread's. Verbs with
+   * `byKey.seesAll` (count windows) keep their bookkeeping for every key and
+   * skip the rest of the work for keys not owned.
+   */
+  readonly ownsKey?: (key: string) => boolean;
+  /**
    * With `--follow` and several `--from` files: their names (records of each
    * arrive interleaved; `locate(rec).source` says whose a batch is). Event-time
    * windows then follow the slowest source that is not idle.
@@ -361,6 +369,22 @@ export interface VerbInstance {
    * (parallel/ranked.ts).
    */
   readonly bestPerKey?: { readonly keyOf: (rec: Rec) => string; readonly valueOf: (rec: Rec) => number | string | null; readonly desc: boolean; readonly n: number };
+  /**
+   * Per-key verbs whose output for a key depends only on that key's records
+   * (and, for count windows, on how many windows opened before, which every
+   * thread counts: see PipelineContext.ownsKey): `over --by` without
+   * --lateness, `window count --by`. `-j` runs them on every thread, each
+   * thread handling the keys whose hash falls to it (parallel/partitioned.ts).
+   * `keyOf`: the key text (records of one key have one text); `seesAll`:
+   * false when a thread may drop the records of other keys before the verb
+   * (over), true when the verb must see every record and leaves the other
+   * keys' work to their threads itself, through ctx.ownsKey (count windows,
+   * which number windows over all keys). `reads`: the top-level fields the
+   * key is made of (a thread decodes only those of another key's records).
+   * `perRecord`: the verb writes each record it takes at once, in order, and
+   * nothing else (over): a thread may push it many records at a time.
+   */
+  readonly byKey?: { readonly keyOf: (rec: Rec) => string; readonly seesAll: boolean; readonly reads: readonly string[]; readonly perRecord?: boolean };
   /**
    * Files this verb reads and writes (`join FILE`, `--late-output FILE`): the
    * runner refuses, before reading, an output that is also an input or

@@ -49,7 +49,7 @@ export function ownBytes(text: string): Buffer {
 }
 
 /** One slice of a job's text: its characters (null: the range must be left to one thread, for `why`) and the job's bytes up to its end. */
-interface Slice {
+export interface Slice {
   text: string | null;
   at: number;
   why?: string;
@@ -67,7 +67,7 @@ let sliceBuf = Buffer.allocUnsafe(2 * SLICE);
  * (a CSV range, cut at line ends in advance: jobs.ts), holds a double quote
  * (a quoted field may span lines): the caller stops.
  */
-function* fileSlices(file: string, start: number, end: number, noQuotes: boolean): Generator<Slice> {
+export function* fileSlices(file: string, start: number, end: number, noQuotes: boolean): Generator<Slice> {
   const fd = fs.openSync(file, 'r');
   try {
     let pos = start;
@@ -119,7 +119,7 @@ function* fileSlices(file: string, start: number, end: number, noQuotes: boolean
 }
 
 /** A dealt job's bytes (whole records, valid UTF-8 or counted: deal.ts) in slices of at most SLICE bytes (more for a longer line) cut at line ends. */
-function* dealtSlices(data: Uint8Array): Generator<Slice> {
+export function* dealtSlices(data: Uint8Array): Generator<Slice> {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const got = buf.length;
   for (let at = 0; at < got; ) {
@@ -137,11 +137,13 @@ function* dealtSlices(data: Uint8Array): Generator<Slice> {
 }
 
 /**
- * Make a runner for `init`. Parses the verbs' words with `parseVerbs` (the
- * command line's own parser), so a word the main thread accepted is accepted here.
+ * The pipeline context of the verbs a range job runs (this thread's, or a
+ * worker's): a malformed record throws (InputError: the job reports it, or
+ * the run goes to one thread); no timers, no files, no summary lines.
+ * @param current the job being run (for the source a verb's message names)
+ * @param extra   more members (`ownsKey` for key partitions)
  */
-export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser): ChunkRunner {
-  let current: ChunkJob | null = null;
+export function rangeContext(current: () => ChunkJob | null, extra: Partial<PipelineContext> = {}): PipelineContext {
   const errors: ErrorSink = {
     mode: 'fail',
     count: 0,
@@ -149,7 +151,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
       throw new InputError(error, source, line, text, verb);
     },
   } as ErrorSink;
-  const ctx = {
+  return {
     errors,
     stopInput() {},
     every() {
@@ -162,11 +164,22 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     },
     warn() {},
     summary() {},
-    locate: (rec: Rec) => ({ source: current?.file ?? '-', line: lineOf(rec) }),
+    locate: (rec: Rec) => ({ source: current()?.file ?? '-', line: lineOf(rec) }),
     openOutput() {
       throw new Error('a verb that writes files cannot run in a -j worker');
     },
+    ...extra,
   } as unknown as PipelineContext;
+}
+
+/**
+ * Make a runner for `init`. Parses the verbs' words with `parseVerbs` (the
+ * command line's own parser), so a word the main thread accepted is accepted here.
+ */
+export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser): ChunkRunner {
+  let current: ChunkJob | null = null;
+  const ctx = rangeContext(() => current);
+  const errors = ctx.errors;
 
   const words = init.prefix.flatMap((w, i) => (i === 0 ? w : ['then', ...w]));
   // The leading verbs are built knowing what the range runs after them (window, agg), as one

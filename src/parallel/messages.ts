@@ -8,6 +8,7 @@
 import type { FieldSelection, VerbInstance } from '../engine/types.js';
 import type { KeyedResult } from './keyed.js';
 import type { SessionResult } from './sessions.js';
+import type { PartitionResult } from './partitioned.js';
 
 /** What a chunk runner is made from (the main thread sends it to each worker). */
 export interface WorkerInit {
@@ -32,6 +33,13 @@ export interface WorkerInit {
   yargs?: boolean;
   /** The fields the readers decode: the one-thread run's choice (engine/projection.ts), or undefined for whole records. */
   fields?: FieldSelection;
+  /**
+   * Key partitions (partitioned.ts): this thread runs `words` (a per-key
+   * verb with `byKey`, and the agg after a count window) after the prefix,
+   * on every range in input order, for the keys whose hash mod `count` is
+   * `index`. Null or absent: range jobs as above.
+   */
+  partition?: { index: number; count: number; words: string[][] } | null;
 }
 
 /** One range of one file. */
@@ -48,6 +56,8 @@ export interface ChunkJob {
   data?: Uint8Array;
   /** Windowed agg: send every window's partials, not only those another range may have (window-job.ts). */
   allParts?: boolean;
+  /** Key partitions: no range; end the verbs (what they write at end of input). */
+  finish?: boolean;
 }
 
 /**
@@ -63,6 +73,7 @@ export type ChunkResult = { lines?: number; t?: [number, number, number] } & (
   | WindowedResult
   | SessionResult
   | KeyedResult
+  | PartitionResult
   | { id: number; kind: 'fallback'; why: string }
   | { id: number; kind: 'error'; what: string; source: string; line: number; text: string; verb?: string; partial: Uint8Array; message?: string; user?: 1 | 2; keys?: string }
 );

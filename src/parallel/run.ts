@@ -37,7 +37,8 @@ import { CHUNK, makeJobs } from './jobs.js';
 import { fileJobs } from './deal.js';
 import { openDealt } from './stream.js';
 import { RelayOut } from './relay.js';
-import { runSplit } from './split.js';
+import { type Fallback, runSplit } from './split.js';
+import { runPartitioned } from './partition-run.js';
 
 /** The number of threads for `-j N` (0 = every core). */
 export const workerCount = threadCount;
@@ -49,7 +50,7 @@ export const workerCount = threadCount;
  * @returns the exit status, or null when this run cannot be split (the caller runs it with one thread)
  */
 export async function runParallel(opts: RunOptions, words: string[][], n: number, parseVerbs: VerbWordsParser): Promise<number | null> {
-  const split = planParallel(opts, words);
+  let split = planParallel(opts, words, workerCount(n));
   if (typeof split === 'string') {
     releaseWorkers();
     return null;
@@ -74,6 +75,19 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
     }
   }
   const jobs = makeJobs(opts);
+  if (split.partition && typeof jobs !== 'string') {
+    const r = await runPartitioned(opts, split, jobs, workerCount(n), parseVerbs);
+    if (typeof r === 'number') return r;
+    return redo(opts, r);
+  }
+  if (split.partition) {
+    // Key partitions read the whole input in every thread: a stream is read once. The leading verbs only.
+    if (split.prefix.length === 0) {
+      releaseWorkers();
+      return null;
+    }
+    split = { ...split, partition: null, rest: split.prefix.length, kept: `on input read once (stdin, pipes, gzip, CSV with quotes), ${opts.verbs[split.prefix.length]!.name} runs in the main thread (key partitions read the whole input in every thread)` };
+  }
   if (typeof jobs === 'string') {
     // Input that cannot be cut in advance: dealt out as it is read (stream.ts, deal.ts).
     const dealt = await openDealt(opts, split, jobs, CHUNK);
@@ -101,7 +115,11 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
   }
   const r = await runSplit(opts, split, fileJobs(jobs), workerCount(n), parseVerbs);
   if (typeof r === 'number') return r;
-  // Redo the run in one thread; its first r.written bytes of output are out already.
+  return redo(opts, r);
+}
+
+/** Redo the run in one thread; its first r.written bytes of output are out already. */
+async function redo(opts: RunOptions, r: Fallback): Promise<number> {
   if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread after all (${r.fallback}); ${r.written} bytes were written already\n`);
   const stdout = opts.stdout ?? process.stdout;
   const code = await run({ ...opts, stdout: new RelayOut(stdout, r.written) });
@@ -114,11 +132,22 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
 /** A description of the split for --explain. */
 export function explainParallel(opts: RunOptions, words: string[][], n: number): string {
   const t = workerCount(n);
-  const split = planParallel(opts, words);
+  const split = planParallel(opts, words, t);
   if (typeof split === 'string') return `parallel: ${t} threads requested; runs in one thread: ${split}`;
   const heavy = split.agg !== null ? valuesInPartials(split.agg) : null;
   if (heavy !== null) return `parallel: ${t} threads requested; runs in one thread: ${heavy}`;
   const names = opts.verbs.map((v) => v.name);
+  if (split.partition) {
+    const part = names.slice(split.prefix.length, split.rest).join(' + ');
+    const lead = split.prefix.length > 0 ? `${names.slice(0, split.prefix.length).join(', ')} and ` : '';
+    return (
+      `parallel: ${t} threads (the main thread and ${t - 1} worker${t === 2 ? '' : 's'}) by key partitions: each thread reads the whole input and runs ${lead}${part} ` +
+      `for the keys whose hash (MurmurHash3 of the key text, seed 0) mod ${t} is its own; the main thread merges their output in input order` +
+      (split.rest < names.length ? `, then runs ${names.slice(split.rest).join(', ')}` : '') +
+      (split.kept ? `; ${names[split.rest]} stays in the main thread: ${split.kept}` : '') +
+      '. A malformed record, invalid UTF-8 or a double quote in a CSV file after its first range make the run go to one thread; stdin, pipes and gzip are not split so (the leading verbs only).'
+    );
+  }
   const inWorkers = names.slice(0, split.prefix.length);
   const wkind = split.window ? (opts.verbs[split.prefix.length] as WindowVerbInstance).windowSpec.kind : null;
   if (wkind === 'session') inWorkers.push('window session + agg (as partials per session and group)');

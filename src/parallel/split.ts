@@ -76,7 +76,7 @@ class Timings {
 const FEED_LIMIT = 16 * 1024 * 1024;
 
 /** The WorkerInit for this split: what each thread runs on a range, and how. */
-function workerInit(opts: RunOptions, split: ParallelPlan, inFmt: 'ndjson' | 'csv' | 'tsv', outFmt: OutputFormat, hasRest: boolean): WorkerInit {
+export function workerInit(opts: RunOptions, split: ParallelPlan, inFmt: 'ndjson' | 'csv' | 'tsv', outFmt: OutputFormat, hasRest: boolean): WorkerInit {
   const init: WorkerInit = {
     prefix: split.prefix,
     agg: split.agg,
@@ -250,12 +250,15 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
             return;
           }
           out.writeWindows(o);
-        } else {
+        } else if (r.kind === 'agg') {
           const why = aggs!.add(r, jobs.once);
           if (why !== null) {
             void finish(0, why);
             return;
           }
+        } else {
+          void finish(0, `an unexpected ${r.kind} result`);
+          return;
         }
       }
       if (!finished && written === total()) {

@@ -11,6 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ChunkRunner, type WorkerInit, type WorkerMessage, createChunkRunner, transferList } from './chunk.js';
 import { parseVerbWords } from '../cli/command.js';
+import { createPartitionRunner } from './partitioned.js';
 import { loadVerbs } from '../verbs/registry.js';
 
 export type { ChunkJob, ChunkResult, WorkerInit } from './chunk.js';
@@ -27,7 +28,7 @@ let runner: ChunkRunner | null = null;
 
 /** Every word of the verbs a WorkerInit names (loadVerbs ignores the words that are not verb names). */
 function initWords(init: WorkerInit): string[] {
-  return [...init.prefix.flat(), 'agg', ...(init.window ?? []), ...(init.keyed ?? [])];
+  return [...init.prefix.flat(), 'agg', ...(init.window ?? []), ...(init.keyed ?? []), ...(init.partition?.words.flat() ?? [])];
 }
 
 async function start(init: WorkerInit): Promise<void> {
@@ -36,7 +37,7 @@ async function start(init: WorkerInit): Promise<void> {
   // when these words need it (args.ts), is imported here rather than required in the parse.
   if (init.yargs) await import('yargs');
   try {
-    runner = createChunkRunner(init, (words) => parseVerbWords(words, {}));
+    runner = (init.partition ? createPartitionRunner : createChunkRunner)(init, (words) => parseVerbWords(words, {}));
   } catch (e) {
     // A verb that cannot be built (a join table with a malformed row): each job says so, and the run goes to one thread.
     const why = `a verb could not be built: ${(e as Error).message}`;

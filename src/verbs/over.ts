@@ -4,6 +4,7 @@
  * ROWS|RANGE BETWEEN ... PRECEDING AND CURRENT ROW)`). See src/over/.
  */
 import type { VerbDef, VerbInstance } from '../engine/types.js';
+import { rootsOf } from '../engine/projection.js';
 import { UsageError } from '../engine/errors.js';
 import { formatDuration, parseDuration } from '../time/duration.js';
 import { compileTimeParser } from '../time/parse.js';
@@ -221,6 +222,9 @@ export const over: VerbDef = {
       needs,
       recordWise: false,
       needsLineNumbers: time !== undefined,
+      // Per key: -j runs it by key partitions (parallel/partitioned.ts). Not with --lateness, whose
+      // late records and freed keys follow the largest time over all keys.
+      ...(keys.length > 0 && lateness === null ? { byKey: { keyOf: compileAggPlan(aggs, keys).groupKey, seesAll: false, reads: keys.flatMap((k) => rootsOf(k.name)), perRecord: true } } : {}),
       build(next, ctx) {
         const spec: OverSpec = {
           frame,

@@ -1,4 +1,5 @@
 import { rootsOf } from '../engine/projection.js';
+import { compileKey } from '../window/keys.js';
 import type { PipelineContext, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
 import { formatDuration, parseCalendarMonths, parseDuration } from '../time/duration.js';
@@ -297,6 +298,8 @@ export const window: VerbDef = {
       ...(lateOutput === null ? { access: { reads: [...(time !== undefined ? [time] : []), ...byNames].flatMap(rootsOf), emits: 'changed' as const, writesRecords: true } } : {}),
       needsLineNumbers: time !== undefined,
       files: { outputs: lateOutput !== null ? [lateOutput] : [] },
+      // Count windows per key: -j runs them by key partitions, every thread numbering every key's windows (count.ts).
+      ...(kind === 'count' && byNames.length > 0 ? { byKey: { keyOf: compileKey(spec.by), seesAll: true, reads: byNames.flatMap(rootsOf) } } : {}),
       build(next: Stage, ctx: PipelineContext): Stage {
         // Alone, a record is copied once per window; before agg it is added once, to its pane.
         if (kind === 'count' && instance.consumer === null && Math.ceil(size / slide) > MAX_WINDOWS_PER_RECORD) {

@@ -21,6 +21,10 @@
  * is dropped when its last open window closes; only keys with an open window
  * hold memory (a key with a partial window holds it until end of input).
  *
+ * Under `-j` by key partitions (parallel/partitioned.ts) every thread sees
+ * every record and numbers every key's windows, but writes (or aggregates)
+ * only the windows of the keys it owns (WindowEnv.owns).
+ *
  * State (for checkpoints): the creation counter, and per key with open
  * windows its record count, its open windows' ids and, before `agg`, the
  * consumer's state of the key (its panes).
@@ -44,6 +48,8 @@ interface Series extends CountSeries {
   head: number;
   /** Before agg: the pane the next record of this key goes to. */
   pane: CountPane | null;
+  /** Whether this thread writes the key's windows (`-j` by key partitions: WindowEnv.owns); else only its count and window ids are kept. */
+  own: boolean;
 }
 
 /** The count kind. */
@@ -55,13 +61,14 @@ export function countKind(env: WindowEnv): WindowKindOps {
   const m = spec.slide;
   const paneSize = gcd(n, m);
   const keyOf = compileKey(spec.by);
+  const owns = env.owns;
   /** Keys with an open window. */
   const byKey = new Map<string, Series>();
   /** The next window id (windows opened so far). */
   let seq = 0;
 
   function newSeries(key: string, count: number): Series {
-    const s: Series = { key, agg: undefined, count, ids: [], head: 0, pane: null };
+    const s: Series = { key, agg: undefined, count, ids: [], head: 0, pane: null, own: owns === null || owns(key) };
     byKey.set(key, s);
     return s;
   }
@@ -87,6 +94,11 @@ export function countKind(env: WindowEnv): WindowKindOps {
       const s = byKey.get(k) ?? newSeries(detach(k), 0);
       const i = s.count++;
       if (i % m === 0) s.ids.push(seq++);
+      if (!s.own) {
+        // Another thread's key (-j by key partitions): its windows are numbered here too, and written there.
+        if (s.count >= n && (s.count - n) % m === 0) closeOldest(s);
+        return;
+      }
       (rec as { [EVENT_TIME]?: number })[EVENT_TIME] = ts;
       if (aggMode) {
         let p = s.pane;
@@ -121,6 +133,7 @@ export function countKind(env: WindowEnv): WindowKindOps {
       }
       const rest: CountWindow[] = [];
       for (const s of byKey.values()) {
+        if (!s.own) continue;
         // The newest open window starts at the last multiple of M below count; the others M apart before it.
         const lastFirst = Math.floor((s.count - 1) / m) * m;
         const open = s.ids.length - s.head;

@@ -82,6 +82,8 @@ export interface WindowEnv {
   pushTagged(rec: Rec, sig: unknown, val: unknown): void;
   /** Push what is queued to `next` (before a watermark or a close is told). */
   flush(): void;
+  /** `-j` by key partitions: whether this thread writes the windows of a `--by` key (PipelineContext.ownsKey); null: every key. */
+  readonly owns: ((key: string) => boolean) | null;
 }
 
 /**

@@ -160,6 +160,7 @@ export function buildWindowStage(spec: WindowSpec, consumer: WindowConsumer | nu
       pending.push(rec);
     },
     flush,
+    owns: ctx.ownsKey ?? null,
   };
   const kind: WindowKindOps = spec.kind === 'count' ? countKind(env) : spec.kind === 'session' ? sessionKind(env) : timeKind(env);
 

@@ -1,0 +1,144 @@
+/**
+ * `-j N` by key partitions (parallel/partitioned.ts, partition-run.ts):
+ * `over --by` and `window count --by [then agg]` run on every thread, each
+ * thread writing the keys whose hash falls to it, the main thread merging
+ * by input position. Output identical to `-j 1` (window_id numbering over
+ * all keys included); a malformed record or an out-of-order time is said
+ * as one thread says it; on 2 threads, and on stdin, no partitions.
+ */
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FIXTURES, sluice } from '../helpers/run.js';
+import { END, type PartitionResult, partitionOf } from '../../src/parallel/partitioned.js';
+import { mergeByPosition } from '../../src/parallel/partition-run.js';
+
+const LINES = fs.readFileSync(path.join(FIXTURES, 'flights-20k.ndjson'), 'utf8').trim().split('\n');
+const CSV = fs.readFileSync(path.join(FIXTURES, 'flights-20k.csv'), 'utf8').trim().split('\n');
+const TRACE = /^sluice: -j trace: 3 key partitions, (\d+) of (\d+) jobs written\n$/;
+
+function withFiles(fn: (ndjson: string, csv: string) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
+  try {
+    const nd = path.join(dir, 'in.ndjson');
+    const csv = path.join(dir, 'in.csv');
+    fs.writeFileSync(nd, LINES.slice(0, 9000).join('\n') + '\n');
+    fs.writeFileSync(csv, CSV.slice(0, 9001).join('\n') + '\n');
+    fn(nd, csv);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('-j 3 by key partitions equals -j 1', () => {
+  it.each([
+    [['over', 'avg(delay) as ma3', '--rows', '3', '--by', 'origin']],
+    [['over', 'count, sum(delay), first(destination)', '--rows', 'all', '--by', 'origin,destination']],
+    [['over', 'avg(delay), max(distance)', '--range', '2h', '--time', 'time', '--by', 'origin']],
+    [['over', 'row_number(), lag(delay), delta(distance)', '--by', 'destination']],
+    [['filter', 'delay > 5', 'then', 'over', 'avg(delay) as ma5', '--rows', '5', '--by', 'origin', 'then', 'head', '300']],
+    [['map', 'x = delay * 2', 'then', 'over', 'avg(x)', '--rows', '4', '--by', 'origin']],
+    [['window', 'count', '7', '--by', 'origin', 'then', 'agg', 'count, avg(delay), first(destination), last(destination), collect(distance)']],
+    [['window', 'count', '6', '--every', '4', '--by', 'origin', 'then', 'agg', 'count, sum(delay), p50(distance)', 'by', 'destination']],
+    [['window', 'count', '3', '--by', 'origin,destination']],
+    [['window', 'count', '5', '--by', 'origin', 'then', 'agg', 'count, avg(delay)', 'then', 'filter', 'count == 5']],
+  ])('%j, NDJSON and CSV (-o ndjson and csv)', (words) => {
+    withFiles((nd, csv) => {
+      for (const [file, fmt] of [[nd, []], [csv, []], [csv, ['-o', 'ndjson']]] as [string, string[]][]) {
+        const one = sluice([...fmt, '--from', file, ...words]);
+        expect(one.code).toBe(0);
+        expect(one.stdout.length).toBeGreaterThan(1000);
+        const par = sluice(['-j', '3', ...fmt, '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_TRACE: '1' });
+        // Run by key partitions over many ranges (the trace line), not redone in one thread.
+        const m = TRACE.exec(par.stderr);
+        expect(m, par.stderr).not.toBeNull();
+        expect(Number(m![2])).toBeGreaterThan(10);
+        expect(par.code).toBe(0);
+        expect(par.stdout).toBe(one.stdout);
+      }
+    });
+  });
+
+  it('window_id counts windows over all keys, as one thread does', () => {
+    withFiles((nd) => {
+      const words = ['window', 'count', '2', '--by', 'origin', 'then', 'agg', 'count'];
+      const par = sluice(['-j', '3', '--from', nd, ...words], '', { SLUICE_J_CHUNK_BYTES: '20000' });
+      const ids = par.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { window_id: number }).window_id);
+      // Every id once, from 0 up: the windows of three threads' keys numbered as one sequence.
+      expect([...ids].sort((a, b) => a - b)).toEqual(ids.map((_, i) => i));
+      expect(par.stdout).toBe(sluice(['--from', nd, ...words]).stdout);
+    });
+  });
+
+  it('a malformed record, and a time that goes back in over --range: what one thread writes, its message and status', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
+    try {
+      const bad = path.join(dir, 'bad.ndjson');
+      const lines = LINES.slice(0, 6000);
+      lines.splice(4000, 0, '{"origin": oops}');
+      fs.writeFileSync(bad, lines.join('\n') + '\n');
+      const back = path.join(dir, 'back.ndjson');
+      const lines2 = LINES.slice(0, 6000);
+      lines2.splice(4500, 0, '{"time":"2000-01-01T00:00:00Z","delay":1,"distance":2,"origin":"SFO","destination":"LAX"}');
+      fs.writeFileSync(back, lines2.join('\n') + '\n');
+      for (const [file, words] of [
+        [bad, ['over', 'count', '--rows', '2', '--by', 'origin']],
+        [bad, ['window', 'count', '3', '--by', 'origin', 'then', 'agg', 'count']],
+        [back, ['over', 'avg(delay)', '--range', '1h', '--time', 'time', '--by', 'origin']],
+      ] as [string, string[]][]) {
+        const one = sluice(['--from', file, ...words]);
+        expect(one.code).toBe(1);
+        expect(one.stderr).toMatch(/^sluice: .*:(4001|4501)/);
+        const par = sluice(['-j', '3', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: '20000' });
+        expect(par.stderr).toBe(one.stderr);
+        expect(par.code).toBe(1);
+        expect(par.stdout).toBe(one.stdout);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('not on 2 threads, nor on stdin, nor with over --lateness; --explain says so', () => {
+    withFiles((nd) => {
+      const words = ['over', 'avg(delay)', '--rows', '3', '--by', 'origin'];
+      expect(sluice(['-j', '3', '--explain', '--from', nd, ...words]).stdout + sluice(['-j', '3', '--explain', '--from', nd, ...words]).stderr).toMatch(/by key partitions/);
+      const two = sluice(['-j', '2', '--explain', '--from', nd, ...words]);
+      expect(two.stdout + two.stderr).not.toMatch(/parallel: 2 threads \(the main thread and 1 worker\) by key partitions/);
+      const text = fs.readFileSync(nd, 'utf8');
+      const one = sluice(words, text);
+      const piped = sluice(['-j', '3', ...words], text, { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_TRACE: '1' });
+      expect(piped.stderr).not.toMatch(/key partitions/);
+      expect(piped.stdout).toBe(one.stdout);
+      const late = ['over', 'avg(delay)', '--range', '1h', '--time', 'time', '--lateness', '1h', '--by', 'origin'];
+      const lateRun = sluice(['-j', '3', '--from', nd, ...late], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_TRACE: '1' });
+      expect(lateRun.stderr).not.toMatch(/key partitions/);
+      expect(lateRun.stdout).toBe(sluice(['--from', nd, ...late]).stdout);
+    });
+  });
+});
+
+describe('mergeByPosition', () => {
+  const part = (blocks: [number, string][]): PartitionResult => {
+    let text = '';
+    const ends: number[] = [];
+    for (const [, t] of blocks) {
+      text += t;
+      ends.push(text.length);
+    }
+    return { id: 0, kind: 'part', text, ends: Uint32Array.from(ends), pos: Float64Array.from(blocks.map((b) => b[0])) };
+  };
+  it('interleaves the threads by position, runs of one thread as one slice, end blocks by window_id', () => {
+    const a = part([[0, 'a0\n'], [1, 'a1\n'], [5, 'a5\n'], [END + 2, 'A2\n']]);
+    const b = part([[2, 'b2\n'], [3, 'b3\nb3\n'], [END + 0, 'B0\n'], [END + 3, 'B3\n']]);
+    const c = part([[4, 'c4\n'], [END + 1, 'C1\n']]);
+    expect(mergeByPosition([a, b, c])).toBe('a0\na1\nb2\nb3\nb3\nc4\na5\nB0\nC1\nA2\nB3\n');
+    expect(mergeByPosition([part([]), part([])])).toBe('');
+  });
+  it('partitionOf is MurmurHash3 x86_32 (seed 0) mod n: the same on every run', () => {
+    // murmur3("hello") = 0x248bfa47 = 613153351
+    expect(partitionOf('hello', 1000)).toBe(613153351 % 1000);
+    expect(partitionOf('', 7)).toBe(0);
+  });
+});
