@@ -108,6 +108,10 @@ export const merge: VerbDef = {
       explain: { sources, producers: producers || null, partial: Boolean(opts.partial) },
       needs: ['*'],
       recordWise: false,
+      // Read at the run's start, after takeSources: the partials read and --late-output.
+      get files() {
+        return { inputs: sources.filter((s) => s !== '-'), outputs: lateFile !== null ? [lateFile] : [] };
+      },
       takeSources(s: string[]) {
         if (pos.length > 0) throw new UsageError('merge: give the partials either as FILEs or with --from, not both');
         sources = s;

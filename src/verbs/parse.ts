@@ -149,6 +149,7 @@ export const parse: VerbDef = {
       needs: [field],
       recordWise: true,
       needsLineNumbers: true,
+      files: { outputs: unmatchedFile !== undefined ? [unmatchedFile] : [] },
       build: (next, ctx, plan) => {
         const bm = builtin ? builtinMatcher(builtin, { year, now: ctx.now() }) : undefined;
         const match: Matcher = bm ? bm.match : regexMatcher(re!, names);
