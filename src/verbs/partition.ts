@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Batch, PipelineContext, Stage, VerbDef } from '../engine/types.js';
-import { UsageError, ioError } from '../engine/errors.js';
+import { RuntimeError, UsageError } from '../engine/errors.js';
 import { parseVerbArgs } from './args.js';
 import { parseKeyList } from '../agg/parse.js';
 import { compileAggPlan } from '../agg/plan.js';
@@ -75,25 +75,29 @@ export const partition: VerbDef = {
       explain: { by: keys.map((k) => k.name), n, to: template },
       needs: ['*'],
       recordWise: true,
-      build(next: Stage, _ctx: PipelineContext): Stage {
+      files: { outputs: files },
+      build(next: Stage, ctx: PipelineContext): Stage {
         const plan = compileAggPlan([], keys);
-        const fds = files.map((f) => {
+        // Opened by the runner: with --checkpoint a resumed run appends to each file from its checkpointed length.
+        const outs = files.map((f) => {
           try {
-            return fs.openSync(f, 'w');
+            return ctx.openOutput(f);
           } catch (e) {
-            throw ioError('partition: cannot open', f, e);
+            throw new RuntimeError(`partition: ${(e as Error).message}`);
           }
         });
         const bufs = new Array<string>(n).fill('');
         const flush = (i: number): void => {
           if (bufs[i] === '') return;
           try {
-            fs.writeSync(fds[i]!, bufs[i]!);
+            outs[i]!.write(bufs[i]!);
           } catch (e) {
-            throw ioError('partition: cannot write', files[i]!, e);
+            throw new RuntimeError(`partition: ${(e as Error).message}`);
           }
           bufs[i] = '';
         };
+        // A checkpoint is taken between batches: what it counts as read must be in the files by then.
+        const checkpointed = ctx.checkpointFiles !== undefined;
         return {
           push(batch: Batch): void {
             for (let j = 0; j < batch.length; j++) {
@@ -102,11 +106,11 @@ export const partition: VerbDef = {
               bufs[i] += stringifyRecord(rec) + '\n';
               if (bufs[i]!.length >= 65536) flush(i);
             }
+            if (checkpointed) for (let i = 0; i < n; i++) flush(i);
           },
           watermark(): void {},
           end(): void {
             for (let i = 0; i < n; i++) flush(i);
-            for (const fd of fds) fs.closeSync(fd);
             next.end();
           },
         };

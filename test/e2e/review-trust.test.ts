@@ -19,6 +19,7 @@ describe('an output file of a verb that is also an input', () => {
     ['parse --unmatched', (f) => ['-i', 'lines', 'parse', '--pattern', 'combined', '--unmatched', f, f]],
     ['merge --late-output', (f) => ['merge', '--late-output', f, f]],
     ['merge --late-output (partials by --from)', (f) => ['merge', '--late-output', f, '--from', f]],
+    ['partition --to', (f) => ['partition', '--by', 'origin', '-n', '1', '--to', f.replace(/0\.ndjson$/, '{}.ndjson'), f]],
   ];
   for (const [what, args] of cases) {
     it(`${what} is a usage error, and the input is left as it was`, () => {
@@ -30,4 +31,25 @@ describe('an output file of a verb that is also an input', () => {
       expect(fs.readFileSync(f, 'utf8')).toBe(lines.join(''));
     });
   }
+});
+
+describe('partition --checkpoint', () => {
+  it('a resumed run appends to the parts (they were truncated: the records of the first run were lost)', () => {
+    const input = path.join(dir, 'grow.ndjson');
+    const ckpt = path.join(dir, 'part.ckpt');
+    fs.writeFileSync(input, lines.slice(0, 1500).join(''));
+    const args = ['--checkpoint', ckpt, '--from', input, 'partition', '--by', 'origin', '-n', '3', '--to', path.join(dir, 'cp-{}.ndjson')];
+    expect(sluice(args)).toMatchObject({ code: 0, stderr: '' });
+    fs.appendFileSync(input, lines.slice(1500).join(''));
+    expect(sluice(args)).toMatchObject({ code: 0, stderr: '' });
+    const one = sluice(['partition', '--by', 'origin', '-n', '3', '--to', path.join(dir, 'one-{}.ndjson'), input]);
+    expect(one.code).toBe(0);
+    let total = 0;
+    for (let i = 0; i < 3; i++) {
+      const got = fs.readFileSync(path.join(dir, `cp-${i}.ndjson`), 'utf8');
+      expect(got).toBe(fs.readFileSync(path.join(dir, `one-${i}.ndjson`), 'utf8'));
+      total += got.split('\n').length - 1;
+    }
+    expect(total).toBe(3000);
+  });
 });
