@@ -32,14 +32,20 @@ const RESUMABLE_OUTPUTS = new Set(['ndjson', 'csv', 'tsv', 'logfmt']);
  * @throws UsageError: --follow or --checkpoint without --from files (stdin
  *   cannot be followed by name nor resumed at an offset), --checkpoint-every
  *   without --checkpoint or not a duration, input or output formats a
- *   checkpoint cannot resume (JSON, table, markdown, charts)
+ *   checkpoint cannot resume (JSON, table, markdown, charts), either with
+ *   merge (which reads its partials itself)
  */
 export function checkCheckpointOptions(
   main: { follow: boolean; checkpoint?: string; checkpointEvery?: string; input: string; output?: string },
   sources: string[],
-  _verbs: VerbInstance[],
+  verbs: VerbInstance[],
 ): { follow?: boolean; checkpoint?: CheckpointOptions } {
   const out: { follow?: boolean; checkpoint?: CheckpointOptions } = {};
+  // merge reads its partials itself (FILEs or --from): the run's own source is then stdin, which the messages below would blame.
+  const own = verbs[0] as { takeSources?: unknown; name: string } | undefined;
+  if (own?.takeSources !== undefined && (main.follow || main.checkpoint !== undefined)) {
+    throw new UsageError(`${main.follow ? '--follow' : '--checkpoint'} cannot be used with ${own.name}, which reads its partials itself`);
+  }
   if (main.follow) {
     if (sources.includes('-')) throw new UsageError('--follow reads --from files by name: stdin cannot be followed (use tail -F FILE | sluice ...)');
     out.follow = true;

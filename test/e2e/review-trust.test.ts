@@ -53,3 +53,18 @@ describe('partition --checkpoint', () => {
     expect(total).toBe(3000);
   });
 });
+
+describe('merge with --checkpoint or --follow', () => {
+  it('says merge cannot take them (said "needs --from files" / "stdin cannot be followed" to a command with --from files)', () => {
+    const part = path.join(dir, 'a.part');
+    fs.writeFileSync(part, sluice(['agg', 'count', '--partial', FLIGHTS]).stdout);
+    for (const [opt, args] of [
+      ['--checkpoint', ['--checkpoint', path.join(dir, 'm.ckpt'), '--from', part, 'merge']],
+      ['--checkpoint', ['--checkpoint', path.join(dir, 'm.ckpt'), 'merge', part]],
+      ['--follow', ['-F', '--from', part, 'merge']],
+    ] as const) {
+      const r = sluice([...args]);
+      expect(r).toMatchObject({ code: 2, stdout: '', stderr: `sluice: ${opt} cannot be used with merge, which reads its partials itself\n` });
+    }
+  });
+});
