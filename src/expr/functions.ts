@@ -359,6 +359,8 @@ interface NumFormat {
   conv: string;
 }
 
+/** The largest width or precision a fmtnum format may have. */
+const MAX_FMT_DIGITS = 1000;
 const FMT_RE = /%([-+ 0#,']*)(\d+)?(?:\.(\d+))?(?:l{1,2}|h)?([diouxXeEfFgGs])/;
 const fmtCache = new Map<string, NumFormat | null>();
 
@@ -367,7 +369,7 @@ const fmtCache = new Map<string, NumFormat | null>();
  * %E %f %F %g %G %s`, flags `- + space 0 #` and `,` or `'` for thousands
  * separators, width, precision; C's `l`/`ll`/`h` are accepted and ignored);
  * `%%` is a percent sign. Miller's `fmtnum` takes the same.
- * @returns the format, or null when it has no conversion or more than one
+ * @returns the format, or null when it has no conversion or more than one, or a width or precision over 1000
  */
 export function parseNumFormat(fmt: string): NumFormat | null {
   const cached = fmtCache.get(fmt);
@@ -381,6 +383,8 @@ export function parseNumFormat(fmt: string): NumFormat | null {
     if (!before.includes('%') && !after.includes('%')) {
       const un = (x: string) => x.replace(/\u0000/g, '%');
       result = { before: un(before), after: un(after), flags: m[1]!, width: m[2] ? Number(m[2]) : 0, precision: m[3] !== undefined ? Number(m[3]) : undefined, conv: m[4]! };
+      // A width or precision past MAX_FMT_DIGITS is no format: '%999999999d' would be a string past V8's limit.
+      if (result.width > MAX_FMT_DIGITS || (result.precision ?? 0) > MAX_FMT_DIGITS) result = null;
     }
   }
   if (fmtCache.size > 1000) fmtCache.clear();
@@ -429,7 +433,7 @@ export function fmtnumFn(x: unknown, fmt: unknown): unknown {
     }
     case 'e':
     case 'E': {
-      body = a.toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+      body = a.toExponential(Math.min(precision ?? 6, 100)).replace(/e([+-])(\d)$/, 'e$10$2');
       if (conv === 'E') body = body.toUpperCase();
       break;
     }
@@ -439,7 +443,7 @@ export function fmtnumFn(x: unknown, fmt: unknown): unknown {
       break;
     case 'g':
     case 'G': {
-      const p = precision === 0 ? 1 : (precision ?? 6);
+      const p = precision === 0 ? 1 : Math.min(precision ?? 6, 96);
       const exp = a === 0 ? 0 : Math.floor(Math.log10(a));
       if (exp < -4 || exp >= p) body = a.toExponential(p - 1).replace(/e([+-])(\d)$/, 'e$10$2');
       else body = a.toFixed(Math.max(0, p - 1 - exp));

@@ -68,3 +68,15 @@ describe('merge with --checkpoint or --follow', () => {
     }
   });
 });
+
+describe('fmtnum with a large width or precision', () => {
+  it('is a value (or null past 1000), never "internal error" (toExponential/toFixed past 100 digits, a string past V8\'s limit)', () => {
+    const r = sluice(['map', 'e = fmtnum(a, "%.101e"); g = fmtnum(a, "%.500g"); w = fmtnum(a, "%999999999d"); p = fmtnum(a, "%.999999999d"); f = fmtnum(a, "%.3e")'], '{"a":1.5}\n');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const o = JSON.parse(r.stdout);
+    expect(o.e).toMatch(/^1\.50{99}e\+00$/);
+    expect(o.g).toBe('1.5');
+    expect([o.w, o.p, o.f]).toEqual([null, null, '1.500e+00']);
+  });
+});
