@@ -96,7 +96,7 @@ const mainOptions = () =>
   from: { type: 'string', array: true },
   'on-error': { type: 'string', choices: ['fail', 'skip', 'warn'], default: 'fail' },
   errors: { type: 'string' },
-  'max-line-bytes': { type: 'number', default: 64 * 1024 * 1024 },
+  'max-line-bytes': { type: 'string', default: String(64 * 1024 * 1024) },
   color: { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto' },
   colour: { type: 'string' },
   explain: { type: 'boolean' },
@@ -190,9 +190,11 @@ export function parseMainOptions(words: string[]): MainOptions {
     if (delimiter === '\\t' || delimiter === 'tab') delimiter = '\t';
     checkDelimiter(delimiter);
   }
-  const mlb = a['max-line-bytes'] as number;
+  // Taken as text, so that the message shows what was given ('1k' was 'got NaN', '' was 'got 0', 0x10 was 16).
+  const mlbText = String(a['max-line-bytes']);
+  const mlb = /^\d+$/.test(mlbText) ? Number(mlbText) : NaN;
   if (!Number.isInteger(mlb) || mlb < 1 || mlb > MAX_LINE_BYTES_LIMIT) {
-    throw new UsageError(`--max-line-bytes must be a whole number of bytes from 1 to ${MAX_LINE_BYTES_LIMIT} (256 MiB) (got ${a['max-line-bytes']})`);
+    throw new UsageError(`--max-line-bytes must be a whole number of bytes from 1 to ${MAX_LINE_BYTES_LIMIT} (256 MiB) (got '${mlbText}')`);
   }
   const colorWhen = (a.colour as string | undefined) ?? (a.color as string);
   if (!['auto', 'always', 'never'].includes(colorWhen)) throw new UsageError(`--color must be auto, always or never`);

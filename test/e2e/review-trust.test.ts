@@ -80,3 +80,13 @@ describe('fmtnum with a large width or precision', () => {
     expect([o.w, o.p, o.f]).toEqual([null, null, '1.500e+00']);
   });
 });
+
+describe('--max-line-bytes with a value that is not a whole number', () => {
+  it("names the text given (said 'got NaN' for 1k, 'got 0' for '', and took 0x10 as 16)", () => {
+    for (const v of ['1k', '', '0x10']) {
+      const r = sluice(['--max-line-bytes', v, 'agg', 'count'], '{"a":1}\n');
+      expect(r).toMatchObject({ code: 2, stdout: '', stderr: `sluice: --max-line-bytes must be a whole number of bytes from 1 to 268435456 (256 MiB) (got '${v}')\n` });
+    }
+    expect(sluice(['--max-line-bytes', '100', 'agg', 'count'], '{"a":1}\n').stdout).toBe('{"count":1}\n');
+  });
+});
