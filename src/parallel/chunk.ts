@@ -210,6 +210,9 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
   let out: string[] = [];
   /** Records the plain agg got in this job. */
   let aggRecords = 0;
+  /** Records read in this job, and those the leading verbs passed on (written as NDJSON). */
+  let readRecs = 0;
+  let keptRecs = 0;
   const writer = createWriter('ndjson', { inputFormat: 'ndjson' });
   let csvWriter: ReturnType<typeof createWriter> | null = null;
 
@@ -245,6 +248,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
         }
       : {
           push(batch: Batch) {
+            keptRecs += batch.length;
             out.push((csvWriter ?? writer).write(batch));
           },
           watermark() {},
@@ -272,6 +276,8 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     groups = new Map();
     out = [];
     aggRecords = 0;
+    readRecs = 0;
+    keptRecs = 0;
     // Past the small integers from the first job on, as window-job.ts does: the second job's
     // positions are not small integers, and code V8 optimised for them in the first was deoptimised.
     if (plan !== null) plan.position = job.id * POS_PART + SMI_PAST;
@@ -302,6 +308,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
         // (Input dealt by the main thread was counted there: deal.ts.) Likewise a quote in CSV.
         if (text === null) return { id: job.id, kind: 'fallback', why: s.value.why! };
         const batch = reader.feed(text);
+        readRecs += batch.length;
         if (batch.length > 0) head.push(batch);
         // A plain agg with many groups per record: merging the partials would cost more than one
         // thread's pass. Groups only grow, so once the groups so far exceed the range's records
@@ -312,6 +319,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
         }
       }
       const last = reader.end();
+      readRecs += last.length;
       if (last.length > 0) head.push(last);
       if (tap !== null && !tap.finish()) return { id: job.id, kind: 'fallback', why: tap.why ?? `${init.keyed![0]} wrote more records of a range than one burst` };
     } catch (e) {
@@ -347,7 +355,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
         tap.keys = [];
         return { id: job.id, kind: 'keyed', bytes, keys };
       }
-      return { id: job.id, kind: 'bytes', bytes };
+      return { id: job.id, kind: 'bytes', bytes, kept: [keptRecs, readRecs] };
     }
     const res: [string, unknown[], unknown[], number][] = [];
     for (const [k, g] of groups) res.push([k, g.keyValues.map(encodeValue), plan.stateOf(g), g.first ?? 0]);

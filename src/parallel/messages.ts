@@ -67,7 +67,8 @@ export interface ChunkJob {
  * (performance.timeOrigin + now).
  */
 export type ChunkResult = { lines?: number; t?: [number, number, number] } & (
-  | { id: number; kind: 'bytes'; bytes: Uint8Array }
+  /** `kept`: the records the leading verbs passed on, and the records read (split.ts judges whether splitting pays). */
+  | { id: number; kind: 'bytes'; bytes: Uint8Array; kept?: [number, number] }
   /** `json`: the JSON text of [[group key, encoded key values, states, first position], ...] (one string crosses threads far faster than many small arrays). */
   | { id: number; kind: 'agg'; json: string; groups: number; records: number }
   | WindowedResult

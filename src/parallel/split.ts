@@ -72,6 +72,9 @@ class Timings {
   }
 }
 
+/** Records read before split.ts judges whether a split with verbs in the main thread pays. */
+const JUDGE_RECORDS = 20_000;
+
 /** Bytes waiting in the feed of the main thread's verbs above which no more jobs are handed out. */
 const FEED_LIMIT = 16 * 1024 * 1024;
 
@@ -161,6 +164,30 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
       split.agg !== null && restVerbs.length === 0,
       { wake: () => wake(), stop: () => void finish(0) },
     );
+    /**
+     * Whether the split pays, judged once from the first ranges of a file: when the leading verbs
+     * pass on more than half of the records and the main thread runs more than `head` on them, it
+     * parses again about what one thread parses, after the workers wrote it out (measured, 2 cores,
+     * 1M flights: `filter true then window count 100 --by origin then agg ...` 0.52 s with one
+     * thread, 1.48 s split; `filter 'delay > 0' then sort delay` 1.29 s, 1.58 s): one thread then.
+     */
+    let judged = restVerbs.length === 0 || restVerbs[0]!.name === 'head';
+    let keptSum = 0;
+    let readSum = 0;
+    const judge = (kept: [number, number] | undefined, file: boolean): string | null => {
+      if (judged || kept === undefined) return null;
+      if (!file) {
+        judged = true;
+        return null;
+      }
+      keptSum += kept[0];
+      readSum += kept[1];
+      if (readSum < JUDGE_RECORDS && written < total()) return null;
+      judged = true;
+      return keptSum * 2 > readSum
+        ? `the leading verbs pass on ${Math.round((100 * keptSum) / Math.max(1, readSum))}% of the records, which the main thread's ${restVerbs[0]!.name} would parse again`
+        : null;
+    };
     /** Jobs handed out but not yet written: a bound on memory. */
     const maxInFlight = 3 * (workers.length + 1);
     const outstanding = new Map<Worker, number>(workers.map((w) => [w, 0]));
@@ -220,7 +247,14 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           void finish(r.user ?? 1);
           return;
         }
-        if (r.kind === 'bytes') out.write(r.bytes);
+        if (r.kind === 'bytes') {
+          const why = judge(r.kept, job.data === undefined);
+          if (why !== null) {
+            void finish(0, why);
+            return;
+          }
+          out.write(r.bytes);
+        }
         else if (r.kind === 'keyed') {
           if (keyed !== null) out.write(keyed.add(r));
           else lastKeyed!.add(r);

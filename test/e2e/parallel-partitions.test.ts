@@ -142,3 +142,21 @@ describe('mergeByPosition', () => {
     expect(partitionOf('', 7)).toBe(0);
   });
 });
+
+describe('-j with verbs in the main thread: whether the split pays', () => {
+  it('leading verbs that pass on most records to a sort: one thread after the first ranges; a selective filter: split', () => {
+    withFiles((nd) => {
+      const all = ['filter', 'delay > -1000', 'then', 'sort', 'delay'];
+      const par = sluice(['-j', '2', '--from', nd, ...all], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
+      expect(par.stderr).toMatch(/^sluice: -j: one thread after all \(the leading verbs pass on 100% of the records, which the main thread's sort would parse again\); 0 bytes were written already\n$/);
+      expect(par.stdout).toBe(sluice(['--from', nd, ...all]).stdout);
+      const few = ['filter', 'delay > 90', 'then', 'sort', 'delay'];
+      const split = sluice(['-j', '2', '--from', nd, ...few], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
+      expect(split.stderr).toBe('');
+      expect(split.stdout).toBe(sluice(['--from', nd, ...few]).stdout);
+      // head after them: not judged (it stops the threads early anyway).
+      const head = sluice(['-j', '2', '--from', nd, 'filter', 'delay > -1000', 'then', 'head', '3'], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
+      expect(head.stderr).toBe('');
+    });
+  });
+});
