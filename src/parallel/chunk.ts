@@ -28,6 +28,7 @@ import { encodeValue } from '../state/codec.js';
 import { type KeyedRange, type KeyedResult, keyedRange } from './keyed.js';
 import { rankedRange } from './ranked.js';
 import { MANY_GROUPS } from './agg-merge.js';
+import { exactMerge } from './exact.js';
 import { SMI_PAST, windowJobRunner } from './window-job.js';
 import { type SessionResult, sessionJob } from './sessions.js';
 
@@ -203,6 +204,17 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
   const winVerb = init.window !== null ? parseVerbs(init.window)[0]! : null;
   if (winVerb !== null && !isWindowInstance(winVerb)) throw new Error('-j: not a window verb');
   // (window session ... then agg: per job, a fresh session window stage: sessions.ts.)
+  // Sliding windows merge per-slide partials (Two-Stacks) in an order that depends on all that came
+  // before in the group, which a range does not see: a merge that is not exact (float sums,
+  // variances: exact.ts) may then differ from one pass in the last bits. Such a range says so.
+  let inexactPanes = false;
+  if (plan !== null && winVerb !== null && isWindowInstance(winVerb) && winVerb.windowSpec.kind !== 'session') {
+    const merge = plan.merge.bind(plan);
+    plan.merge = (into, from) => {
+      if (!inexactPanes && !exactMerge(into, from)) inexactPanes = true;
+      merge(into, from);
+    };
+  }
   const windowJob: ((job: ChunkJob) => { target: Stage; finish(): WindowedResult | SessionResult | { why: string } }) | null =
     winVerb === null || !isWindowInstance(winVerb) ? null : winVerb.windowSpec.kind === 'session' ? sessionJob(winVerb, plan!, ctx) : windowJobRunner(init, plan!, winVerb, ctx);
 
@@ -269,6 +281,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
 
   const runJob = (job: ChunkJob): ChunkResult => {
     current = job;
+    inexactPanes = false;
     // The verb's own state is per range: a new stage for each job.
     tap?.begin();
     /** The keys of the partial output of a keyed run stopped by an error. */
@@ -341,6 +354,10 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
       try {
         const w = wj.finish();
         if ('why' in w) return { id: job.id, kind: 'fallback', why: w.why };
+        if (inexactPanes) {
+          inexactPanes = false;
+          return { id: job.id, kind: 'fallback', why: 'float sums or variances merged across the slides of sliding windows' };
+        }
         return w;
       } catch (e) {
         if (e instanceof InputError) return { id: job.id, kind: 'error', what: e.what, source: e.source, line: e.line, text: e.text, verb: e.verb, partial: ownBytes('') };
