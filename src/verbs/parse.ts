@@ -1,6 +1,6 @@
 import type { Batch, PipelineContext, Rec, Stage, VerbDef } from '../engine/types.js';
 import { UsageError } from '../engine/errors.js';
-import { JSON_TEXT, lineOf, markChanged, pathGetter, stringifyRecord, textOf } from '../engine/values.js';
+import { JSON_TEXT, NumText, lineOf, markChanged, pathGetter, stringifyRecord, textOf } from '../engine/values.js';
 import { compileRegex, type LinearRegex } from '../expr/regex.js';
 import { BUILTIN_PATTERNS, builtinMatcher, builtinSource, groupNames, regexMatcher, type BuiltinPattern, type JsonMatcher, type Matcher, type TextMatcher } from '../parse/patterns.js';
 import { fieldPath, parseVerbArgs } from './args.js';
@@ -12,8 +12,9 @@ const usage = `Usage: sluice parse [FIELD] REGEX
 Match FIELD (default: line, as -i lines makes it) against a regex
 with named groups or a built-in log layout, and put what it
 captured into the record as fields; FIELD itself is dropped
-unless --keep. Captures are typed as CSV cells are: 200 is a
-number, '-' and other text stays text, an empty capture is null.
+unless --keep. A number in FIELD is matched by its text as read.
+Captures are typed as CSV cells are: 200 is a number, '-' and other
+text stays text, an empty capture is null.
 
 A line that does not match is never dropped silently: it is
 counted in a summary on stderr at exit, kept with --unmatched
@@ -235,7 +236,9 @@ function parseStage(next: Stage, ctx: PipelineContext, o: ParseOptions): Stage {
       let w = 0;
       for (let i = 0; i < n; i++) {
         const rec = batch[i]!;
-        const v = get(rec);
+        const got = get(rec);
+        // A number is matched by its text as read (200, 1.50), as the expressions' ~ does.
+        const v = typeof got === 'number' || got instanceof NumText ? textOf(got)! : got;
         if (typeof v !== 'string') {
           miss(rec, v);
           if (o.keepUnmatched) batch[w++] = rec;
@@ -255,7 +258,7 @@ function parseStage(next: Stage, ctx: PipelineContext, o: ParseOptions): Stage {
             batch[w++] = rec;
             continue;
           }
-          rec[top!] = v;
+          rec[top!] = got;
           miss(rec, v);
           if (o.keepUnmatched) batch[w++] = rec;
         } else if (matchJson !== undefined && isEmpty(rec)) {
@@ -266,14 +269,14 @@ function parseStage(next: Stage, ctx: PipelineContext, o: ParseOptions): Stage {
             batch[w++] = rec;
             continue;
           }
-          if (drop) rec[top!] = v;
+          if (drop) rec[top!] = got;
           miss(rec, v);
           if (o.keepUnmatched) batch[w++] = rec;
         } else if (o.match(v, rec)) {
           markChanged(rec);
           batch[w++] = rec;
         } else {
-          if (drop) rec[top!] = v;
+          if (drop) rec[top!] = got;
           miss(rec, v);
           if (o.keepUnmatched) batch[w++] = rec;
         }

@@ -90,3 +90,14 @@ describe('--max-line-bytes with a value that is not a whole number', () => {
     expect(sluice(['--max-line-bytes', '100', 'agg', 'count'], '{"a":1}\n').stdout).toBe('{"count":1}\n');
   });
 });
+
+describe('parse FIELD holding a number', () => {
+  it('matches its text as read, as ~ does (every CSV cell that was a number, every JSON number, went unmatched)', () => {
+    const r = sluice(['parse', 'code', '(?<cls>\\d)(?<rest>.*)', '-o', 'ndjson'], 'code,x\n404,a\n1.50,b\nabc,c\n');
+    expect(r.stdout).toBe('{"x":"a","cls":4,"rest":"04"}\n{"x":"b","cls":1,"rest":".50"}\n');
+    expect(r.stderr).toBe('sluice: parse: 1 line did not match (use --unmatched FILE to keep it)\n');
+    // Unmatched, the number is put back as it was.
+    const u = sluice(['parse', 'code', '(?<c>x)', '--keep-unmatched'], '{"code":1.50}\n');
+    expect(u.stdout).toBe('{"code":1.50}\n');
+  });
+});
