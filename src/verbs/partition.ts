@@ -19,7 +19,8 @@ TEMPLATE's {} is replaced by the part number (0 to N-1). Records of one key
 always go to the same part, on every machine and in every run, so the
 partials of a key meet in one reducer (sluice merge). Nothing is written to
 stdout. Files are NDJSON; each is created (or truncated) before input is
-read, and its directory must exist (else a usage error, exit 2).
+read, and its directory must exist (else a usage error, exit 2). With
+--checkpoint, a resumed run appends to each from its checkpointed length.
 
 The hash: MurmurHash3_x86_32 (seed 0) of the UTF-8 bytes of the key text as
 'agg ... by KEYS' groups it, taken as an unsigned 32-bit number: for one
