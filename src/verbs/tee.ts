@@ -48,6 +48,8 @@ export const tee: VerbDef = {
       explain: { file, format: format ?? '(output format)' },
       needs: ['*'],
       recordWise: false,
+      // Checked before the run with its other outputs: stdout, --errors or another tee in the same file overwrote each other.
+      files: { outputs: [file] },
       build(next, ctx): Stage {
         inputGuard('tee', ctx)(file);
         // With --checkpoint the file is an output of the run: its length goes into each

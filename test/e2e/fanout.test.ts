@@ -35,7 +35,7 @@ describe('tee', () => {
     fs.copyFileSync(FLIGHTS, copy);
     const a = sluice(['--csv', '--from', copy, 'tee', copy]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(/tee: .*in\.csv is also an input/);
+    expect(a.stderr).toMatch(/tee(:| output) .*in\.csv is also an input/);
     const b = shell(`sluice --csv tee '${copy}' < '${copy}'`);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/is also an input/);

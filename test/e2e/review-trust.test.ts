@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES, sluice } from '../helpers/run.js';
+import { FIXTURES, shell, sluice } from '../helpers/run.js';
 
 const FLIGHTS = path.join(FIXTURES, 'flights-20k.ndjson');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-review-trust-'));
@@ -99,5 +99,20 @@ describe('parse FIELD holding a number', () => {
     // Unmatched, the number is put back as it was.
     const u = sluice(['parse', 'code', '(?<c>x)', '--keep-unmatched'], '{"code":1.50}\n');
     expect(u.stdout).toBe('{"code":1.50}\n');
+  });
+});
+
+describe('tee FILE that is also stdout, --errors or another tee', () => {
+  it('is a usage error (both wrote the file from offset 0: 3000 lines of 6000 were lost)', () => {
+    const f = path.join(dir, 'both.ndjson');
+    const r = shell(`sluice tee ${f} ${FLIGHTS} > ${f}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`sluice: output stdout and tee output ${f} are the same file: give each output its own file\n`);
+    const t = sluice(['tee', f, 'then', 'tee', f, FLIGHTS]);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/^sluice: tee output .* and tee output .* are the same file/);
+    const e = sluice(['--errors', f, 'tee', f, FLIGHTS]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/^sluice: tee output .* and --errors .* are the same file/);
   });
 });
