@@ -34,7 +34,8 @@ function identity(file: string | number): string | null {
 
 /**
  * A check that refuses output files that are inputs: by path and by device
- * and inode (hard links, stdin redirected from the file).
+ * and inode (hard links, stdin redirected from the file); and a file that is
+ * the standard output redirected.
  * @returns a function that throws for an input file (`Err` is UsageError at build time, RuntimeError later)
  */
 export function inputGuard(verb: string, ctx: PipelineContext): (file: string, late?: boolean) => void {
@@ -46,10 +47,16 @@ export function inputGuard(verb: string, ctx: PipelineContext): (file: string, l
     if (id !== null) ids.add(id);
     if (s !== '-') paths.add(path.resolve(s));
   }
+  // Standard output redirected to a file: a group's file of the same identity would overwrite it.
+  const stdout = identity(1);
   return (file, late = false) => {
     const id = identity(file);
     if (paths.has(path.resolve(file)) || (id !== null && ids.has(id))) {
       const msg = `${verb}: ${file} is also an input: write to another file`;
+      throw late ? new RuntimeError(msg) : new UsageError(msg);
+    }
+    if (id !== null && id === stdout) {
+      const msg = `${verb}: ${file} is also the standard output: write to another file`;
       throw late ? new RuntimeError(msg) : new UsageError(msg);
     }
   };

@@ -116,3 +116,12 @@ describe('tee FILE that is also stdout, --errors or another tee', () => {
     expect(e.stderr).toMatch(/^sluice: tee output .* and --errors .* are the same file/);
   });
 });
+
+describe('split to a group file that is the standard output', () => {
+  it('fails with one line (both wrote the file from offset 0, exit 0)', () => {
+    const d = fs.mkdtempSync(path.join(dir, 'split-'));
+    const r = shell(`cd ${d} && sluice split --by origin --to 'o-{}.ndjson' ${FLIGHTS} >> o-ATL.ndjson`);
+    expect(r.stderr).toBe('sluice: split: o-ATL.ndjson is also the standard output: write to another file\n');
+    expect(r.code).toBe(1);
+  });
+});
