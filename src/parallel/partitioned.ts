@@ -97,10 +97,13 @@ export function createPartitionRunner(init: WorkerInit, parseVerbs: VerbWordsPar
     push(batch: Batch) {
       if (perRecord && !ending) {
         // One NDJSON line per record (JSON text holds no raw line end): a block per line.
+        // (Line ends looked for in the batch's own text: `text` grows by concatenation, and
+        // searching it would flatten it again at every batch.)
         const from = text.length;
-        text += writer.write(batch);
-        for (let k = text.indexOf('\n', from); k >= 0; k = text.indexOf('\n', k + 1)) {
-          ends.push(k + 1);
+        const t = writer.write(batch);
+        text += t;
+        for (let k = t.indexOf('\n'); k >= 0; k = t.indexOf('\n', k + 1)) {
+          ends.push(from + k + 1);
           tags.push(ownPos[taken++]!);
         }
         return;

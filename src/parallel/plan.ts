@@ -185,7 +185,8 @@ export function planParallel(opts: RunOptions, words: string[][], threads = 2): 
   const v = opts.verbs[i];
   let keyed: string[] | null = null;
   let partition: string[][] | null = null;
-  if (v !== undefined && v.byKey !== undefined && threads >= PARTITION_THREADS && byKeyOk(opts, i)) {
+  // (SLUICE_J_PARTITIONS=1: by key partitions on any number of threads, for benchmarks: bench/partitions.js.)
+  if (v !== undefined && v.byKey !== undefined && (threads >= PARTITION_THREADS || process.env.SLUICE_J_PARTITIONS === '1') && byKeyOk(opts, i)) {
     partition = [words[i]!];
     i++;
     if (plainAgg(i)) partition.push(words[i++]!);
