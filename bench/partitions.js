@@ -23,7 +23,7 @@ const RUNS = numberOption('--runs', 3);
 const d = await ensureDataset({ dir: join(HERE, 'data'), records: RECORDS });
 const W = [
   { id: 'over rows 3 by origin (NDJSON)', file: d.ndjson, args: ['over', 'avg(delay) as ma3', '--rows', '3', '--by', 'origin'] },
-  { id: 'over rows all by origin,dest (CSV)', file: d.csv, args: ['over', 'count, sum(delay)', '--rows', 'all', '--by', 'origin,dest'] },
+  { id: 'over rows all by origin,destination (CSV)', file: d.csv, args: ['over', 'count, sum(delay)', '--rows', 'all', '--by', 'origin,destination'] },
   { id: 'window count 100 by origin then agg (CSV)', file: d.csv, args: ['window', 'count', '100', '--by', 'origin', 'then', 'agg', 'count, avg(delay)'] },
 ];
 
