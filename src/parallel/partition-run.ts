@@ -23,7 +23,7 @@ import { outputFormatFor } from '../engine/output.js';
 import type { ParallelPlan } from './plan.js';
 import type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser } from './messages.js';
 import { type PartitionResult, createPartitionRunner } from './partitioned.js';
-import { releaseWorkers, takeWorkers } from './pool.js';
+import { releaseWorkers, takeWorkers, watchWorker } from './pool.js';
 import { type Fallback, workerInit } from './split.js';
 import { SplitOutput } from './output.js';
 
@@ -184,14 +184,8 @@ export function runPartitioned(opts: RunOptions, split: ParallelPlan, jobs: Chun
         drain();
         wake();
       });
-      w.on('error', (e) => {
-        if (finished) return;
-        failed ??= `internal error in a worker: ${e.message}`;
-        void finish(1);
-      });
-      w.on('exit', (code) => {
-        if (finished) return;
-        failed ??= `internal error: a worker stopped (exit code ${code})`;
+      watchWorker(w, () => finished, (message) => {
+        failed ??= message;
         void finish(1);
       });
     });

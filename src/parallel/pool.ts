@@ -116,6 +116,21 @@ export function takeWorkers(k: number): Worker[] {
   return out;
 }
 
+/**
+ * Fail a run when one of its workers fails or stops before the run has
+ * finished (a worker never stops by itself): `fail` gets the message, an
+ * internal error. After the end (`finished()`), a worker that fails while
+ * it is terminated changes nothing.
+ */
+export function watchWorker(w: Worker, finished: () => boolean, fail: (message: string) => void): void {
+  w.on('error', (e) => {
+    if (!finished()) fail(`internal error in a worker: ${e.message}`);
+  });
+  w.on('exit', (code) => {
+    if (!finished()) fail(`internal error: a worker stopped (exit code ${code})`);
+  });
+}
+
 /** Terminate the started workers nobody took. */
 export function releaseWorkers(): void {
   for (const w of started.splice(0)) void w.terminate();

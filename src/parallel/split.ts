@@ -29,7 +29,7 @@ import { yargsWasUsed } from '../verbs/args.js';
 import { WindowedMerger } from './windowed.js';
 import type { ParallelPlan } from './plan.js';
 import { type ChunkResult, type ChunkRunner, type VerbWordsParser, type WorkerInit, createChunkRunner } from './chunk.js';
-import { releaseWorkers, takeWorkers } from './pool.js';
+import { releaseWorkers, takeWorkers, watchWorker } from './pool.js';
 import type { JobList } from './deal.js';
 import { AggMerger, aggPlanOf } from './agg-merge.js';
 import { SplitOutput } from './output.js';
@@ -369,15 +369,8 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
         drain();
         wake();
       });
-      w.on('error', (e) => {
-        // (After the end every result is in: a worker that fails while it is terminated changes nothing.)
-        if (finished) return;
-        failed ??= `internal error in a worker: ${e.message}`;
-        void finish(1);
-      });
-      w.on('exit', (code) => {
-        if (finished) return;
-        failed ??= `internal error: a worker stopped (exit code ${code})`;
+      watchWorker(w, () => finished, (message) => {
+        failed ??= message;
         void finish(1);
       });
     });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES, sluice } from '../helpers/run.js';
+import { FIXTURES, sluice, start } from '../helpers/run.js';
 import { END, type PartitionResult, partitionOf } from '../../src/parallel/partitioned.js';
 import { mergeByPosition } from '../../src/parallel/partition-run.js';
 
@@ -159,4 +159,36 @@ describe('-j with verbs in the main thread: whether the split pays', () => {
       expect(head.stderr).toBe('');
     });
   });
+});
+
+describe('-j 3 by key partitions stops on a signal', () => {
+  it('SIGINT: the ranges handed out are finished and written (a prefix of one pass), status 130', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
+    try {
+      const file = path.join(dir, 'big.ndjson');
+      const text = LINES.join('\n') + '\n';
+      fs.writeFileSync(file, text.repeat(5));
+      const words = ['over', 'count', '--rows', 'all', '--by', 'origin'];
+      const full = sluice(['--from', file, ...words]).stdout;
+      const p = start(['-j', '3', '--from', file, ...words], { SLUICE_J_CHUNK_BYTES: '65536', SLUICE_J_TRACE: '1' });
+      // Running once output comes; then stdout is not read, so the run waits on the full pipe
+      // (its output is far larger than a pipe holds) until after the signal.
+      await p.waitFor('\n', 30_000);
+      p.child.stdout.pause();
+      p.child.kill('SIGINT');
+      p.child.stdout.resume();
+      const timer = setTimeout(() => p.child.kill('SIGKILL'), 60_000);
+      const { code, signal } = await p.exited;
+      clearTimeout(timer);
+      expect(signal).toBeNull();
+      expect(code).toBe(130);
+      expect(p.stderr).toMatch(TRACE);
+      expect(p.stdout.length).toBeGreaterThan(0);
+      expect(p.stdout.length).toBeLessThan(full.length);
+      expect(p.stdout.endsWith('\n')).toBe(true);
+      expect(full.startsWith(p.stdout)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
