@@ -37,7 +37,7 @@ import { CHUNK, makeJobs } from './jobs.js';
 import { fileJobs } from './deal.js';
 import { openDealt } from './stream.js';
 import { RelayOut } from './relay.js';
-import { type Fallback, runSplit } from './split.js';
+import { type Fallback, probeKept, runSplit } from './split.js';
 import { runPartitioned } from './partition-run.js';
 
 /** The number of threads for `-j N` (0 = every core). */
@@ -112,6 +112,16 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
   if (split.agg !== null && jobs.length > MAX_PART + 1) {
     releaseWorkers();
     return null;
+  }
+  const rest = opts.verbs[split.rest];
+  if (rest !== undefined && rest.name !== 'head') {
+    // Leading verbs that pass on most records to verbs of the main thread: one thread is faster (split.ts judge).
+    const kept = probeKept(opts, split, jobs[0]!, parseVerbs);
+    if (kept !== null && kept > 0.5) {
+      releaseWorkers();
+      if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread (the leading verbs pass on ${Math.round(100 * kept)}% of the first records, which the main thread's ${rest.name} would parse again)\n`);
+      return null;
+    }
   }
   const r = await runSplit(opts, split, fileJobs(jobs), workerCount(n), parseVerbs);
   if (typeof r === 'number') return r;

@@ -17,6 +17,7 @@
  * and written, aggregates and windows are closed and written, and the
  * process exits 130 / 143 (cli/main.ts signalStatus).
  */
+import fs from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../engine/run.js';
 import { InputError } from '../engine/errors.js';
@@ -28,7 +29,7 @@ import type { WindowVerbInstance } from '../window/instance.js';
 import { yargsWasUsed } from '../verbs/args.js';
 import { WindowedMerger } from './windowed.js';
 import type { ParallelPlan } from './plan.js';
-import { type ChunkResult, type ChunkRunner, type VerbWordsParser, type WorkerInit, createChunkRunner } from './chunk.js';
+import { type ChunkJob, type ChunkResult, type ChunkRunner, type VerbWordsParser, type WorkerInit, createChunkRunner } from './chunk.js';
 import { releaseWorkers, takeWorkers, watchWorker } from './pool.js';
 import type { JobList } from './deal.js';
 import { AggMerger, aggPlanOf } from './agg-merge.js';
@@ -109,6 +110,35 @@ export function workerInit(opts: RunOptions, split: ParallelPlan, inFmt: 'ndjson
     }
   }
   return init;
+}
+
+/** Bytes of the first range the main thread runs the leading verbs on before a split (probeKept). */
+const PROBE_BYTES = 256 * 1024;
+
+/**
+ * The share of records the leading verbs pass on, judged on the first
+ * PROBE_BYTES of the first range (cut at a line end), run in this thread
+ * before any job is handed out: a split whose main thread would parse again
+ * most records (see `judge` in runSplit) is then not started at all. Null
+ * when the range has no line end there or the run has no leading verbs
+ * whose records go to the main thread.
+ */
+export function probeKept(opts: RunOptions, split: ParallelPlan, job: ChunkJob, parseVerbs: VerbWordsParser): number | null {
+  if (split.agg !== null || split.window !== null || split.keyed || split.partition || job.data !== undefined) return null;
+  const fd = fs.openSync(job.file, 'r');
+  let end: number;
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(PROBE_BYTES, job.end - job.start));
+    const n = fs.readSync(fd, buf, 0, buf.length, job.start);
+    const nl = buf.subarray(0, n).lastIndexOf(0x0a);
+    if (nl < 0) return null;
+    end = job.start + nl + 1;
+  } finally {
+    fs.closeSync(fd);
+  }
+  const outFmt = outputFormatFor(job.fmt, opts.outputFormat);
+  const r = createChunkRunner(workerInit(opts, split, job.fmt, outFmt, true), parseVerbs)({ ...job, end });
+  return r.kind === 'bytes' && r.kept !== undefined && r.kept[1] > 0 ? r.kept[0] / r.kept[1] : null;
 }
 
 /**

@@ -148,8 +148,15 @@ describe('-j with verbs in the main thread: whether the split pays', () => {
     withFiles((nd) => {
       const all = ['filter', 'delay > -1000', 'then', 'sort', 'delay'];
       const par = sluice(['-j', '2', '--from', nd, ...all], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
-      expect(par.stderr).toMatch(/^sluice: -j: one thread after all \(the leading verbs pass on 100% of the records, which the main thread's sort would parse again\); 0 bytes were written already\n$/);
+      // Judged on the first 256 KiB before any job is handed out.
+      expect(par.stderr).toBe("sluice: -j: one thread (the leading verbs pass on 100% of the first records, which the main thread's sort would parse again)\n");
       expect(par.stdout).toBe(sluice(['--from', nd, ...all]).stdout);
+      // First records filtered out, the later ones kept: split, then judged on the first ranges' results.
+      const mixed = path.join(path.dirname(nd), 'mixed.ndjson');
+      fs.writeFileSync(mixed, LINES.slice(0, 3500).map((l) => l.replace(/"delay":-?\d+/, '"delay":-5000')).join('\n') + '\n' + LINES.slice(3500, 20000).join('\n') + '\n');
+      const late = sluice(['-j', '2', '--from', mixed, ...all], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
+      expect(late.stderr).toMatch(/^sluice: -j: one thread after all \(the leading verbs pass on \d+% of the records, which the main thread's sort would parse again\); 0 bytes were written already\n$/);
+      expect(late.stdout).toBe(sluice(['--from', mixed, ...all]).stdout);
       const few = ['filter', 'delay > 90', 'then', 'sort', 'delay'];
       const split = sluice(['-j', '2', '--from', nd, ...few], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
       expect(split.stderr).toBe('');
