@@ -148,10 +148,11 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
 
 /**
  * Threads from which per-key verbs run by key partitions: every thread reads
- * and parses the whole input, so on 2 threads they cost more than they save
- * (measured, 2 cores, 1M flights: `over ... --rows 3 --by origin` 1.36 s
- * with one thread, 2.52 s by 2 partitions; 1.7 µs of CPU per record and
- * thread against 1.3 µs for one thread's whole pass).
+ * and parses the whole input, so on 2 threads they save nothing (measured,
+ * 2 cores, 1M flights: `over ... --rows 3 --by origin` 1.48 s with one
+ * thread, 1.57 s by 2 partitions). bench/partition-thread.js times each
+ * partition's thread alone: the slowest of 3 takes 0.79 s, of 4 0.74 s, of
+ * 8 0.58 s, against 1.30 s for one thread's whole run.
  */
 export const PARTITION_THREADS = 3;
 
