@@ -97,7 +97,9 @@ export function runPartitioned(opts: RunOptions, split: ParallelPlan, jobs: Chun
     const next = new Array<number>(n).fill(0);
     const held = new Array<number>(n).fill(0);
     let own: ChunkRunner | null = null;
-    const out = new SplitOutput(opts, restVerbs, inFmt, outFmt, restVerbs.length === 0 && outFmt === 'ndjson' && inFmt === 'ndjson' && opts.wrapWriter === undefined, false, {
+    // (NDJSON straight to stdout: run.ts partitionsWriteStdout. The threads write NDJSON as one thread's writer does: records
+    // they changed or made, serialised; CSV input's RAW text is not NDJSON.)
+    const out = new SplitOutput(opts, restVerbs, inFmt, outFmt, restVerbs.length === 0 && outFmt === 'ndjson' && opts.wrapWriter === undefined, false, {
       wake: () => wake(),
       stop: () => void finish(0),
     });

@@ -58,6 +58,8 @@ function perWindowAfter(opts: RunOptions, aggIndex: number): boolean {
  */
 function byKeyOk(opts: RunOptions, i: number): boolean {
   const v = opts.verbs[i]!;
+  // Their output goes to stdout as the threads write it: NDJSON only (run.ts checks the input's format).
+  if (opts.outputFormat !== undefined && opts.outputFormat !== 'ndjson') return false;
   if (!isWindowInstance(v)) return true;
   const s = v.windowSpec;
   if (s.lateOutput !== null || s.idle !== null) return false;
@@ -108,7 +110,7 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
     if (s.kind === 'count')
       return s.by.length === 0
         ? "count windows without --by number all records over the whole input, which ranges of the input split"
-        : `count windows per key run by key partitions from ${PARTITION_THREADS} threads on (each thread reads the whole input), and not with --late-output, --idle, a later sort, top, tail, uniq or sample, or an agg that is not right after the window`;
+        : `count windows per key (and a plain agg right after them), last in the pipeline and with NDJSON output, run by key partitions from ${PARTITION_THREADS} threads on (each thread reads the whole input); not with --late-output or --idle`;
     if (s.timePath === null) return 'windows on processing time depend on arrival timing';
     if (s.lateOutput !== null) return '--late-output writes late records in input order';
     if (s.idle !== null) return '--idle closes windows on the wall clock';
@@ -128,7 +130,7 @@ function whyKept(opts: RunOptions, i: number, words: string[][]): string {
     case 'over':
       return (
         "over's frames reach back into the key's records of earlier ranges (the last N, the last DUR, or all of them); " +
-        `over --by without --lateness runs by key partitions from ${PARTITION_THREADS} threads on (each thread reads the whole input)`
+        `over --by without --lateness, last in the pipeline and with NDJSON output, runs by key partitions from ${PARTITION_THREADS} threads on (each thread reads the whole input)`
       );
     case 'top':
     case 'tail':
@@ -191,6 +193,11 @@ export function planParallel(opts: RunOptions, words: string[][], threads = 2): 
     partition = [words[i]!];
     i++;
     if (plainAgg(i)) partition.push(words[i++]!);
+    // Verbs after them would have the main thread parse all the threads' output again.
+    if (i < opts.verbs.length) {
+      i -= partition.length;
+      partition = null;
+    }
   } else if (v !== undefined && (v.firstPerKey !== undefined || v.lastPerKey !== undefined || v.countPerKey !== undefined || v.bestPerKey !== undefined)) {
     keyed = words[i]!;
     i++;

@@ -30,7 +30,8 @@ import { MAX_PART } from '../agg/plan.js';
 import { runFileUses } from '../engine/options.js';
 import { checkFileUses, stdoutWasClosed } from '../engine/files.js';
 import type { WindowVerbInstance } from '../window/instance.js';
-import { planParallel } from './plan.js';
+import { type ParallelPlan, planParallel } from './plan.js';
+import { outputFormatFor } from '../engine/output.js';
 import type { VerbWordsParser } from './messages.js';
 import { releaseWorkers, threadCount } from './pool.js';
 import { CHUNK, makeJobs } from './jobs.js';
@@ -75,6 +76,14 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
     }
   }
   const jobs = makeJobs(opts);
+  if (split.partition && typeof jobs !== 'string' && !partitionsWriteStdout(opts, split, jobs[0]!.fmt)) {
+    // The threads write NDJSON: another output format, or verbs after them, would have the main thread parse it all again.
+    if (split.prefix.length === 0) {
+      releaseWorkers();
+      return null;
+    }
+    split = { ...split, partition: null, rest: split.prefix.length, kept: `${opts.verbs[split.prefix.length]!.name} runs by key partitions only when their NDJSON goes straight to stdout (-o ndjson, no verb after them)` };
+  }
   if (split.partition && typeof jobs !== 'string') {
     const r = await runPartitioned(opts, split, jobs, workerCount(n), parseVerbs);
     if (typeof r === 'number') return r;
@@ -128,6 +137,15 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
   return redo(opts, r);
 }
 
+/**
+ * Whether a run by key partitions writes the threads' NDJSON straight to
+ * stdout (NDJSON output, nothing after them, no colour or live view): the
+ * only case where it pays, else the main thread parses all of it again.
+ */
+function partitionsWriteStdout(opts: RunOptions, split: ParallelPlan, inFmt: string): boolean {
+  return split.rest === opts.verbs.length && outputFormatFor(inFmt as 'ndjson', opts.outputFormat) === 'ndjson' && opts.wrapWriter === undefined && !opts.color;
+}
+
 /** Redo the run in one thread; its first r.written bytes of output are out already. */
 async function redo(opts: RunOptions, r: Fallback): Promise<number> {
   if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread after all (${r.fallback}); ${r.written} bytes were written already\n`);
@@ -152,7 +170,7 @@ export function explainParallel(opts: RunOptions, words: string[][], n: number):
     const lead = split.prefix.length > 0 ? `${names.slice(0, split.prefix.length).join(', ')} and ` : '';
     return (
       `parallel: ${t} threads (the main thread and ${t - 1} worker${t === 2 ? '' : 's'}) by key partitions: each thread reads the whole input and runs ${lead}${part} ` +
-      `for the keys whose hash (MurmurHash3 of the key text, seed 0) mod ${t} is its own; the main thread merges their output in input order` +
+      `for the keys whose hash (MurmurHash3 of the key text, seed 0) mod ${t} is its own; the main thread merges their output in input order and writes it (NDJSON output only: with CSV or TSV output, ${part} runs in one thread)` +
       (split.rest < names.length ? `, then runs ${names.slice(split.rest).join(', ')}` : '') +
       (split.kept ? `; ${names[split.rest]} stays in the main thread: ${split.kept}` : '') +
       '. A malformed record, invalid UTF-8 or a double quote in a CSV file after its first range make the run go to one thread; stdin, pipes and gzip are not split so (the leading verbs only).'

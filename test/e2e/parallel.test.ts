@@ -451,7 +451,7 @@ describe('-j 3 equals -j 1', () => {
     const s = sluice(['-j', '2', '--explain', 'window', 'session', '1h', '--time', 't', 'then', 'agg', 'count']);
     expect(s.stdout).toMatch(/run window session \+ agg \(as partials per session and group\) .* the main thread runs merge of the session partials \(a key's sessions that touch across ranges join/);
     const c = sluice(['-j', '2', '--explain', 'window', 'count', '10', '--by', 'k', 'then', 'agg', 'count']);
-    expect(c.stdout).toMatch(/runs in one thread: window comes first: count windows per key run by key partitions from 3 threads on/);
+    expect(c.stdout).toMatch(/runs in one thread: window comes first: count windows per key \(and a plain agg right after them\), last in the pipeline and with NDJSON output, run by key partitions from 3 threads on/);
     const k = sluice(['-j', '3', '--explain', 'filter', 'a > 1', 'then', 'uniq', '-g', 'a']);
     expect(k.stdout).toMatch(/3 threads \(the main thread and 2 workers\) run filter, uniq \(the first records of each key per range\) /);
   });
