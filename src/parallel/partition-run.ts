@@ -59,6 +59,8 @@ export function mergeByPosition(parts: readonly PartitionResult[]): string {
     const from = at[best]! === 0 ? 0 : p.ends[at[best]! - 1]!;
     let k = at[best]!;
     while (k < p.pos.length && p.pos[k]! < second) k++;
+    // (Two threads never write at one position; were they to, one block at a time, never a standstill.)
+    if (k === at[best]!) k++;
     out += p.text.slice(from, p.ends[k - 1]!);
     at[best] = k;
   }

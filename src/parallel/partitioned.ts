@@ -83,7 +83,7 @@ export function createPartitionRunner(init: WorkerInit, parseVerbs: VerbWordsPar
   let text = '';
   let ends: number[] = [];
   let tags: number[] = [];
-  /** The position of the record being taken (or -1 at the end). */
+  /** The position of the record being taken: records that reached the per-key verb (or would have: other keys' under `over`) so far. */
   let pos = 0;
   let ending = false;
   const ndjson = createWriter('ndjson', { inputFormat: 'ndjson' });

@@ -205,3 +205,15 @@ describe('-j 3 by key partitions stops on a signal', () => {
     }
   }, 120_000);
 });
+
+describe('mergeByPosition, defensively', () => {
+  it('blocks of two threads at one position (which partitions never write) come out, one at a time, without a standstill', () => {
+    const mk = (blocks: [number, string][]): PartitionResult => {
+      let text = '';
+      const ends: number[] = [];
+      for (const [, t] of blocks) ends.push((text += t).length);
+      return { id: 0, kind: 'part', text, ends: Uint32Array.from(ends), pos: Float64Array.from(blocks.map((b) => b[0])) };
+    };
+    expect(mergeByPosition([mk([[1, 'a\n'], [2, 'b\n']]), mk([[1, 'c\n'], [3, 'd\n']])])).toBe('a\nc\nb\nd\n');
+  });
+});
