@@ -198,6 +198,8 @@ export function run(opts: RunOptions): Promise<number> {
           const partial = e.partial;
           e.partial = undefined;
           pipeline.push(partial);
+          // head had all it needs before the bad record: it is past the input read, as for -j (was exit 1 when they shared a chunk).
+          if (inputStopped) return [];
         }
         throw e;
       }

@@ -42,6 +42,8 @@ export class SplitOutput {
   paused = false;
   /** Set when the main thread's verbs stopped reading (head) or ended. */
   restEnded = false;
+  /** Set when the failure `end` is given is a malformed input record (not a verb's own error). */
+  recordFailure = false;
   private readonly stdout: NodeJS.WritableStream;
   private readonly stderr: NodeJS.WritableStream;
   private readonly feed: Readable;
@@ -216,6 +218,11 @@ export class SplitOutput {
         this.feed.push(null);
       }
       const c = await this.mainRun;
+      // Their head had all it needs before the bad record (they ended without reading the stop line): as one thread, no error.
+      if (failure !== null && this.recordFailure && c === 0) {
+        failure = null;
+        code = 0;
+      }
       if (code === 0) code = c;
       if (c === 0) {
         const line = summary();

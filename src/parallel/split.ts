@@ -273,6 +273,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
           if (r.message !== undefined) failed = r.user !== undefined ? r.message : `internal error: ${r.message}`;
           else {
             failed = new InputError(r.what, job.file === '/dev/stdin' ? '-' : job.file, line, r.text, r.verb).message;
+            out.recordFailure = true;
           }
           void finish(r.user ?? 1);
           return;

@@ -125,3 +125,24 @@ describe('split to a group file that is the standard output', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe('head with a malformed record after the records it needs', () => {
+  // -j 1 failed (exit 1) when the bad line was in the chunk read with head's records (CSV: 64 KiB,
+  // so line 1500 of a 3000-line file), and -j 2 did when it was in the range of head's records.
+  const csv = fs.readFileSync(path.join(FIXTURES, 'flights-20k.csv'), 'utf8').split('\n').slice(0, 3001);
+  const withBad = (n: number): string => [...csv.slice(0, n - 1), 'a,b', ...csv.slice(n - 1)].join('\n');
+  it('is not an error: head had all it needs (-j 1 and -j 2 alike), and one before them still is', () => {
+    const f = path.join(dir, 'bad-late.csv');
+    for (const [n, code] of [[1500, 0], [600, 0], [7, 0], [6, 1]] as const) {
+      fs.writeFileSync(f, withBad(n));
+      for (const args of [['head', '5'], ['filter', 'true', 'then', 'head', '5']]) {
+        const one = sluice(['-j', '1', ...args, f]);
+        const two = sluice(['-j', '2', ...args, f], '', { SLUICE_J_CHUNK_BYTES: '16384' });
+        expect({ n, args, code: one.code }).toEqual({ n, args, code });
+        expect(one.stdout).toBe(csv.slice(0, code === 0 ? 6 : 5).join('\n') + '\n');
+        expect(one.stderr).toBe(code === 0 ? '' : `sluice: malformed CSV: 2 fields, the header has 5 at ${f}:6: a,b\n`);
+        expect({ n, args, ...two }).toEqual({ n, args, ...one });
+      }
+    }
+  });
+});
