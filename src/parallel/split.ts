@@ -120,8 +120,8 @@ const PROBE_BYTES = 256 * 1024;
  * PROBE_BYTES of the first range (cut at a line end), run in this thread
  * before any job is handed out: a split whose main thread would parse again
  * most records (see `judge` in runSplit) is then not started at all. Null
- * when the range has no line end there or the run has no leading verbs
- * whose records go to the main thread.
+ * when the range has no line end there, the run has no leading verbs
+ * whose records go to the main thread, or a verb cannot be built.
  */
 export function probeKept(opts: RunOptions, split: ParallelPlan, job: ChunkJob, parseVerbs: VerbWordsParser): number | null {
   if (split.agg !== null || split.window !== null || split.keyed || split.partition || job.data !== undefined) return null;
@@ -137,7 +137,13 @@ export function probeKept(opts: RunOptions, split: ParallelPlan, job: ChunkJob, 
     fs.closeSync(fd);
   }
   const outFmt = outputFormatFor(job.fmt, opts.outputFormat);
-  const r = createChunkRunner(workerInit(opts, split, job.fmt, outFmt, true), parseVerbs)({ ...job, end });
+  let r: ChunkResult;
+  try {
+    r = createChunkRunner(workerInit(opts, split, job.fmt, outFmt, true), parseVerbs)({ ...job, end });
+  } catch {
+    // A verb that cannot be built (a join table with a malformed row): no judgement; the split says it as one thread does.
+    return null;
+  }
   return r.kind === 'bytes' && r.kept !== undefined && r.kept[1] > 0 ? r.kept[0] / r.kept[1] : null;
 }
 

@@ -174,6 +174,24 @@ describe('-j with verbs in the main thread: whether the split pays', () => {
   });
 });
 
+describe('-j: the probe of the leading verbs', () => {
+  it('a join table with a malformed row: the message one thread gives, no stack trace (the probe built the verbs unguarded)', () => {
+    withFiles((nd) => {
+      const dir = path.dirname(nd);
+      const table = path.join(dir, 'bad.ndjson');
+      fs.writeFileSync(table, '{"iata":"ATL","n":1}\n{"iata": oops}\n');
+      const words = ['join', table, '--on', 'origin=iata', 'then', 'sort', '-f', 'origin'];
+      const one = sluice(['--from', nd, ...words]);
+      expect(one.code).toBe(1);
+      expect(one.stderr).toMatch(/^sluice: malformed NDJSON: .*bad\.ndjson:2: /);
+      const par = sluice(['-j', '2', '--from', nd, ...words], '', { SLUICE_J_CHUNK_BYTES: '20000' });
+      expect(par.stderr).toBe(one.stderr);
+      expect(par.code).toBe(1);
+      expect(par.stdout).toBe('');
+    });
+  });
+});
+
 describe('-j 3 by key partitions stops on a signal', () => {
   it('SIGINT: the ranges handed out are finished and written (a prefix of one pass), status 130', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
