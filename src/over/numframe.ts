@@ -243,10 +243,11 @@ export class NumFrame extends PositionStacks {
         return n === 0 ? null : reportNonFinite(total(a, o));
       case AVG:
         return n === 0 ? null : reportNonFinite(total(a, o) / n);
+      // (A variance that overflowed: "Infinity" or "NaN", as agg's var and stddev write it, never null.)
       case VAR:
-        return n < 2 ? null : Math.max(0, a[o + 2]! / (n - 1));
+        return n < 2 ? null : reportNonFinite(Math.max(0, a[o + 2]! / (n - 1)));
       default:
-        return n < 2 ? null : Math.sqrt(Math.max(0, a[o + 2]! / (n - 1)));
+        return n < 2 ? null : reportNonFinite(Math.sqrt(Math.max(0, a[o + 2]! / (n - 1))));
     }
   }
 

@@ -7,7 +7,7 @@
 import { UsageError } from '../engine/errors.js';
 import type { Rec } from '../engine/types.js';
 import { numberOf, pathGetter } from '../engine/values.js';
-import { keep } from '../agg/accumulators.js';
+import { keep, reportNonFinite } from '../agg/accumulators.js';
 import { parseFieldRef, splitTop } from '../agg/parse.js';
 import { decodeCount, decodeNum, decodeValue, encodeNum, encodeValue, stateError } from '../state/codec.js';
 
@@ -180,7 +180,7 @@ export function compileStep(s: StepSpec): StepMaker {
         return {
           step(rec) {
             const x = numberOf(get!(rec));
-            const out = x !== null && prev !== null ? x - prev : null;
+            const out = x !== null && prev !== null ? reportNonFinite(x - prev) : null;
             prev = x;
             return out;
           },
@@ -198,7 +198,7 @@ export function compileStep(s: StepSpec): StepMaker {
           step(rec, t) {
             const x = numberOf(get!(rec));
             const dt = t - prevT;
-            const out = x !== null && prev !== null && dt > 0 ? ((x - prev) * 1000) / dt : null;
+            const out = x !== null && prev !== null && dt > 0 ? reportNonFinite(((x - prev) * 1000) / dt) : null;
             prev = x;
             prevT = t;
             return out;
@@ -219,7 +219,8 @@ export function compileStep(s: StepSpec): StepMaker {
           step(rec) {
             const x = numberOf(get!(rec));
             if (x !== null) s = s === null ? x : alpha * x + (1 - alpha) * s;
-            return s;
+            // (Past the doubles: "Infinity" or "NaN", as agg writes a sum that overflowed, never null.)
+            return s === null ? null : reportNonFinite(s);
           },
           save: () => [encNum(s)],
           load(v) {

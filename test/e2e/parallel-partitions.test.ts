@@ -106,6 +106,31 @@ describe('-j 3 by key partitions equals -j 1', () => {
     }
   });
 
+  it('over: a variance, delta, rate or ewma past the doubles is "Infinity" (as agg writes it) in every output format, by key partitions too', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
+    try {
+      const file = path.join(dir, 'inf.ndjson');
+      const lines: string[] = [];
+      for (let i = 0; i < 3000; i++) lines.push(JSON.stringify({ t: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(), k: `k${i % 5}`, v: i % 3 === 0 ? 1.5e308 : i % 3 === 1 ? -1.7e308 : 2 }));
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      const words = ['over', 'var(v), stddev(v), delta(v), rate(v), ewma(v, 0.5)', '--rows', '3', '--time', 't', '--by', 'k'];
+      // One thread: the non-finite results as text (NDJSON wrote null where CSV wrote Infinity; what went
+      // through NDJSON between threads came out as an empty CSV cell).
+      const nd = sluice(['--from', file, ...words]);
+      expect(nd.code).toBe(0);
+      expect(nd.stdout.split('\n')[6]).toBe('{"t":"2024-01-01T00:00:06.000Z","k":"k1","v":1.5e+308,"var_v":0,"stddev_v":0,"delta_v":"Infinity","rate_v":"Infinity","ewma_v":-9.999999999999996e+306}');
+      expect(nd.stdout.split('\n')[7]).toMatch(/"var_v":"Infinity","stddev_v":"Infinity",.*"rate_v":"-Infinity"/);
+      const csv = sluice(['-o', 'csv', '--from', file, ...words]);
+      expect(csv.stdout.split('\n')[8]).toBe('2024-01-01T00:00:07.000Z,k2,-1.7e+308,Infinity,Infinity,-1.7e+308,-Infinity,-8.5e+307');
+      const par = sluice(['-j', '3', '--from', file, ...words], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_TRACE: '1' });
+      expect(par.stderr).toMatch(TRACE);
+      expect(par.code).toBe(0);
+      expect(par.stdout).toBe(nd.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('not on 2 threads, nor on stdin, nor with over --lateness; --explain says so', () => {
     withFiles((nd) => {
       const words = ['over', 'avg(delay)', '--rows', '3', '--by', 'origin'];
