@@ -141,6 +141,12 @@ export interface ReaderOptions {
    * Other formats ignore it (they read every field).
    */
   fields?: FieldSelection;
+  /**
+   * The text is part of a source whose line ends are LF or CRLF (a `-j`
+   * range: the source's first line end decided that, formats/lineends.ts):
+   * a CR alone is data, whatever the text's own first line holds.
+   */
+  lfLineEnds?: boolean;
 }
 
 /**

@@ -29,9 +29,10 @@ export function createReader(format: InputFormat, opts: ReaderOptions): Reader {
   if (format === 'json') return new JsonReader(opts);
   if (format === 'lines') return acceptCrLineEnds(new LinesReader(opts));
   if (format === 'logfmt') return acceptCrLineEnds(new LogfmtReader(opts));
-  // (NDJSON and CSV/TSV accept CR-only line ends: formats/lineends.ts.)
-  if (format === 'ndjson') return acceptCrLineEnds(new NdjsonReader(opts));
-  return acceptCrLineEnds(
+  // (NDJSON and CSV/TSV accept CR-only line ends: formats/lineends.ts; not a -j range of an LF source.)
+  const crOk = (r: Reader): Reader => (opts.lfLineEnds === true ? r : acceptCrLineEnds(r));
+  if (format === 'ndjson') return crOk(new NdjsonReader(opts));
+  return crOk(
     new CsvReader({
       source: opts.source,
       errors: opts.errors,

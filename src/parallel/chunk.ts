@@ -304,6 +304,9 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
       delimiter: init.delimiter ?? (job.fmt === 'tsv' ? '\t' : ','),
       maxLineBytes: init.maxLineBytes,
       lineNumbers,
+      // (Ranges come from sources with LF or CRLF line ends, jobs.ts, deal.ts: a range that starts at a line
+      // with a CR alone in it, JSON whitespace or CSV data, is not read as CR-ended.)
+      lfLineEnds: true,
       ...(init.fields !== undefined ? { fields: init.fields } : {}),
       ...(init.strictCsv ? { strictCsv: true } : {}),
     } as Parameters<typeof createReader>[1]);

@@ -206,6 +206,7 @@ export function createPartitionRunner(init: WorkerInit, parseVerbs: VerbWordsPar
             delimiter: init.delimiter ?? (job.fmt === 'tsv' ? '\t' : ','),
             maxLineBytes: init.maxLineBytes,
             lineNumbers,
+            lfLineEnds: true, // (as chunk.ts)
             ...(sel !== undefined ? { fields: sel } : {}),
             ...(init.strictCsv ? { strictCsv: true } : {}),
           } as Parameters<typeof createReader>[1]);

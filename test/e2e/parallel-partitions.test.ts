@@ -217,6 +217,33 @@ describe('-j: the probe of the leading verbs', () => {
   });
 });
 
+describe('-j ranges of a source with LF line ends', () => {
+  it('a range that starts at a line with a CR alone in it (JSON whitespace) is not read as CR-ended', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
+    try {
+      const file = path.join(dir, 'cr.ndjson');
+      // Line 1 ends in LF (one thread reads LF line ends); two lines in three later hold a CR between tokens.
+      const lines = LINES.slice(0, 3000).map((l, i) => (i % 3 !== 0 && i > 2 ? l.replace(',', ',\r') : l));
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      const map = ['map', 'x = 1'];
+      const one = sluice(['--from', file, ...map]);
+      expect(one.code).toBe(0);
+      expect(one.stdout.split('\n').length).toBe(3001);
+      // Was: 'malformed NDJSON ... at cr.ndjson:N' (exit 1) from the range that began at such a line.
+      const par = sluice(['-j', '2', '--from', file, ...map], '', { SLUICE_J_CHUNK_BYTES: '4096' });
+      expect(par.stderr).toBe('');
+      expect(par.code).toBe(0);
+      expect(par.stdout).toBe(one.stdout);
+      const over = ['over', 'count', '--rows', '2', '--by', 'origin'];
+      const parts = sluice(['-j', '3', '--from', file, ...over], '', { SLUICE_J_CHUNK_BYTES: '4096', SLUICE_J_TRACE: '1' });
+      expect(parts.stderr).toMatch(TRACE);
+      expect(parts.stdout).toBe(sluice(['--from', file, ...over]).stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('-j 3 by key partitions stops on a signal', () => {
   it('SIGINT: the ranges handed out are finished and written (a prefix of one pass), status 130', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
