@@ -21,6 +21,7 @@ window, written when the window closes.
 
 Options:
   --by KEYS   keep the last N records per distinct value of KEYS
+  -n N        the same as N (Miller's and tail(1)'s form)
 
 Examples:
   $ sluice --csv tail 2 then select time,origin,delay < flights.csv
@@ -43,7 +44,11 @@ export const tail: VerbDef = {
   usage,
   arity: { min: 0, max: 1, isArg: (w) => /^\d+$/.test(w) },
   parse(args) {
-    const { pos, opts } = parseVerbArgs('tail', args, [{ name: 'by', type: 'string' }]);
+    const { pos, opts } = parseVerbArgs('tail', args, [
+      { name: 'by', type: 'string' },
+      { name: 'count', alias: 'n', type: 'string' },
+    ]);
+    if (opts.count !== undefined) pos.unshift(String(opts.count));
     if (pos.length > 1) throw new UsageError(`tail: expected one count, got '${pos.join(' ')}'`);
     const n = pos.length === 0 ? 10 : Number(pos[0]);
     if (pos.length > 0 && (!/^\d+$/.test(pos[0]!) || !Number.isSafeInteger(n))) throw new UsageError(`tail: count must be a whole number ≥ 0, not '${pos[0]}'`);

@@ -146,3 +146,13 @@ describe('head with a malformed record after the records it needs', () => {
     }
   });
 });
+
+describe('tail -n N', () => {
+  it("is tail N, as head -n N is (was \"'1' is more than tail takes\", exit 2)", () => {
+    const csv = path.join(FIXTURES, 'flights-20k.csv');
+    const r = sluice(['tail', '-n', '2', csv]);
+    expect(r.code).toBe(0);
+    expect(r).toEqual(sluice(['tail', '2', csv]));
+    expect(sluice(['tail', '-n', '1', '--by', 'origin', csv]).stdout).toBe(sluice(['tail', '1', '--by', 'origin', csv]).stdout);
+  });
+});
