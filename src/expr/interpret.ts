@@ -16,6 +16,7 @@
 import type { Rec } from '../engine/types.js';
 import { NumText, numberOf, recnoOf, textOf, truthy } from '../engine/values.js';
 import { compileStrftimeIn, compileTimeIn } from '../time/zone.js';
+import { givesEpochMs } from './zoned.js';
 import { FUNCTIONS, finite, makeRegex, replaceWith } from './functions.js';
 import type { LinearRegex } from './regex.js';
 import type { Node } from './parser.js';
@@ -173,7 +174,7 @@ function call(n: Extract<Node, { k: 'call' }>, rec: Rec): unknown {
       const fmt = args.length > 1 ? textOf(args[1])! : 'auto';
       const zone = args.length > 2 ? textOf(args[2])! : null;
       try {
-        return n.name === 'time' ? compileTimeIn(fmt, zone, 'time')(args[0]) : compileStrftimeIn(fmt, zone, 'strftime')(args[0]);
+        return n.name === 'time' ? compileTimeIn(fmt, zone, 'time')(args[0]) : compileStrftimeIn(fmt, zone, 'strftime', givesEpochMs(n.args[0]) ? 'epoch-ms' : 'auto')(args[0]);
       } catch {
         return null;
       }

@@ -21,11 +21,19 @@ export function timeFn(verb: string, text: string, n: Extract<Node, { k: 'call' 
 }
 
 /**
- * `strftime(t, format[, zone])`: t as ISO text, epoch s or epoch ms (the auto rule).
+ * `strftime(t, format[, zone])`: t as ISO text, epoch s or epoch ms (the auto
+ * rule); t given by a call of time() or now() is epoch ms whatever its size
+ * (strftime(time("1971-06-01"), ...) read 44582400000 as seconds: year 3382).
  * @throws UsageError for a bad constant format or zone given as a string literal
  */
 export function strftimeFn(verb: string, text: string, n: Extract<Node, { k: 'call' }>, fs: Fn[], args: Compiled[]): Fn {
-  return zonedFn(verb, text, n, fs, args, (fmt, zone) => compileStrftimeIn(fmt!, zone, `${verb}: strftime()`), null);
+  const input = givesEpochMs(n.args[0]) ? 'epoch-ms' : 'auto';
+  return zonedFn(verb, text, n, fs, args, (fmt, zone) => compileStrftimeIn(fmt!, zone, `${verb}: strftime()`, input), null);
+}
+
+/** True when `n` is a call of time() or now(), whose value is epoch milliseconds. */
+export function givesEpochMs(n: Node | undefined): boolean {
+  return n !== undefined && n.k === 'call' && (n.name === 'time' || n.name === 'now');
 }
 
 /**

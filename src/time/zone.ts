@@ -94,14 +94,15 @@ const MAX_MS = 8.64e15;
 
 /**
  * `strftime(t, format, zone)`: `t` is read like `--time-format auto` (ISO
- * text, epoch seconds below 1e11, else epoch ms) and written as wall-clock
- * text in `zone` (null: UTC); `%z` gives the zone's offset (`-0500`), `%Z` its
+ * text, epoch seconds below 1e11, else epoch ms; with `input` epoch-ms, a
+ * number is always ms) and written as wall-clock text in `zone` (null: UTC);
+ * `%z` gives the zone's offset (`-0500`), `%Z` its
  * short name.
  * @returns a formatter giving null for a value that is not a time
  * @throws UsageError for a bad format or zone
  */
-export function compileStrftimeIn(format: string, zone: string | null, what: string): (v: unknown) => string | null {
-  const read = compileTimeParser('auto');
+export function compileStrftimeIn(format: string, zone: string | null, what: string, input: 'auto' | 'epoch-ms' = 'auto'): (v: unknown) => string | null {
+  const read = compileTimeParser(input);
   const z = zone === null ? UTC_ZONE : zoneOf(zone, what);
   if (z === UTC_ZONE) {
     const f = compileStrftime(format);

@@ -62,7 +62,8 @@ Functions (a null argument gives null unless stated):
                                      wall-clock time in zone (IANA name,
                                      e.g. "America/New_York"; default UTC)
   strftime(t, format[, zone])        t as time(t) reads it (ISO text,
-                                     epoch s below 1e11, else epoch ms);
+                                     epoch s below 1e11, else epoch ms;
+                                     t = time(...) or now(): always ms);
                                      text in zone (default UTC), e.g.
                                      strftime(time, "%F %H:%M %Z",
                                      "Europe/Paris")

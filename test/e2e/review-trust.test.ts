@@ -156,3 +156,11 @@ describe('tail -n N', () => {
     expect(sluice(['tail', '-n', '1', '--by', 'origin', csv]).stdout).toBe(sluice(['tail', '1', '--by', 'origin', csv]).stdout);
   });
 });
+
+describe('strftime(time(...)) and strftime(now())', () => {
+  it('read the epoch ms time() gives as ms, even below 1e11 (1970 to 1973-03-03 came out ~1000 times later: 1971-06-01 as 3382-10-05)', () => {
+    const r = sluice(['map', 'a = strftime(time(d), "%F"); b = strftime(time(d), "%F", "UTC"); c = strftime(n, "%T"); e = strftime(time("1970-01-01T00:00:05Z"), "%T")'], '{"d":"1971-06-01","n":5}\n');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('{"d":"1971-06-01","n":5,"a":"1971-06-01","b":"1971-06-01","c":"00:00:05","e":"00:00:05"}\n');
+  });
+});
