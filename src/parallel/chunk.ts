@@ -56,6 +56,17 @@ export interface Slice {
   why?: string;
 }
 
+/**
+ * Whether the writer of `fmt` would write a line of `b` otherwise than as it
+ * was read (WorkerInit.keepsRaw): a CR not before an LF (CSV quotes the cell,
+ * TSV escapes it) or, in TSV, a backslash (escaped as `\\`).
+ */
+function rawDiffers(b: Buffer, fmt: 'csv' | 'tsv'): boolean {
+  if (fmt === 'tsv' && b.indexOf(0x5c) >= 0) return true;
+  for (let i = b.indexOf(0x0d); i >= 0; i = b.indexOf(0x0d, i + 1)) if (b[i + 1] !== 0x0a) return true;
+  return false;
+}
+
 /** The buffer the file ranges are read into, slice by slice (grown for a longer line). */
 let sliceBuf = Buffer.allocUnsafe(2 * SLICE);
 
@@ -66,9 +77,10 @@ let sliceBuf = Buffer.allocUnsafe(2 * SLICE);
  * 2 MiB range first, then decoding it, cost about twice the read time).
  * Yields text null for a piece that is not valid UTF-8 or, with `noQuotes`
  * (a CSV range, cut at line ends in advance: jobs.ts), holds a double quote
- * (a quoted field may span lines): the caller stops.
+ * (a quoted field may span lines), or with `keepsRaw` (WorkerInit.keepsRaw)
+ * holds a CR alone or, in TSV, a backslash: the caller stops.
  */
-export function* fileSlices(file: string, start: number, end: number, noQuotes: boolean): Generator<Slice> {
+export function* fileSlices(file: string, start: number, end: number, noQuotes: boolean, keepsRaw: 'csv' | 'tsv' | null = null): Generator<Slice> {
   const fd = fs.openSync(file, 'r');
   try {
     let pos = start;
@@ -107,6 +119,10 @@ export function* fileSlices(file: string, start: number, end: number, noQuotes: 
       }
       if (noQuotes && sliceBuf.subarray(0, to).indexOf(0x22) >= 0) {
         yield { text: null, at: 0, why: 'CSV with a quoted field after its first range' };
+        return;
+      }
+      if (keepsRaw !== null && rawDiffers(sliceBuf.subarray(0, to), keepsRaw)) {
+        yield { text: null, at: 0, why: `${keepsRaw.toUpperCase()} output of ${keepsRaw.toUpperCase()} input with a ${keepsRaw === 'tsv' ? 'backslash or ' : ''}CR alone in a cell (one thread writes the line as it was read)` };
         return;
       }
       const text = sliceBuf.toString('utf8', 0, to);
@@ -317,7 +333,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
       }
       // Decoded slice by slice at line ends (a line end is never inside a UTF-8 sequence): cache-sized strings.
       const total = job.data !== undefined ? job.data.byteLength : job.end - job.start;
-      const slices = job.data !== undefined ? dealtSlices(job.data) : fileSlices(job.file, job.start, job.end, job.fmt === 'csv');
+      const slices = job.data !== undefined ? dealtSlices(job.data) : fileSlices(job.file, job.start, job.end, job.fmt === 'csv', init.keepsRaw ?? null);
       for (let s = slices.next(); !s.done; s = slices.next()) {
         const { text, at } = s.value;
         // One thread counts lines with invalid UTF-8 for its exit summary: leave such input to it.

@@ -40,6 +40,14 @@ export interface WorkerInit {
    * `index`. Null or absent: range jobs as above.
    */
   partition?: { index: number; count: number; words: string[][] } | null;
+  /**
+   * CSV or TSV output of the same input format: one thread writes each
+   * unchanged record as its RAW text, which the NDJSON the ranges hand over
+   * loses, and the writer's own text differs from it where a cell holds a CR
+   * alone (CSV quotes it, TSV escapes it) or, in TSV, a backslash (escaped):
+   * a range holding one goes to one thread (chunk.ts fileSlices).
+   */
+  keepsRaw?: 'csv' | 'tsv' | null;
 }
 
 /** One range of one file. */

@@ -96,6 +96,7 @@ export function workerInit(opts: RunOptions, split: ParallelPlan, inFmt: 'ndjson
     maxLineBytes: opts.maxLineBytes,
     strictCsv: opts.strictCsv,
     yargs: yargsWasUsed(),
+    keepsRaw: inFmt !== 'ndjson' && outFmt === inFmt ? inFmt : null,
   };
   // Windowed agg: the ranges write each window's rows as this thread's writer would.
   if (split.window !== null) {

@@ -58,9 +58,14 @@ export async function openDealt(
     input = fs.createReadStream(name, { highWaterMark: 64 * 1024 });
   }
   // CSV written from CSV keeps each unchanged record's own quoting (its RAW text), which the NDJSON
-  // the threads hand over loses; a file is only dealt out when it has quotes.
+  // the threads hand over loses; a file is only dealt out when it has quotes. TSV from TSV likewise
+  // keeps a backslash or a CR alone as read (WorkerInit.keepsRaw), which the TSV writer escapes.
   const refuse = (fmt: string): string | null =>
-    fmt === 'csv' && outputFormatFor(fmt, opts.outputFormat) === 'csv' ? 'CSV output of CSV input that may hold quoted fields' : null;
+    fmt === 'csv' && outputFormatFor(fmt, opts.outputFormat) === 'csv'
+      ? 'CSV output of CSV input that may hold quoted fields'
+      : fmt === 'tsv' && outputFormatFor(fmt, opts.outputFormat) === 'tsv'
+        ? 'TSV output of TSV input that may hold backslashes'
+        : null;
   const r = await openStream({ name, input, inputFormat: opts.inputFormat, delimiter: opts.delimiter, maxLineBytes: opts.maxLineBytes, chunkBytes, refuse });
   if (!('replay' in r)) return { plan, jobs: r };
   if (name === '-') return r;

@@ -244,6 +244,39 @@ describe('-j ranges of a source with LF line ends', () => {
   });
 });
 
+describe('-j with CSV or TSV output of the same input: unchanged lines as they were read', () => {
+  it('a TSV cell with a backslash, a CSV or TSV cell with a CR alone: as -j 1 writes them (their RAW text), not escaped or quoted', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
+    try {
+      const rows = CSV.slice(1, 4001);
+      const tsv = path.join(dir, 'in.tsv');
+      fs.writeFileSync(tsv, [CSV[0]!, ...rows.map((l, i) => (i % 10 === 9 ? l.replace(/,([A-Z]+),/, ',C:\\$1\\x,') : l))].map((l) => l.replaceAll(',', '\t')).join('\n') + '\n');
+      const csv = path.join(dir, 'in.csv');
+      fs.writeFileSync(csv, [CSV[0]!, ...rows.map((l, i) => (i % 10 === 9 ? l.replace(/,([A-Z]+),/, ',$1\r$1,') : l))].join('\n') + '\n');
+      const tsvCr = path.join(dir, 'cr.tsv');
+      fs.writeFileSync(tsvCr, fs.readFileSync(csv, 'utf8').replaceAll(',', '\t'));
+      for (const [file, fmt] of [[tsv, '--tsv'], [csv, '--csv'], [tsvCr, '--tsv']]) {
+        const words = [fmt, 'filter', 'delay > -1000'];
+        const one = sluice([...words, file]);
+        expect(one.code).toBe(0);
+        expect(one.stdout).toBe(fs.readFileSync(file, 'utf8'));
+        // File ranges (was: C:\\ATL\\x, "ATL\rATL", ATL\\rATL from the ranges' NDJSON), and a pipe (TSV was dealt out).
+        const par = sluice(['-j', '2', ...words, file], '', { SLUICE_J_CHUNK_BYTES: '20000' });
+        expect(par.stdout).toBe(one.stdout);
+        expect(par.stderr).toBe('');
+        const piped = sluice(['-j', '2', ...words], fs.readFileSync(file, 'utf8'), { SLUICE_J_CHUNK_BYTES: '20000' });
+        expect(piped.stdout).toBe(one.stdout);
+      }
+      // NDJSON output of them: no RAW text to keep, the ranges run in the workers.
+      const nd = sluice(['-j', '2', '--tsv', '-o', 'ndjson', 'filter', 'delay > -1000', tsv], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
+      expect(nd.stderr).toBe('');
+      expect(nd.stdout).toBe(sluice(['--tsv', '-o', 'ndjson', 'filter', 'delay > -1000', tsv]).stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('-j 3 by key partitions stops on a signal', () => {
   it('SIGINT: the ranges handed out are finished and written (a prefix of one pass), status 130', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
