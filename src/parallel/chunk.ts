@@ -328,6 +328,8 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
     } as Parameters<typeof createReader>[1]);
     try {
       if (job.header !== '') {
+        // (The header too: one thread writes it as read, the main thread from the field names.)
+        if (init.keepsRaw && rawDiffers(Buffer.from(job.header), init.keepsRaw)) return { id: job.id, kind: 'fallback', why: `a ${init.keepsRaw.toUpperCase()} header the writer would write otherwise` };
         const batch = reader.feed(job.header);
         if (batch.length > 0) head.push(batch);
       }

@@ -255,8 +255,11 @@ describe('-j with CSV or TSV output of the same input: unchanged lines as they w
       fs.writeFileSync(csv, [CSV[0]!, ...rows.map((l, i) => (i % 10 === 9 ? l.replace(/,([A-Z]+),/, ',$1\r$1,') : l))].join('\n') + '\n');
       const tsvCr = path.join(dir, 'cr.tsv');
       fs.writeFileSync(tsvCr, fs.readFileSync(csv, 'utf8').replaceAll(',', '\t'));
-      for (const [file, fmt] of [[tsv, '--tsv'], [csv, '--csv'], [tsvCr, '--tsv']]) {
-        const words = [fmt, 'filter', 'delay > -1000'];
+      // A header with a backslash (one thread writes the header as read, the main thread from the names).
+      const tsvHead = path.join(dir, 'head.tsv');
+      fs.writeFileSync(tsvHead, [CSV[0]!.replace('delay', 'de\\lay'), ...rows].map((l) => l.replaceAll(',', '\t')).join('\n') + '\n');
+      for (const [file, fmt] of [[tsv, '--tsv'], [csv, '--csv'], [tsvCr, '--tsv'], [tsvHead, '--tsv']]) {
+        const words = [fmt, 'filter', file === tsvHead ? 'distance > 0' : 'delay > -1000'];
         const one = sluice([...words, file]);
         expect(one.code).toBe(0);
         expect(one.stdout).toBe(fs.readFileSync(file, 'utf8'));
