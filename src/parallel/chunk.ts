@@ -30,6 +30,7 @@ import { rankedRange } from './ranked.js';
 import { MANY_GROUPS } from './agg-merge.js';
 import { exactMerge } from './exact.js';
 import { SMI_PAST, windowJobRunner } from './window-job.js';
+import { intNamedHeader } from './cutters.js';
 import { type SessionResult, sessionJob } from './sessions.js';
 
 export type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WindowPart, WindowedResult, WorkerInit, WorkerMessage } from './messages.js';
@@ -330,6 +331,7 @@ export function createChunkRunner(init: WorkerInit, parseVerbs: VerbWordsParser)
       if (job.header !== '') {
         // (The header too: one thread writes it as read, the main thread from the field names.)
         if (init.keepsRaw && rawDiffers(Buffer.from(job.header), init.keepsRaw)) return { id: job.id, kind: 'fallback', why: `a ${init.keepsRaw.toUpperCase()} header the writer would write otherwise` };
+        if (init.headerOrder && intNamedHeader(job.header, init.delimiter ?? (job.fmt === 'tsv' ? '\t' : ','))) return { id: job.id, kind: 'fallback', why: 'a header with an integer-like name (its columns in header order)' };
         const batch = reader.feed(job.header);
         if (batch.length > 0) head.push(batch);
       }

@@ -102,3 +102,20 @@ export const lineCutter: Cutter = {
     return i < 0 ? -1 : i + 1;
   },
 };
+
+/**
+ * Whether a CSV/TSV header line (with its line end) names a column with an
+ * integer-like name (`1`, `42`: an array index, which a JavaScript object
+ * enumerates before its other names). One thread writes an unchanged record
+ * to CSV or TSV in its header's column order; the NDJSON the `-j` ranges hand
+ * over is an object's order (`1,2,time` for the header `time,2,1`), so such
+ * a run goes to one thread (WorkerInit.headerOrder). A quoted name counts
+ * without its quotes; a false alarm only costs the split.
+ */
+export function intNamedHeader(header: string, delimiter: string): boolean {
+  for (const cell of header.replace(/\r?\n$/, '').split(delimiter)) {
+    const name = cell.length >= 2 && cell.startsWith('"') && cell.endsWith('"') ? cell.slice(1, -1) : cell;
+    if (/^(0|[1-9]\d{0,9})$/.test(name) && Number(name) < 4294967295) return true;
+  }
+  return false;
+}

@@ -114,6 +114,8 @@ export interface StreamOptions {
   chunkBytes: number;
   /** Why input of this format is not dealt out (then it is given back), or null. */
   refuse?: (fmt: 'ndjson' | 'csv' | 'tsv') => string | null;
+  /** Why input with this CSV/TSV header line (with its line end) is not dealt out, or null. */
+  refuseHeader?: (header: string, fmt: 'csv' | 'tsv') => string | null;
 }
 
 /**
@@ -326,6 +328,8 @@ export class StreamJobs implements JobList {
         return giveUp('a header and no record');
       }
       this.header = all.toString('utf8', bom, bom + end);
+      const refusedHeader = this.o.refuseHeader?.(this.header, fmt) ?? null;
+      if (refusedHeader !== null) return giveUp(refusedHeader);
       for (let k = all.indexOf(LF, bom); k >= 0 && k < bom + end; k = all.indexOf(LF, k + 1)) this.headerLines++;
       start = bom + end;
       if (!isUtf8(all.subarray(0, start))) return giveUp('invalid UTF-8 in the header');

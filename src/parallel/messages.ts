@@ -48,6 +48,8 @@ export interface WorkerInit {
    * a range holding one goes to one thread (chunk.ts fileSlices).
    */
   keepsRaw?: 'csv' | 'tsv' | null;
+  /** CSV or TSV output of CSV or TSV input: a header with an integer-like name goes to one thread (cutters.ts intNamedHeader). */
+  headerOrder?: boolean;
 }
 
 /** One range of one file. */

@@ -97,6 +97,7 @@ export function workerInit(opts: RunOptions, split: ParallelPlan, inFmt: 'ndjson
     strictCsv: opts.strictCsv,
     yargs: yargsWasUsed(),
     keepsRaw: inFmt !== 'ndjson' && outFmt === inFmt ? inFmt : null,
+    headerOrder: inFmt !== 'ndjson' && (outFmt === 'csv' || outFmt === 'tsv'),
   };
   // Windowed agg: the ranges write each window's rows as this thread's writer would.
   if (split.window !== null) {

@@ -10,6 +10,7 @@ import type { RunOptions } from '../engine/run.js';
 import { parseAggList, splitAggWords } from '../agg/parse.js';
 import { type ParallelPlan, streamPlan } from './plan.js';
 import { type StreamJobs, openStream } from './deal.js';
+import { intNamedHeader } from './cutters.js';
 import { outputFormatFor } from '../engine/output.js';
 
 /**
@@ -66,7 +67,12 @@ export async function openDealt(
       : fmt === 'tsv' && outputFormatFor(fmt, opts.outputFormat) === 'tsv'
         ? 'TSV output of TSV input that may hold backslashes'
         : null;
-  const r = await openStream({ name, input, inputFormat: opts.inputFormat, delimiter: opts.delimiter, maxLineBytes: opts.maxLineBytes, chunkBytes, refuse });
+  // (CSV or TSV output: columns in the header's order, which the threads' NDJSON loses for integer-like names.)
+  const refuseHeader = (header: string, fmt: 'csv' | 'tsv'): string | null => {
+    const out = outputFormatFor(fmt, opts.outputFormat);
+    return (out === 'csv' || out === 'tsv') && intNamedHeader(header, opts.delimiter ?? (fmt === 'tsv' ? '\t' : ',')) ? 'a header with an integer-like name (its columns in header order)' : null;
+  };
+  const r = await openStream({ name, input, inputFormat: opts.inputFormat, delimiter: opts.delimiter, maxLineBytes: opts.maxLineBytes, chunkBytes, refuse, refuseHeader });
   if (!('replay' in r)) return { plan, jobs: r };
   if (name === '-') return r;
   // A file is read again from its start by one thread.

@@ -244,7 +244,7 @@ describe('-j ranges of a source with LF line ends', () => {
   });
 });
 
-describe('-j with CSV or TSV output of the same input: unchanged lines as they were read', () => {
+describe('-j with CSV or TSV output of CSV or TSV input: unchanged lines as they were read, columns in header order', () => {
   it('a TSV cell with a backslash, a CSV or TSV cell with a CR alone: as -j 1 writes them (their RAW text), not escaped or quoted', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jp-'));
     try {
@@ -269,6 +269,17 @@ describe('-j with CSV or TSV output of the same input: unchanged lines as they w
         expect(par.stderr).toBe('');
         const piped = sluice(['-j', '2', ...words], fs.readFileSync(file, 'utf8'), { SLUICE_J_CHUNK_BYTES: '20000' });
         expect(piped.stdout).toBe(one.stdout);
+      }
+      // Integer-like column names: one thread writes an unchanged record's columns in header order
+      // (CSV and TSV output alike); the threads' NDJSON put them first (1,2,time,... for time,2,...,1).
+      const intNames = path.join(dir, 'int.csv');
+      fs.writeFileSync(intNames, [CSV[0]!.replace('delay', '2').replace('destination', '1'), ...rows].join('\n') + '\n');
+      for (const out of ['csv', 'tsv']) {
+        const words = ['--csv', '-o', out, 'filter', 'distance > 0'];
+        const one = sluice([...words, intNames]);
+        expect(one.stdout.split('\n')[0]).toBe(out === 'csv' ? 'time,2,distance,origin,1' : 'time\t2\tdistance\torigin\t1');
+        expect(sluice(['-j', '2', ...words, intNames], '', { SLUICE_J_CHUNK_BYTES: '20000' }).stdout).toBe(one.stdout);
+        expect(sluice(['-j', '2', ...words], fs.readFileSync(intNames, 'utf8'), { SLUICE_J_CHUNK_BYTES: '20000' }).stdout).toBe(one.stdout);
       }
       // NDJSON output of them: no RAW text to keep, the ranges run in the workers.
       const nd = sluice(['-j', '2', '--tsv', '-o', 'ndjson', 'filter', 'delay > -1000', tsv], '', { SLUICE_J_CHUNK_BYTES: '20000', SLUICE_J_DEBUG: '1' });
