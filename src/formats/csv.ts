@@ -16,7 +16,7 @@
  * csv-parse alone.
  */
 import type { Batch, ErrorSink, Rec, Reader } from '../engine/types.js';
-import { RuntimeError } from '../engine/errors.js';
+import { InputError, RuntimeError } from '../engine/errors.js';
 import { setLine, setRaw, typeCell } from '../engine/values.js';
 import { FieldMatcher, type FieldSelection } from './fields.js';
 import { CSV_HEADER, type CsvHeader, checkDelimiter, makeHeader, unescapeTsv } from './csv-header.js';
@@ -522,7 +522,7 @@ export class CsvReader implements Reader {
       return;
     }
     if (this.needHeader) {
-      this.setHeader(cells, text);
+      this.setHeader(cells, text, lineAt ? lineAt(at) : at);
       return;
     }
     const names = this.names;
@@ -558,10 +558,12 @@ export class CsvReader implements Reader {
     out.push(rec);
   }
 
-  private setHeader(cells: string[], text: string): void {
+  private setHeader(cells: string[], text: string, line = 0): void {
     const seen = new Set<string>();
     for (const c of cells) {
       if (seen.has(c)) {
+        // A later CSV-lite block's header: an InputError, so that the records before it are written (as before a malformed row).
+        if (this.header !== undefined && line > 0) throw new InputError(`duplicate field name '${c}' in the header`, this.source, line, text);
         throw new RuntimeError(`duplicate field name '${c}' in the header of ${this.source === '-' ? 'stdin' : this.source}`);
       }
       seen.add(c);

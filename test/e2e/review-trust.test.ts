@@ -164,3 +164,12 @@ describe('strftime(time(...)) and strftime(now())', () => {
     expect(r.stdout).toBe('{"d":"1971-06-01","n":5,"a":"1971-06-01","b":"1971-06-01","c":"00:00:05","e":"00:00:05"}\n');
   });
 });
+
+describe('-i csvlite: a later block whose header has a name twice', () => {
+  it('fails after writing the records before it, naming its line (they were lost when they shared a chunk with it)', () => {
+    const r = sluice(['-i', 'csvlite', '-o', 'ndjson'], 'a,b\n1,2\n\na,a\n3,4\n');
+    expect(r.stdout).toBe('{"a":1,"b":2}\n');
+    expect(r.stderr).toBe("sluice: duplicate field name 'a' in the header at stdin:4: a,a\n");
+    expect(r.code).toBe(1);
+  });
+});
