@@ -5,6 +5,7 @@
  * thread reads (deal.ts cuts it into jobs).
  */
 import fs from 'node:fs';
+import { openInputStream } from '../sources/fifo.js';
 import type { Readable } from 'node:stream';
 import type { RunOptions } from '../engine/run.js';
 import { parseAggList, splitAggWords } from '../agg/parse.js';
@@ -56,7 +57,7 @@ export async function openDealt(
     } catch {
       return null;
     }
-    input = fs.createReadStream(name, { highWaterMark: 64 * 1024 });
+    input = openInputStream(name, 64 * 1024);
   }
   // CSV written from CSV keeps each unchanged record's own quoting (its RAW text), which the NDJSON
   // the threads hand over loses; a file is only dealt out when it has quotes. TSV from TSV likewise

@@ -14,6 +14,7 @@ import { formatFromPath, sniffFormat } from '../formats/index.js';
 import { decodeSummary } from '../formats/decode.js';
 import { isRegularFile, isRegularFileFd, type ChunkSource } from '../formats/source.js';
 import { fileSource, streamSource } from './gzip.js';
+import { openInputStream } from './fifo.js';
 
 /** Read chunk size of streams made for files that are not regular files (bytes); regular files: FILE_CHUNK_BYTES. */
 const CHUNK_BYTES = 64 * 1024;
@@ -76,7 +77,7 @@ export function readSequentially(opts: RunOptions, loop: InputLoop): void {
         }
       }
       source =
-        fd >= 0 ? fileSource(fd, true, opts.encoding) : streamSource(fs.createReadStream(name, { highWaterMark: CHUNK_BYTES }), false, opts.encoding);
+        fd >= 0 ? fileSource(fd, true, opts.encoding) : streamSource(openInputStream(name, CHUNK_BYTES), false, opts.encoding);
     }
     loop.setCurrent(source);
     loop.setSourceName(name);

@@ -5,6 +5,7 @@
  * (producers writing into fifos at different speeds), so it is the first verb.
  */
 import fs from 'node:fs';
+import { openInputStream } from '../sources/fifo.js';
 import type { Readable } from 'node:stream';
 import type { PipelineContext, Rec, Stage, VerbDef } from '../engine/types.js';
 import { InputError, UsageError, ioError } from '../engine/errors.js';
@@ -253,7 +254,7 @@ function buildMerge(sources: string[], o: MergeOpts, next: Stage, ctx: PipelineC
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     sources.forEach((source, si) => {
-      const s: Readable = source === '-' ? process.stdin : fs.createReadStream(source);
+      const s: Readable = source === '-' ? process.stdin : openInputStream(source);
       streams.push(s);
       s.setEncoding('utf8');
       let rest = '';

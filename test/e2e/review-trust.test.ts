@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES, shell, sluice } from '../helpers/run.js';
+import { FIXTURES, shell, sluice, start } from '../helpers/run.js';
+import { execFileSync } from 'node:child_process';
 
 const FLIGHTS = path.join(FIXTURES, 'flights-20k.ndjson');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-review-trust-'));
@@ -172,4 +173,32 @@ describe('-i csvlite: a later block whose header has a name twice', () => {
     expect(r.stderr).toBe("sluice: duplicate field name 'a' in the header at stdin:4: a,a\n");
     expect(r.code).toBe(1);
   });
+});
+
+describe('a FIFO named as input that no writer has opened yet', () => {
+  it('SIGTERM ends the run (exit 143, the aggregate written), as on stdin: the blocked open kept the process alive', async () => {
+    const fifo = path.join(dir, 'in.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const args of [['agg', 'count', fifo], ['merge', fifo]]) {
+      const p = start(args);
+      // Ready: the process holds the FIFO open, waiting for its writer (the blocked open never got there).
+      const holds = (): boolean => {
+        try {
+          return fs.readdirSync(`/proc/${p.child.pid}/fd`).some((fd) => fs.readlinkSync(`/proc/${p.child.pid}/fd/${fd}`) === fifo);
+        } catch {
+          return false;
+        }
+      };
+      for (let t0 = Date.now(); !holds() && Date.now() - t0 < 10_000; ) await new Promise((r) => setTimeout(r, 50));
+      p.child.kill('SIGTERM');
+      const deadline = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+      const { code, signal } = await p.exited;
+      clearTimeout(deadline);
+      expect({ args: args[0], code, signal }).toEqual({ args: args[0], code: 143, signal: null });
+      if (args[0] === 'agg') expect(p.stdout).toBe('{"count":0}\n');
+    }
+    // Data still flows through it.
+    const r = shell(`(sleep 0.3; cat ${FLIGHTS}) > ${fifo} & sluice agg count ${fifo}; wait`);
+    expect(r.stdout).toBe('{"count":20000}\n');
+  }, 30_000);
 });
