@@ -52,7 +52,8 @@ export async function openDealt(
   } else {
     try {
       const st = fs.statSync(name);
-      if (st.isDirectory()) return null;
+      // A named pipe (a FIFO, <(...)) cannot be read again by one thread after a refusal or a fallback: one thread reads it.
+      if (!st.isFile()) return null;
       fs.accessSync(name, fs.constants.R_OK);
     } catch {
       return null;

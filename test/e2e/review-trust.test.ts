@@ -202,3 +202,15 @@ describe('a FIFO named as input that no writer has opened yet', () => {
     expect(r.stdout).toBe('{"count":20000}\n');
   }, 30_000);
 });
+
+describe('-j N on a named pipe (<(...), a FIFO) holding CSV with quotes', () => {
+  it('is read once, by one thread (the dealt run refused CSV output, and one thread opened the pipe again: the bytes read were lost and it waited forever)', () => {
+    let text = 'id,name,note\n';
+    for (let i = 0; i < 3000; i++) text += `${i},${i % 5 === 0 ? `"multi\nline ${i}"` : `n${i}`},x\n`;
+    const f = path.join(dir, 'quoted.csv');
+    fs.writeFileSync(f, text);
+    const r = shell(`timeout 20 "${process.execPath}" bin/sluice.js -j 2 filter true <(cat ${f}) | md5sum; echo "rc=\${PIPESTATUS[0]}"`);
+    const one = shell(`sluice -j 1 filter true ${f} | md5sum`);
+    expect(r.stdout).toBe(one.stdout + 'rc=0\n');
+  });
+});
