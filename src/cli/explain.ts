@@ -42,6 +42,8 @@ function inputFormatOf(source: string, given: InputFormat | 'auto'): string {
   }
   let fd: number | undefined;
   try {
+    // Only a regular file is opened: the open of a FIFO waits for its writer (--explain hung, deaf to signals).
+    if (source !== '-' && !fs.statSync(source).isFile()) return 'sniffed from the first bytes when read';
     fd = source === '-' ? 0 : fs.openSync(source, 'r');
     if (!fs.fstatSync(fd).isFile()) return 'sniffed from the first bytes when read';
     const buf = Buffer.alloc(64 * 1024);

@@ -214,3 +214,13 @@ describe('-j N on a named pipe (<(...), a FIFO) holding CSV with quotes', () => 
     expect(r.stdout).toBe(one.stdout + 'rc=0\n');
   });
 });
+
+describe('--explain with a FIFO as input', () => {
+  it('does not open it (the open waited for a writer, deaf to SIGTERM)', () => {
+    const fifo = path.join(dir, 'explain.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const r = shell(`timeout -s KILL 10 "${process.execPath}" bin/sluice.js --explain filter true ${fifo}; echo "rc=$?"`);
+    expect(r.stdout).toMatch(new RegExp(`^input: +${fifo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(sniffed from the first bytes when read\\)\n`));
+    expect(r.stdout).toMatch(/rc=0\n$/);
+  });
+});
