@@ -60,6 +60,14 @@ export function subscribeSignals(fn: (sig: NodeJS.Signals) => void): () => void 
 }
 
 /**
+ * Hand `sig`, which a runner took and could not act on, to the next runner
+ * that subscribes (as a signal that came before any runner listened).
+ */
+export function deferSignal(sig: NodeJS.Signals): void {
+  pending ??= sig;
+}
+
+/**
  * The exit status for a run that would otherwise exit with `code`: 130 / 143
  * when a signal was received and the run did not fail (`code` 0), else `code`.
  */

@@ -45,6 +45,7 @@ import { Utf8Check, decodeSummary } from '../formats/decode.js';
 import { formatFromPath, sniffFormat } from '../formats/index.js';
 import { gzipError, isGzipMagic } from '../sources/gzip.js';
 import { ioError } from '../engine/errors.js';
+import { deferSignal, subscribeSignals } from '../engine/signals.js';
 import type { InputFormat } from '../engine/types.js';
 import type { ChunkJob, ChunkResult } from './messages.js';
 import { lineAt } from './jobs.js';
@@ -126,7 +127,16 @@ export interface StreamOptions {
  */
 export function openStream(o: StreamOptions): Promise<StreamJobs | { replay: Readable; why: string }> {
   return new Promise((resolve) => {
-    const s = new StreamJobs(o, resolve);
+    // A signal before the first bytes decide the format (a quiet pipe): one thread takes the stream and the
+    // signal, and stops as it does (the signal waited for input that may never come).
+    const unsubscribe = subscribeSignals((sig) => {
+      unsubscribe();
+      if (s.giveUpUndecided()) deferSignal(sig);
+    });
+    const s = new StreamJobs(o, (r) => {
+      unsubscribe();
+      resolve(r);
+    });
     s.open();
   });
 }
@@ -345,6 +355,13 @@ export class StreamJobs implements JobList {
     this.cutAt = 0;
     this.settle(this);
     if (rest.length > 0) this.bytes(rest);
+  }
+
+  /** A signal came: give the stream back if the format is not decided yet. @returns whether it was given back */
+  giveUpUndecided(): boolean {
+    if (this.decided || this.stopped) return false;
+    this.giveBack('a signal before the input was read');
+    return true;
   }
 
   /** Give the stream back whole: what was read, then the rest. */

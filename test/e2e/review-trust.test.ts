@@ -224,3 +224,23 @@ describe('--explain with a FIFO as input', () => {
     expect(r.stdout).toMatch(/rc=0\n$/);
   });
 });
+
+describe('-j N on a pipe that has sent nothing yet', () => {
+  it('SIGTERM ends the run (exit 143, the aggregate written) instead of waiting for input that may never come', async () => {
+    // sluice catches signals once bin/sluice.js runs (a few ms after the process starts); nothing it
+    // prints tells when, so a run killed by a signal that came before that is tried again, waiting longer.
+    let got: { code: number | null; signal: NodeJS.Signals | null; stdout: string } | undefined;
+    for (const wait of [1000, 3000, 8000]) {
+      const p = start(['-j', '2', 'agg', 'count']);
+      await new Promise((r) => setTimeout(r, wait));
+      p.child.kill('SIGTERM');
+      const deadline = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+      const { code, signal } = await p.exited;
+      clearTimeout(deadline);
+      p.child.stdin.destroy();
+      got = { code, signal, stdout: p.stdout };
+      if (signal !== 'SIGTERM') break;
+    }
+    expect(got).toEqual({ code: 143, signal: null, stdout: '{"count":0}\n' });
+  }, 60_000);
+});
