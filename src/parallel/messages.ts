@@ -45,7 +45,7 @@ export interface WorkerInit {
    * unchanged record as its RAW text, which the NDJSON the ranges hand over
    * loses, and the writer's own text differs from it where a cell holds a CR
    * alone (CSV quotes it, TSV escapes it) or, in TSV, a backslash (escaped):
-   * a range holding one goes to one thread (chunk.ts fileSlices).
+   * a range holding one goes to one thread (slices.ts fileSlices).
    */
   keepsRaw?: 'csv' | 'tsv' | null;
   /** CSV or TSV output of CSV or TSV input: a header with an integer-like name goes to one thread (cutters.ts intNamedHeader). */

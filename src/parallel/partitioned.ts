@@ -38,7 +38,7 @@ import { inputFields } from '../engine/projection.js';
 import type { ChunkJob, ChunkResult, ChunkRunner, VerbWordsParser, WorkerInit } from './messages.js';
 import { createReader, createWriter } from '../formats/index.js';
 import { murmur3 } from '../agg/hash.js';
-import { dealtSlices, fileSlices, rangeContext } from './chunk.js';
+import { dealtSlices, fileSlices, rangeContext } from './slices.js';
 
 /** Tags of what the verbs write at end of input: END + window_id. */
 export const END = 2 ** 52;

@@ -6,7 +6,7 @@
  * - plan.ts: where the pipeline is split (what the workers run, what stays
  *   in the main thread, and why);
  * - jobs.ts: regular files cut into ranges at line ends (the jobs);
- * - chunk.ts / worker.ts: one job run (in a worker, or in the main thread
+ * - chunk.ts / worker.ts (slices.ts: reading a range): one job run (in a worker, or in the main thread
  *   when it is idle): records back as NDJSON bytes, or agg partials;
  * - split.ts: the loop handing out jobs and putting results back in job
  *   order; agg-merge.ts / windowed.ts merge partials (windowed.ts redoes

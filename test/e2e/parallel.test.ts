@@ -384,7 +384,7 @@ describe('-j 3 equals -j 1', () => {
   it('lines longer than the read slices, multi-byte text cut anywhere by them: the same as one thread (NDJSON and CSV)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-j-long-'));
     // Lines of 1 byte to 300 KB whose text mixes 1- to 4-byte UTF-8 characters, so that the
-    // threads' 64 KiB reads end inside lines and inside characters (chunk.ts fileSlices).
+    // threads' 64 KiB reads end inside lines and inside characters (slices.ts fileSlices).
     const pieces = ['a', 'é', '日本', '😀', 'xyz'];
     const rows: { i: number; k: string; s: string }[] = [];
     for (let i = 0; i < 400; i++) {
