@@ -8,6 +8,13 @@ import type { FieldSelection } from '../engine/types.js';
 
 export type { FieldSelection };
 
+/**
+ * Most names a selection may have for the NDJSON scanner to look each one up
+ * with indexOf rather than walk every key of a line (beyond it, walking is
+ * faster: one pass against one search per name).
+ */
+const KEYED_NAMES = 3;
+
 /** A FieldSelection compiled for matching names in place. */
 export class FieldMatcher {
   private readonly names: readonly string[];
@@ -19,6 +26,14 @@ export class FieldMatcher {
   private readonly byLen: (string[] | undefined)[] = [];
   /** First code units of the prefixes, for a quick no. */
   private readonly prefixStarts: Set<number>;
+  /**
+   * For a selection of at most KEYED_NAMES plain names and no prefixes: each
+   * name followed by `":`, the text that, after a `"`, is its key in a
+   * compact flat line (ndjson-select.ts scanKeyed), else null. A plain name
+   * is not empty and holds none of `"\\:,{}[]` nor a control character, so
+   * that `"name":` cannot occur anywhere else in such a line.
+   */
+  readonly keyTexts: readonly string[] | null;
 
   constructor(sel: FieldSelection) {
     this.names = [...new Set(sel.names)];
@@ -28,6 +43,13 @@ export class FieldMatcher {
     for (let k = 0; k < this.byLen.length; k++) this.byLen[k] ??= undefined;
     this.prefixStarts = new Set(this.prefixes.map((p) => p.charCodeAt(0)));
     this.empty = this.names.length === 0;
+    const plain = this.prefixes.length === 0 && !this.empty && this.names.length <= KEYED_NAMES && this.names.every((n) => n !== '' && !/["\\:,{}[\]\u0000-\u001f]/.test(n));
+    this.keyTexts = plain ? this.names.map((n) => `${n}":`) : null;
+  }
+
+  /** The names, in the order of `keyTexts`. */
+  get list(): readonly string[] {
+    return this.names;
   }
 
   /** True when `name` is selected. */

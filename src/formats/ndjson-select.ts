@@ -129,12 +129,99 @@ function skipValue(s: string, i: number, depth: number): number {
 /** A JSON string without escapes, control characters or quotes in it. */
 const PLAIN_STRING = '"[^"\\\\\\u0000-\\u001f]*"';
 const FLAT_VALUE = `(?:${PLAIN_STRING}|-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|true|false|null)`;
+/** A compact flat object: no blanks, no escapes, no nested values (`{"a":1,"b":"x"}`, as sluice and most tools write NDJSON). */
+const FLAT_LINE = `\\{${PLAIN_STRING}:${FLAT_VALUE}(?:,${PLAIN_STRING}:${FLAT_VALUE})*\\}`;
+/** One line FLAT_LINE. Irregexp checks it much faster than a loop in JavaScript can, and then keys and values are found with indexOf. */
+const FLAT = new RegExp(`^${FLAT_LINE}$`);
+/** A run of FLAT_LINE lines, each with its `\n` (sticky: from lastIndex). */
+const FLAT_RUN = new RegExp(`(?:${FLAT_LINE}\\n)*`, 'y');
+
 /**
- * A compact flat object: no blanks, no escapes, no nested values (`{"a":1,"b":"x"}`,
- * as sluice and most tools write NDJSON). Irregexp checks it much faster than
- * a loop in JavaScript can, and then keys and values are found with indexOf.
+ * Where the run of compact flat lines (FLAT, each ended by `\n`) that starts
+ * at `pos` of `chunk` ends: the index after the last one's `\n` (`pos` when
+ * the line at `pos` is not one). One regex call for a whole chunk of lines
+ * instead of one per line (~50 ns less per line, measured on the flights).
  */
-const FLAT = new RegExp(`^\\{(?:${PLAIN_STRING}:${FLAT_VALUE},)*${PLAIN_STRING}:${FLAT_VALUE}\\}$`);
+export function flatRunEnd(chunk: string, pos: number): number {
+  FLAT_RUN.lastIndex = pos;
+  try {
+    return FLAT_RUN.test(chunk) ? FLAT_RUN.lastIndex : pos;
+  } catch {
+    // The regex's backtrack stack overflowed (a chunk of very many lines): line by line.
+    return pos;
+  }
+}
+
+/** `scanSelected` of a line FLAT matches (flatRunEnd found it so). */
+export function scanFlatLine(s: string, m: FieldMatcher): Rec {
+  if (m.empty) return {};
+  const texts = m.keyTexts;
+  return (texts !== null ? scanKeyed(s, m, texts) : undefined) ?? scanFlat(s, m);
+}
+
+/** The value of a line FLAT matches that starts at `vs`, as scanFlat decodes it. */
+function flatValue(s: string, vs: number): unknown {
+  const c = s.charCodeAt(vs);
+  if (c === 34) return s.slice(vs + 1, s.indexOf('"', vs + 1));
+  if (c === 116) return true;
+  if (c === 102) return false;
+  if (c === 110) return null;
+  let e = vs + 1;
+  for (;;) {
+    const d = s.charCodeAt(e);
+    if (d === 44 || d === 125) break;
+    e++;
+  }
+  return typeCellIn(s, vs, e);
+}
+
+/** Where each key text of scanKeyed was found (reused: no array per line). */
+const keyAt: number[] = [];
+
+/**
+ * Where `text` (a FieldMatcher key text, `name":`) follows a `"` in `s` from
+ * `from` on, or -1. The text is searched without its opening quote: a
+ * search for a pattern that starts with `"`, the commonest character of a
+ * JSON line, stops at every quote (measured: 2-3× slower).
+ */
+function keyIndex(s: string, text: string, from: number): number {
+  for (;;) {
+    const p = s.indexOf(text, from);
+    if (p < 0 || s.charCodeAt(p - 1) === 34) return p;
+    from = p + 1;
+  }
+}
+
+/**
+ * `scanSelected` for a line FLAT matches and a selection with `keyTexts`
+ * (FieldMatcher): each selected key found with indexOf (in such a line a
+ * `"name":` can only be that key), the fields set in the order of the line.
+ * Undefined when a selected key occurs twice (scanFlat keeps JSON.parse's
+ * rule: the last value, at the first key's place).
+ */
+function scanKeyed(s: string, m: FieldMatcher, texts: readonly string[]): Rec | undefined {
+  const names = m.list;
+  const n = texts.length;
+  for (let k = 0; k < n; k++) {
+    const t = texts[k]!;
+    const p = keyIndex(s, t, 2);
+    if (p >= 0 && keyIndex(s, t, p + t.length) >= 0) return undefined;
+    keyAt[k] = p;
+  }
+  const rec: Rec = {};
+  for (let done = 0; done < n; done++) {
+    // The next key in the line's order (n is at most 3).
+    let best = -1;
+    for (let k = 0; k < n; k++) if (keyAt[k]! >= 0 && (best < 0 || keyAt[k]! < keyAt[best]!)) best = k;
+    if (best < 0) break;
+    const name = names[best]!;
+    const v = flatValue(s, keyAt[best]! + texts[best]!.length);
+    keyAt[best] = -1;
+    if (name === '__proto__') setField(rec, name, v);
+    else rec[name] = v;
+  }
+  return rec;
+}
 
 /** `scanSelected` for a line FLAT matches: every `"` opens or closes a key or a string value, every `,` and `}` ends a value. */
 function scanFlat(s: string, m: FieldMatcher): Rec {
@@ -173,7 +260,7 @@ function scanFlat(s: string, m: FieldMatcher): Rec {
  * @param whole parses the text of a nested value the way the full reader does (`parseJsonValue`)
  */
 export function scanSelected(s: string, m: FieldMatcher, whole: (text: string) => unknown): Rec | null {
-  if (FLAT.test(s)) return m.empty ? {} : scanFlat(s, m);
+  if (FLAT.test(s)) return scanFlatLine(s, m);
   const n = s.length;
   let i = skipWs(s, 0);
   if (s.charCodeAt(i) !== 123) return null;

@@ -12,7 +12,7 @@ import { DEFAULT_MAX_LINE_BYTES, OVERLONG_TEXT_CHARS, longerThan, overlongMessag
 import { LineFramer } from './linereader.js';
 import { INEXACT_NUMBER_RE, mayHoldInexactNumber, parseExact } from './exactjson.js';
 import { FieldMatcher, type FieldSelection } from './fields.js';
-import { scanSelected } from './ndjson-select.js';
+import { flatRunEnd, scanFlatLine, scanSelected } from './ndjson-select.js';
 
 /** Options of the NDJSON reader. */
 export interface NdjsonReaderOptions {
@@ -242,9 +242,22 @@ export class NdjsonReader extends LineFramer {
   /** The complete lines of a chunk (LineFramer.lines), with the number searches described above. */
   protected lines(chunk: string, pos: number, nl: number, out: Rec[]): number {
     if (this.matcher !== null) {
-      // Selected fields: no number searches (the values decoded are typed one by one).
+      // Selected fields: no number searches (the values decoded are typed one by one). The lines
+      // of a run of compact flat lines (flatRunEnd: one regex call) are known valid and flat.
+      let flatEnd = -1;
       while (nl >= 0) {
-        this.handleSelected(chunk.slice(pos, nl), ++this.line, out);
+        if (pos >= flatEnd) flatEnd = flatRunEnd(chunk, pos);
+        if (nl < flatEnd && (nl - pos) * 3 <= this.max) {
+          const text = chunk.slice(pos, nl);
+          const rec = scanFlatLine(text, this.matcher);
+          setRaw(rec, text);
+          if (this.lineNumbers) setLine(rec, ++this.line);
+          else ++this.line;
+          out.push(rec);
+        } else {
+          this.handleSelected(chunk.slice(pos, nl), ++this.line, out);
+          flatEnd = -1;
+        }
         pos = nl + 1;
         nl = chunk.indexOf('\n', pos);
       }

@@ -211,6 +211,64 @@ describe('reading only the needed fields gives the output of reading whole recor
   });
 });
 
+describe('small selections: each key looked up in a compact flat line, runs of flat lines checked at once', () => {
+  /** Records as plain objects, numbers by value (NumText keeps the text). */
+  const plain = (v: unknown): unknown =>
+    v instanceof NumText ? v.value : Array.isArray(v) ? v.map(plain) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
+  /** Keys that hide a selected name's text (`xa":`, `a":` in a value): the search must not take them. */
+  const tricky = fc.constantFrom('{"xa":1,"a":2}', '{"ba":"a","a":"b"}', '{"a":"a\\":1"}', '{"a b":1,"b":2}', '{"é":3,"a":"é"}', '{"t":1,"a":2,"t":3}', '{"a":1,"a":2}', '{"__proto__":1,"a":{}}', '{"k":"a\":"}');
+
+  it('scanSelected with 1-3 names gives JSON.parse restricted to them, keys in the line\'s order', () => {
+    fc.assert(
+      fc.property(fc.oneof({ weight: 4, arbitrary: flatLine }, objectLine, badLine, tricky), fc.subarray(NAMES, { minLength: 1, maxLength: 3 }), (line, names) => {
+        const m = new FieldMatcher({ names, prefixes: [] });
+        let expected: unknown;
+        try {
+          expected = JSON.parse(line);
+        } catch {
+          expected = undefined;
+        }
+        const got = scanSelected(line, m, (t) => JSON.parse(t));
+        if (expected === undefined || typeof expected !== 'object' || expected === null || Array.isArray(expected)) {
+          expect(got).toBe(null);
+          return;
+        }
+        expect(Object.keys(got!)).toEqual(Object.keys(expected).filter((k) => names.includes(k)));
+        for (const k of Object.keys(got!)) expect(plain(got![k])).toEqual((expected as Record<string, unknown>)[k]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('the NDJSON reader with 1-3 names, lines flat or not, CRLF and blank lines, in chunks cut anywhere: the full reader\'s records restricted', () => {
+    const lineEnd = fc.constantFrom('\n', '\n', '\n', '\r\n');
+    const text = fc
+      .array(fc.tuple(fc.oneof({ weight: 8, arbitrary: flatLine }, { weight: 2, arbitrary: objectLine }, badLine, tricky), lineEnd), { minLength: 1, maxLength: 40 })
+      .map((ls) => ls.map(([l, e]) => l + e).join(''));
+    fc.assert(
+      fc.property(text, fc.subarray(NAMES, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { maxLength: 4 }), (t, names, cuts) => {
+        const read = (fields: { names: string[]; prefixes: string[] } | undefined) => {
+          const errs = testErrors('skip');
+          const r = new NdjsonReader({ source: '-', errors: errs, fields, lineNumbers: true });
+          const at = [...new Set(cuts.map((c) => c % (t.length + 1)))].sort((a, b) => a - b);
+          const recs: Rec[] = [];
+          let from = 0;
+          for (const c of [...at, t.length]) {
+            recs.push(...r.feed(t.slice(from, c)));
+            from = c;
+          }
+          recs.push(...r.end());
+          return { recs: recs.map((x) => ({ raw: rawOf(x), v: plain(Object.fromEntries(Object.entries(x).filter(([k]) => names.includes(k)))) })), errors: errs.count };
+        };
+        const full = read(undefined);
+        const sel = read({ names, prefixes: [] });
+        expect(sel).toEqual(full);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
 describe('reading only the needed fields: whole runs from files', () => {
   it('mixed sources (NDJSON then CSV, CSV then NDJSON), JSON and CSV output, --errors: as with whole records', async () => {
     const nd = path.join(dir, 'm.ndjson');
