@@ -22,7 +22,18 @@
  * (found conservatively from the pattern text) is looked for with
  * `String.includes` first, and only strings holding it go to RE2.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+/**
+ * re2js, loaded when the first pattern that needs RE2 is compiled (its
+ * CommonJS build, synchronously): 263 KB of code that a run without such a
+ * pattern no longer parses at start-up (~5 ms per thread).
+ */
+let re2: typeof RE2JS | undefined;
+function re2js(): typeof RE2JS {
+  return (re2 ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS);
+}
 
 /** A compiled regex. */
 export interface LinearRegex {
@@ -199,6 +210,25 @@ function countEscapes(s: string): number {
 }
 
 /**
+ * `src` (JavaScript syntax, checked) compiled by RE2.
+ * @throws RegexSyntaxError for what RE2 cannot run in linear time
+ */
+function compileRe2(src: string, icase: boolean): RE2JS {
+  try {
+    const R = re2js();
+    return R.compile(toRe2(src), icase ? R.CASE_INSENSITIVE : 0);
+  } catch (e) {
+    const m = (e as Error).message;
+    const what = /\\[1-9]|\\k</.test(src)
+      ? 'backreferences'
+      : /\(\?<?[=!]/.test(src)
+        ? 'lookahead and lookbehind'
+        : m.replace(/^error parsing regexp: /, '');
+    throw new RegexSyntaxError(`${what} cannot run in linear time (sluice's regex engine is RE2: see REGEXES in the man page)`);
+  }
+}
+
+/**
  * Compile a pattern (see the module comment).
  * @throws RegexSyntaxError for a pattern that is not valid JavaScript u-mode
  *   syntax, or that uses what the linear-time engine cannot run
@@ -215,29 +245,25 @@ export function compileRegex(pattern: string): LinearRegex {
   } catch (e) {
     throw new RegexSyntaxError((e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, ''));
   }
-  let re: RE2JS;
-  try {
-    re = RE2JS.compile(toRe2(src), icase ? RE2JS.CASE_INSENSITIVE : 0);
-  } catch (e) {
-    const m = (e as Error).message;
-    const what = /\\[1-9]|\\k</.test(src)
-      ? 'backreferences'
-      : /\(\?<?[=!]/.test(src)
-        ? 'lookahead and lookbehind'
-        : m.replace(/^error parsing regexp: /, '');
-    throw new RegexSyntaxError(`${what} cannot run in linear time (sluice's regex engine is RE2: see REGEXES in the man page)`);
-  }
   const { lit, whole } = icase ? { lit: '', whole: false } : requiredLiteral(src);
+  // A plain literal is found with String.includes; RE2 (and re2js's code) only when a replace or
+  // exec needs it. Any other pattern is compiled now: one RE2 cannot run fails before any input.
+  let compiled: RE2JS | undefined;
+  const re = (): RE2JS => (compiled ??= compileRe2(src, icase));
   let test: (s: string) => boolean;
-  if (whole) test = (s) => s.includes(lit);
-  else if (lit.length >= 2) test = (s) => s.includes(lit) && re.test(s);
-  else test = (s) => re.test(s);
+  // (A lone surrogate, which RE2 may refuse, is checked now too.)
+  if (whole && !/[\uD800-\uDFFF]/u.test(src)) test = (s) => s.includes(lit);
+  else {
+    const r = re();
+    if (lit.length >= 2) test = (s) => s.includes(lit) && r.test(s);
+    else test = (s) => r.test(s);
+  }
   return {
     source: pattern,
     test,
-    replaceAll: (s, w) => (whole && lit.length > 0 && !w.includes('$') ? s.split(lit).join(w) : re.matcher(s).replaceAll(w)),
+    replaceAll: (s, w) => (whole && lit.length > 0 && !w.includes('$') ? s.split(lit).join(w) : re().matcher(s).replaceAll(w)),
     exec(s) {
-      const m = re.exec(s) as unknown as { index: number; groups?: Record<string, string | undefined>; [i: number]: string | undefined } | null;
+      const m = re().exec(s) as unknown as { index: number; groups?: Record<string, string | undefined>; [i: number]: string | undefined } | null;
       if (m === null) return null;
       return Object.assign(m, { groups: m.groups });
     },

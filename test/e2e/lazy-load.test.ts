@@ -86,6 +86,25 @@ describe('lazy loading', () => {
     expect(c.modules).toContain('yargs');
   });
 
+  it('an expression loads luxon only for a time zone and re2js only for a pattern RE2 runs (each ~260 KB of code to parse at start-up)', () => {
+    const flights = path.join(FIXTURES, 'flights-20k.ndjson');
+    const plain = loaded(['filter', 'delay > 60 && origin ~ "SF"', 'then', 'map', 'h = strftime(time("2001-01-01T00:00:00Z"), "%H")', 'then', 'agg', 'count', 'by', 'origin', flights]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain('"origin":"SFO"');
+    expect(plain.modules).toContain('dist/expr/regex.js');
+    expect(plain.modules).not.toContain('luxon');
+    expect(plain.modules).not.toContain('re2js');
+    // Controls: a zone, a pattern that is not a plain literal.
+    const zoned = loaded(['map', 'h = strftime(time(time), "%H", "America/New_York")', 'then', 'head', '1', flights]);
+    expect(zoned.code, zoned.stderr).toBe(0);
+    expect(zoned.stdout).toContain('"h":"19"');
+    expect(zoned.modules).toContain('luxon');
+    const pattern = loaded(['filter', 'origin ~ "^S.O$"', 'then', 'agg', 'count', flights]);
+    expect(pattern.code, pattern.stderr).toBe(0);
+    expect(pattern.modules).toContain('re2js');
+    expect(pattern.stdout).toMatch(/"count":[1-9]/);
+  });
+
   it('-j 2: each thread loads the verbs of its command line only, no checkpoint, live view or progress code, nor yargs', () => {
     const flights = path.join(FIXTURES, 'flights-20k.ndjson');
     const r = loaded(['-j', '2', 'filter', 'delay > 60', 'then', 'agg', 'count', 'by', 'origin', flights], { SLUICE_J_CHUNK_BYTES: '300000', SLUICE_J_DEBUG: '2' });
