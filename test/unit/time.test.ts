@@ -180,3 +180,12 @@ describe('strftime and isoString', () => {
     );
   });
 });
+
+describe('compileTimeParser auto: the last text parsed is remembered', () => {
+  it('a run of repeated and changing values gives what a fresh parser gives for each', () => {
+    const vals: unknown[] = ['2001-01-01T00:01:00Z', '2001-01-01T00:01:00Z', '2001-01-01T00:02:00Z', '2001-01-01T00:01:00Z', 'nope', 'nope', '17/May/2015:10:05:03 +0000', '17/May/2015:10:05:03 +0000', 1_000_000, '1000000', '', '2001-01-01T00:02:00Z', null, '2001-01-01T00:02:00Z'];
+    const p = compileTimeParser('auto');
+    expect(vals.map((v) => p(v))).toEqual(vals.map((v) => compileTimeParser('auto')(v)));
+    expect(p('2001-01-01T00:02:00Z')).toBe(Date.UTC(2001, 0, 1, 0, 2));
+  });
+});
