@@ -38,15 +38,59 @@ function spawn(): Worker {
   return w;
 }
 
+/** Bytes of one range (SLUICE_J_CHUNK_BYTES overrides the 2 MiB of jobs.ts, for tests on small files). */
+function chunkBytes(): number {
+  return Number(process.env.SLUICE_J_CHUNK_BYTES) > 0 ? Number(process.env.SLUICE_J_CHUNK_BYTES) : 2 * 1024 * 1024;
+}
+
 /**
- * Whether the input looks too small to be split (under two ranges of
- * SLUICE_J_CHUNK_BYTES, default 2 MiB: jobs.ts): the words of argv that name
- * regular files (the sources, and maybe a join table: counted too, which
- * errs towards starting) or, when none does, stdin when it is a regular
- * file. A pipe or terminal on stdin may be long: not small.
+ * Input bytes each thread of a `-j` run should have, at least: below
+ * THREAD_BYTES × N, fewer threads are used (one below 2 × THREAD_BYTES).
+ * Measured on 2 cores (bench/parallel.js, 2026-12-02): a thread costs
+ * ~0.15 s of start-up and ~0.15-0.2 s of V8 warm-up on its first range, so
+ * -j 2 won nothing under ~100 MB (1M flights: W1 NDJSON 93 MB 0.95×, W3
+ * CSV 36 MB 0.81×, W2 0.93×) and gains from ~100 MB on (3M flights, 108 and
+ * 280 MB: 1.0-1.6×). 48 MiB; SLUICE_J_THREAD_BYTES overrides it (0: no
+ * minimum, as the tests that split small files set).
  */
-function smallInput(argv: string[]): boolean {
-  const chunk = Number(process.env.SLUICE_J_CHUNK_BYTES) > 0 ? Number(process.env.SLUICE_J_CHUNK_BYTES) : 2 * 1024 * 1024;
+export const THREAD_BYTES = process.env.SLUICE_J_THREAD_BYTES !== undefined && Number(process.env.SLUICE_J_THREAD_BYTES) >= 0 ? Number(process.env.SLUICE_J_THREAD_BYTES) : 48 * 1024 * 1024;
+
+/**
+ * The threads worth starting for `threads` requested and `bytes` of input
+ * (null: unknown, a stream): at most one per THREAD_BYTES of input, at least 1.
+ */
+export function threadsForBytes(threads: number, bytes: number | null): number {
+  if (bytes === null || THREAD_BYTES === 0) return threads;
+  return Math.max(1, Math.min(threads, Math.floor(bytes / THREAD_BYTES)));
+}
+
+/**
+ * The bytes of the regular files `paths` names, or null when one of them is
+ * not a regular file (stdin `-`, a pipe, a terminal: may be long) or cannot
+ * be read.
+ */
+export function fileBytes(paths: readonly string[]): number | null {
+  let bytes = 0;
+  for (const p of paths) {
+    if (p === '-') return null;
+    try {
+      const st = fs.statSync(p, { throwIfNoEntry: false });
+      if (st === undefined || !st.isFile()) return null;
+      bytes += st.size;
+    } catch {
+      return null;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * The input's bytes as far as a quick look at argv tells, before the CLI
+ * parses it: the words that name regular files (the sources, and maybe a
+ * join table: counted too, which errs towards starting) or, when none does,
+ * stdin when it is a regular file; null for a pipe or terminal on stdin.
+ */
+function argvInputBytes(argv: string[]): number | null {
   let files = 0;
   let bytes = 0;
   for (const a of argv) {
@@ -62,23 +106,21 @@ function smallInput(argv: string[]): boolean {
       bytes += st.size;
     }
   }
-  if (files === 0) {
-    try {
-      const st = fs.fstatSync(0);
-      if (!st.isFile()) return false;
-      bytes = st.size;
-    } catch {
-      return false;
-    }
+  if (files > 0) return bytes;
+  try {
+    const st = fs.fstatSync(0);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
   }
-  return bytes < 2 * chunk;
 }
 
 /**
  * Start the workers a `-j N` command line will want, before the CLI loads.
  * Only a quick look at argv (`-j N`, `-jN`, `--parallel N`, `--parallel=N`);
  * the CLI parses it properly later. Nothing is started for --help, --explain
- * or `help`, nor when the input is too small to be split (`smallInput`): a
+ * or `help`, nor when the input is too small to be split (under two ranges),
+ * and no more than one per THREAD_BYTES of input (`threadsForBytes`): a
  * worker loading sluice costs ~0.15-0.25 s of CPU, more than such a run.
  * Never throws.
  */
@@ -95,11 +137,12 @@ export function prestartFromArgv(argv: string[]): void {
       if (v !== undefined && /^\d+$/.test(v)) n = Number(v);
     }
     if (n === null || n === 1 || n > 256) return;
-    if (smallInput(argv)) {
+    const bytes = argvInputBytes(argv);
+    if (bytes !== null && bytes < 2 * chunkBytes()) {
       if (process.env.SLUICE_J_DEBUG === '2') process.stderr.write('sluice: -j: no worker started: the input is smaller than two ranges\n');
       return;
     }
-    const k = threadCount(n) - 1;
+    const k = threadsForBytes(threadCount(n), bytes) - 1;
     for (let i = 0; i < k; i++) started.push(spawn());
   } catch {
     /* an optimisation only */

@@ -33,7 +33,7 @@ import type { WindowVerbInstance } from '../window/instance.js';
 import { type ParallelPlan, planParallel } from './plan.js';
 import { outputFormatFor } from '../engine/output.js';
 import type { VerbWordsParser } from './messages.js';
-import { releaseWorkers, threadCount } from './pool.js';
+import { THREAD_BYTES, fileBytes, releaseWorkers, threadCount, threadsForBytes } from './pool.js';
 import { CHUNK, makeJobs } from './jobs.js';
 import { fileJobs } from './deal.js';
 import { openDealt } from './stream.js';
@@ -51,7 +51,13 @@ export const workerCount = threadCount;
  * @returns the exit status, or null when this run cannot be split (the caller runs it with one thread)
  */
 export async function runParallel(opts: RunOptions, words: string[][], n: number, parseVerbs: VerbWordsParser): Promise<number | null> {
-  let split = planParallel(opts, words, workerCount(n));
+  const threads = threadsFor(opts, n);
+  if (typeof threads === 'string') {
+    releaseWorkers();
+    if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread (${threads})\n`);
+    return null;
+  }
+  let split = planParallel(opts, words, threads);
   if (typeof split === 'string') {
     releaseWorkers();
     return null;
@@ -85,7 +91,7 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
     split = { ...split, partition: null, rest: split.prefix.length, kept: `${opts.verbs[split.prefix.length]!.name} runs by key partitions only when their NDJSON goes straight to stdout (-o ndjson, no verb after them)` };
   }
   if (split.partition && typeof jobs !== 'string') {
-    const r = await runPartitioned(opts, split, jobs, workerCount(n), parseVerbs);
+    const r = await runPartitioned(opts, split, jobs, threads, parseVerbs);
     if (typeof r === 'number') return r;
     return redo(opts, r);
   }
@@ -109,7 +115,7 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
       if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread (${dealt.why})\n`);
       return run(dealt.replay !== null ? { ...opts, stdin: dealt.replay } : opts);
     }
-    const r = await runSplit(opts, dealt.plan, dealt.jobs, workerCount(n), parseVerbs);
+    const r = await runSplit(opts, dealt.plan, dealt.jobs, threads, parseVerbs);
     if (typeof r === 'number') return r;
     // A verb no thread could build (a join table with a malformed row): its message, as one thread writes it.
     const built = /^a verb could not be built: ([\s\S]*)$/.exec(r.fallback);
@@ -132,7 +138,7 @@ export async function runParallel(opts: RunOptions, words: string[][], n: number
       return null;
     }
   }
-  const r = await runSplit(opts, split, fileJobs(jobs), workerCount(n), parseVerbs);
+  const r = await runSplit(opts, split, fileJobs(jobs), threads, parseVerbs);
   if (typeof r === 'number') return r;
   return redo(opts, r);
 }
@@ -157,9 +163,24 @@ async function redo(opts: RunOptions, r: Fallback): Promise<number> {
   return code;
 }
 
+/**
+ * The threads a run of `-j n` uses on its input: `n` (0: every core), fewer
+ * when the input files are too small for each thread to pay for its start
+ * (pool.ts threadsForBytes), or why one thread is used.
+ */
+function threadsFor(opts: RunOptions, n: number): number | string {
+  const asked = workerCount(n);
+  const bytes = opts.sources !== undefined && opts.sources.length > 0 ? fileBytes(opts.sources) : null;
+  const t = threadsForBytes(asked, bytes);
+  if (t >= 2 || asked < 2) return t;
+  return `the input (${((bytes ?? 0) / 1e6).toFixed(1)} MB) is under 2 × ${(THREAD_BYTES / 1048576).toFixed(0)} MiB: a thread's start and warm-up (~0.3 s of CPU) cost more than it saves on less (SLUICE_J_THREAD_BYTES=0 splits it anyway)`;
+}
+
 /** A description of the split for --explain. */
 export function explainParallel(opts: RunOptions, words: string[][], n: number): string {
-  const t = workerCount(n);
+  const t0 = threadsFor(opts, n);
+  if (typeof t0 === 'string') return `parallel: ${workerCount(n)} threads requested; runs in one thread: ${t0}`;
+  const t = t0;
   const split = planParallel(opts, words, t);
   if (typeof split === 'string') return `parallel: ${t} threads requested; runs in one thread: ${split}`;
   const heavy = split.agg !== null ? valuesInPartials(split.agg) : null;

@@ -1,0 +1,48 @@
+/**
+ * `-j N` uses no more threads than its input pays for (parallel/pool.ts
+ * THREAD_BYTES, 48 MiB per thread by default: a thread's start and V8
+ * warm-up cost more than it saves on less). Set small here with
+ * SLUICE_J_THREAD_BYTES so that the fixtures cross it; SLUICE_J_DEBUG=2
+ * shows which threads ran jobs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, sluice } from '../helpers/run.js';
+
+const flights = path.join(FIXTURES, 'flights-20k.ndjson');
+const size = fs.statSync(flights).size;
+/** Split into ranges of 64 KiB (the fixture is ~2 MB): many ranges either way. */
+const env = (threadBytes: number) => ({ SLUICE_J_CHUNK_BYTES: String(64 * 1024), SLUICE_J_DEBUG: '2', SLUICE_J_THREAD_BYTES: String(threadBytes) });
+const args = ['filter', 'delay > 60', 'then', 'agg', 'count, avg(delay)', 'by', 'origin', flights];
+
+describe('-j N: at most one thread per SLUICE_J_THREAD_BYTES of input', () => {
+  const one = sluice(['-j', '1', ...args]);
+
+  it('under two threads\' worth: one thread, the same output, and --explain says why', () => {
+    const r = sluice(['-j', '2', ...args], '', env(Math.floor(size / 1.5)));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(one.stdout);
+    expect(r.stderr).toMatch(/-j: one thread \(the input \([\d.]+ MB\) is under 2 × /);
+    expect(r.stderr).not.toMatch(/worker 1: /);
+    const x = sluice(['--explain', '-j', '2', ...args], '', env(Math.floor(size / 1.5)));
+    expect(x.stdout + x.stderr).toMatch(/parallel: 2 threads requested; runs in one thread: the input/);
+  });
+
+  it('-j 4 with two threads\' worth: two threads (the main thread and one worker)', () => {
+    const r = sluice(['-j', '4', ...args], '', env(Math.floor(size / 2.5)));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(one.stdout);
+    expect(r.stderr).toMatch(/worker 1: [1-9]\d* jobs/);
+    expect(r.stderr).not.toMatch(/worker 2: /);
+    const x = sluice(['--explain', '-j', '4', ...args], '', env(Math.floor(size / 2.5)));
+    expect(x.stdout + x.stderr).toMatch(/parallel: 2 threads \(the main thread and 1 worker\)/);
+  });
+
+  it('0 is no minimum: every thread asked for runs jobs', () => {
+    const r = sluice(['-j', '3', ...args], '', env(0));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(one.stdout);
+    expect(r.stderr).toMatch(/worker 2: [1-9]\d* jobs/);
+  });
+});
