@@ -92,6 +92,8 @@ export function runPartitioned(opts: RunOptions, split: ParallelPlan, jobs: Chun
   return new Promise<number | Fallback>((resolve) => {
     let written = 0;
     let finished = false;
+    /** The signal that ended the input (handed to a one-thread redo). */
+    let signal: NodeJS.Signals | undefined;
     let failed: string | null = null;
     /** Per range: the results of the partitions so far. */
     const results = new Map<number, (ChunkResult | undefined)[]>();
@@ -115,7 +117,7 @@ export function runPartitioned(opts: RunOptions, split: ParallelPlan, jobs: Chun
       const terminated = Promise.all(workers.map((w) => w.terminate()));
       if (fallback !== undefined) {
         await terminated;
-        resolve({ fallback, written: await out.abandon() });
+        resolve({ fallback, written: await out.abandon(), signal });
         return;
       }
       for (const w of workers) w.unref();
@@ -193,7 +195,8 @@ export function runPartitioned(opts: RunOptions, split: ParallelPlan, jobs: Chun
         void finish(1);
       });
     });
-    const unsubscribe = subscribeSignals(() => {
+    const unsubscribe = subscribeSignals((sig) => {
+      signal ??= sig;
       // The input ends after the ranges some thread was handed: every thread takes those, then finishes.
       const handed = Math.max(...next.map((x) => Math.min(x, jobs.length)));
       if (handed < last) {

@@ -29,6 +29,7 @@ import { run } from '../engine/run.js';
 import { MAX_PART } from '../agg/plan.js';
 import { runFileUses } from '../engine/options.js';
 import { checkFileUses, stdoutWasClosed } from '../engine/files.js';
+import { deferSignal } from '../engine/signals.js';
 import type { WindowVerbInstance } from '../window/instance.js';
 import { type ParallelPlan, planParallel } from './plan.js';
 import { outputFormatFor } from '../engine/output.js';
@@ -155,6 +156,8 @@ function partitionsWriteStdout(opts: RunOptions, split: ParallelPlan, inFmt: str
 /** Redo the run in one thread; its first r.written bytes of output are out already. */
 async function redo(opts: RunOptions, r: Fallback): Promise<number> {
   if (process.env.SLUICE_J_DEBUG) (opts.stderr ?? process.stderr).write(`sluice: -j: one thread after all (${r.fallback}); ${r.written} bytes were written already\n`);
+  // A signal the split run took ends this run's input at once too (it would read to the end).
+  if (r.signal !== undefined) deferSignal(r.signal);
   const stdout = opts.stdout ?? process.stdout;
   const code = await run({ ...opts, stdout: new RelayOut(stdout, r.written) });
   // The relay has handed everything to stdout, which may still hold it (a pipe): the caller exits

@@ -43,6 +43,8 @@ export interface Fallback {
   fallback: string;
   /** Bytes of output already written (a prefix of what one thread writes). */
   written: number;
+  /** A SIGINT / SIGTERM the split run had received: the one-thread redo ends its input at once too. */
+  signal?: NodeJS.Signals;
 }
 
 /** SLUICE_J_DEBUG=2: where the time went (Timings); any value: why a run fell back to one thread (run.ts). */
@@ -171,6 +173,8 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
   return new Promise<number | Fallback>((resolve) => {
     /** Jobs of the run: all of the input's, or those handed out before a signal ended the input. */
     let cap = Infinity;
+    /** The signal that ended the input (handed to a one-thread redo). */
+    let signal: NodeJS.Signals | undefined;
     const total = (): number => Math.min(jobs.total(), cap);
     let next = 0;
     let written = 0;
@@ -245,7 +249,7 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
         await terminated;
         if (timings !== null) (opts.stderr ?? process.stderr).write(timings.report());
         // Nothing more from this run: what it wrote is a prefix of one thread's output.
-        resolve({ fallback, written: await out.abandon() });
+        resolve({ fallback, written: await out.abandon(), signal });
         return;
       }
       // (Unref'd only here: a worker being terminated must keep the process alive until the redo above.)
@@ -413,8 +417,9 @@ export function runSplit(opts: RunOptions, split: ParallelPlan, jobs: JobList, n
         void finish(1);
       });
     });
-    const unsubscribe = subscribeSignals(() => {
+    const unsubscribe = subscribeSignals((sig) => {
       // The input ends here: what was handed out is finished, written and closed.
+      signal ??= sig;
       cap = next;
       jobs.stop();
       wake();

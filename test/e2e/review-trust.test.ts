@@ -244,3 +244,22 @@ describe('-j N on a pipe that has sent nothing yet', () => {
     expect(got).toEqual({ code: 143, signal: null, stdout: '{"count":0}\n' });
   }, 60_000);
 });
+
+describe('a signal during a -j run that then goes to one thread', () => {
+  it('ends the one-thread redo\'s input too (it read the whole file, then exited 130)', async () => {
+    // 300,001 records; the first line holds invalid UTF-8, so the first range sends the run to one thread.
+    const file = path.join(dir, 'sig-redo.ndjson');
+    const body = Array.from({ length: 300_000 }, (_, i) => JSON.stringify({ i, delay: i % 97 })).join('\n') + '\n';
+    fs.writeFileSync(file, Buffer.concat([Buffer.from('{"i":-1,"x":"\xff"}\n', 'latin1'), Buffer.from(body)]));
+    const p = start(['-j', '2', '--from', file, 'agg', 'count'], { SLUICE_TEST_SIGNAL_READY: '1', SLUICE_J_CHUNK_BYTES: '65536', SLUICE_J_DEBUG: '1' });
+    const t0 = Date.now();
+    while (!p.stderr.includes('signals ready') && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 5));
+    p.child.kill('SIGINT');
+    const { code } = await p.exited;
+    expect(code).toBe(130);
+    // The split run took the signal, then its first range sent it to one thread.
+    expect(p.stderr).toContain('one thread after all (invalid UTF-8)');
+    const count = JSON.parse(p.stdout).count as number;
+    expect(count).toBeLessThan(100_000);
+  }, 60_000);
+});
