@@ -296,6 +296,11 @@ export class Variance implements Accumulator {
       const s1 = this.b1 + BigInt(this.s1);
       const s2 = this.b2 + BigInt(this.s2);
       v = Number(n * s2 - s1 * s1) / (this.n * (this.n - 1));
+    } else if (!Number.isFinite(this.m2) || !Number.isFinite(this.mean)) {
+      // Two values more than the largest double apart (a deviation overflowed, which Math.max below
+      // turned into 0): the variance is beyond the doubles too, and so reported (the square root
+      // might not be, but Welford's state no longer holds it).
+      v = this.m2 !== this.m2 && this.mean !== this.mean ? NaN : Infinity;
     } else v = Math.max(0, this.m2 / (this.n - 1));
     return reportNonFinite(this.sqrt ? Math.sqrt(v) : v);
   }

@@ -263,3 +263,14 @@ describe('a signal during a -j run that then goes to one thread', () => {
     expect(count).toBeLessThan(100_000);
   }, 60_000);
 });
+
+describe('var and stddev of values more than the largest double apart', () => {
+  it('are "Infinity", not 0 (a deviation overflowed to -Infinity, which max(0, ...) hid)', () => {
+    const r = sluice(['agg', 'var(x), stddev(x), count'], '{"x":1e308}\n{"x":1e308}\n{"x":-1.7e308}\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ var_x: 'Infinity', stddev_x: 'Infinity', count: 3 });
+    // Large but within range: still a number.
+    const ok = sluice(['agg', 'var(x)'], '{"x":1e150}\n{"x":-1e150}\n');
+    expect(JSON.parse(ok.stdout).var_x).toBeCloseTo(2e300, -290);
+  });
+});
