@@ -112,6 +112,41 @@ export function writeCheckpoint(file: string, data: CheckpointData): number {
 }
 
 /**
+ * Remove the temporary files (`FILE.tmp-PID`) that runs killed while writing
+ * a checkpoint of FILE left behind (SIGKILL, a crash, a power cut between
+ * the write and the rename): those whose process no longer exists. A file of
+ * a live process (another run writing now, or a reused PID) is left alone.
+ * Never throws.
+ */
+export function removeStaleTemps(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  const prefix = `${path.basename(file)}.tmp-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = name.slice(prefix.length);
+    if (!/^[1-9]\d{0,9}$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+      continue;
+    } catch (e) {
+      // EPERM: the process exists (another user's).
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    try {
+      fs.unlinkSync(path.join(dir, name));
+    } catch {
+      /* gone already, or not ours to remove */
+    }
+  }
+}
+
+/**
  * Read and check a checkpoint. Returns undefined when FILE does not exist (a
  * first run). Never changes the file.
  * @throws UsageError (exit 2) naming the file and what is wrong: unreadable,

@@ -23,7 +23,7 @@ import path from 'node:path';
 import type { ErrorSink, Reader, Stage, VerbInstance, Writer } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
 import type { FileTail } from '../sources/follow.js';
-import { type CheckpointData, type SourcePosition, readCheckpoint, writeCheckpoint } from './file.js';
+import { type CheckpointData, type SourcePosition, readCheckpoint, removeStaleTemps, writeCheckpoint } from './file.js';
 import { fingerprintDiff, fingerprintOf } from './fingerprint.js';
 import { type ResumePoint, resumePoint, truncateOutput } from './resume.js';
 import { KeptFiles } from './keep.js';
@@ -108,6 +108,7 @@ export class CheckpointSession {
     const fp = fingerprintOf(run);
     this.fingerprint = fp;
     this.saved = readCheckpoint(o.file);
+    removeStaleTemps(o.file);
     // Found now, not at the first checkpoint: a directory the checkpoint cannot be written to.
     try {
       fs.accessSync(path.dirname(path.resolve(o.file)), fs.constants.W_OK);

@@ -117,3 +117,19 @@ describe('head state', () => {
     }
   });
 });
+
+describe('temporary files of killed runs', () => {
+  it('FILE.tmp-PID of a process that is gone is removed; of a live one, of another file, or not a PID, kept', async () => {
+    const { removeStaleTemps } = await import('../../src/checkpoint/file.js');
+    const { spawnSync } = await import('node:child_process');
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-ckpt-tmp-'));
+    // A PID that existed and is gone: a child that has exited (and been reaped).
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const f = path.join(d, 'run.ckpt');
+    const names = [`run.ckpt.tmp-${gone}`, `run.ckpt.tmp-${process.pid}`, `run.ckpt.tmp-${process.ppid}`, `other.ckpt.tmp-${gone}`, 'run.ckpt.tmp-x1', 'run.ckpt'];
+    for (const n of names) fs.writeFileSync(path.join(d, n), 'x');
+    removeStaleTemps(f);
+    expect(fs.readdirSync(d).sort()).toEqual(names.filter((n) => n !== `run.ckpt.tmp-${gone}`).sort());
+    fs.rmSync(d, { recursive: true, force: true });
+  });
+});
