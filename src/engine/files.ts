@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
+import { withDefaultSignals } from './signals.js';
 
 /** One file a run touches: `what` names it in messages (`--errors`, `input`, ...). */
 export interface FileUse {
@@ -92,4 +93,25 @@ function isNodeDevNull(fd: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** True when `name` is a FIFO (named pipe); false for anything else, or when it cannot be looked at. */
+export function isFifo(name: string): boolean {
+  try {
+    return fs.statSync(name).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `fs.openSync(name, flags)`, where a FIFO (whose open waits for the other
+ * end) is opened with SIGINT and SIGTERM at their default action
+ * (signals.ts withDefaultSignals), so that a user can still end a run that
+ * waits there. For the files a run opens before it reads input: the join
+ * table, `tee` and `--late-output` files, `--errors`.
+ * @throws what fs.openSync throws
+ */
+export function openMaybeFifo(name: string, flags: string): number {
+  return isFifo(name) ? withDefaultSignals(() => fs.openSync(name, flags)) : fs.openSync(name, flags);
 }

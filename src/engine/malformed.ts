@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { InputError, cut, escapeControls, ioError, where } from './errors.js';
+import { openMaybeFifo } from './files.js';
 import type { ErrorSink, OnErrorMode } from './types.js';
 import type { CheckpointSession } from '../checkpoint/session.js';
 
@@ -30,7 +31,7 @@ export class ErrorCollector implements ErrorSink {
   ) {
     if (file !== undefined) {
       try {
-        this.fd = fs.openSync(file, resumeLength !== undefined ? 'a' : 'w');
+        this.fd = openMaybeFifo(file, resumeLength !== undefined ? 'a' : 'w');
       } catch (e) {
         throw ioError('cannot open --errors file', file, e);
       }

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { ioError } from './errors.js';
+import { openMaybeFifo } from './files.js';
 import type { Batch, InputFormat, OutputFormat, Stage, Writer } from './types.js';
 import type { RunOptions } from './options.js';
 import { createWriter } from '../formats/index.js';
@@ -128,7 +129,7 @@ export class OutputFiles {
     const cp = this.cp;
     const resumeLength = cp?.outputLength(path);
     try {
-      fd = fs.openSync(path, resumeLength !== undefined ? 'a' : 'w');
+      fd = openMaybeFifo(path, resumeLength !== undefined ? 'a' : 'w');
     } catch (e) {
       throw ioError('cannot open', path, e);
     }

@@ -74,3 +74,25 @@ export function deferSignal(sig: NodeJS.Signals): void {
 export function signalStatus(code: number): number {
   return code === 0 && received !== undefined ? statusOf(received) : code;
 }
+
+/**
+ * Run `fn`, a synchronous call that may block in the kernel until another
+ * process acts (opening a FIFO whose other end nobody has opened yet), with
+ * SIGINT and SIGTERM at their default action, so that they still end the
+ * process at once: while the main thread is blocked no handler of ours can
+ * run, and a signal it had caught was never acted on (`sluice join FIFO`
+ * with no writer ignored both). For calls made before any input is read:
+ * nothing is lost when the signal ends the process there, as `tee FIFO`
+ * would be ended.
+ */
+export function withDefaultSignals<T>(fn: () => T): T {
+  if (!installed) return fn();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  try {
+    return fn();
+  } finally {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+}

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OutputFormat, PipelineContext, Writer } from '../engine/types.js';
 import { RuntimeError, UsageError } from '../engine/errors.js';
+import { openMaybeFifo } from '../engine/files.js';
 import { errText } from '../sort/tempdir.js';
 
 /** Formats a file may be written in. */
@@ -67,7 +68,7 @@ export function openFile(verb: string, file: string, flags: 'w' | 'a', makeDir =
   try {
     const dir = path.dirname(file);
     if (makeDir && dir !== '' && dir !== '.' && !fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
-    return fs.openSync(file, flags);
+    return openMaybeFifo(file, flags);
   } catch (e) {
     throw new RuntimeError(`${verb}: cannot write ${file}: ${errText(e)}`);
   }

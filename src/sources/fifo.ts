@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
+import { isFifo } from '../engine/files.js';
 
 /**
  * A readable stream of `name`, a file that is not a regular file. A FIFO is
@@ -18,13 +19,7 @@ import type { Readable } from 'node:stream';
  * @param highWaterMark bytes per read of a createReadStream
  */
 export function openInputStream(name: string, highWaterMark?: number): Readable {
-  let fifo = false;
-  try {
-    fifo = fs.statSync(name).isFIFO();
-  } catch {
-    fifo = false;
-  }
-  if (fifo) {
+  if (isFifo(name)) {
     let fd = -1;
     try {
       fd = fs.openSync(name, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);

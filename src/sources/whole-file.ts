@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import type zlibModule from 'node:zlib';
 import { InputDecoder, type DecodeReport, type InputEncoding } from '../formats/decode.js';
 import { gzipError, isGzipMagic } from './gzip.js';
+import { isFifo } from '../engine/files.js';
+import { withDefaultSignals } from '../engine/signals.js';
 
 const require = createRequire(import.meta.url);
 
@@ -19,7 +21,8 @@ const require = createRequire(import.meta.url);
  * @throws the fs error (ENOENT, EISDIR, ...), or an Error in words for damaged gzip data
  */
 export function readWholeFile(file: string, encoding: InputEncoding = 'utf-8'): { text: string; report: DecodeReport } {
-  let bytes = fs.readFileSync(file);
+  // (A FIFO: its open and read wait for a writer, with SIGINT/SIGTERM able to end the process.)
+  let bytes = isFifo(file) ? withDefaultSignals(() => fs.readFileSync(file)) : fs.readFileSync(file);
   if (isGzipMagic(bytes)) {
     try {
       bytes = (require('node:zlib') as typeof zlibModule).gunzipSync(bytes);

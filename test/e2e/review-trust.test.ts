@@ -274,3 +274,57 @@ describe('var and stddev of values more than the largest double apart', () => {
     expect(JSON.parse(ok.stdout).var_x).toBeCloseTo(2e300, -290);
   });
 });
+
+describe('a FIFO as join table, tee, --late-output or --errors file, with nobody at its other end', () => {
+  /** Wait until the process is blocked opening a FIFO (Linux: /proc/PID/wchan), at most 20 s; false where /proc cannot tell. */
+  async function blockedInFifo(pid: number): Promise<boolean> {
+    const t0 = Date.now();
+    while (Date.now() - t0 < 20_000) {
+      let w = '';
+      try {
+        w = fs.readFileSync(`/proc/${pid}/wchan`, 'utf8');
+      } catch {
+        return false;
+      }
+      if (/wait_for_partner|fifo_open|pipe_read|pipe_wait/.test(w)) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+  const cases: Array<[string, (f: string) => string[]]> = [
+    ['join table', (f) => ['join', f, '--on', 'origin=iata', FLIGHTS]],
+    ['tee', (f) => ['tee', f, FLIGHTS]],
+    ['--late-output', (f) => ['window', 'tumbling', '1h', '--time', 'time', '--late-output', f, 'then', 'agg', 'count', FLIGHTS]],
+    ['--errors', (f) => ['--errors', f, '--on-error', 'skip', 'agg', 'count', FLIGHTS]],
+  ];
+  for (const [what, args] of cases) {
+    it(`${what}: SIGINT while it waits ends the process (it was ignored: the main thread was blocked in open)`, async () => {
+      const fifo = path.join(dir, `fifo-${what.replace(/\W/g, '')}`);
+      execFileSync('mkfifo', [fifo]);
+      const p = start(args(fifo));
+      const blocked = await blockedInFifo(p.child.pid!);
+      if (!blocked) await new Promise((r) => setTimeout(r, 1500));
+      p.child.kill('SIGINT');
+      const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+      const { signal } = await p.exited;
+      clearTimeout(timer);
+      expect(signal).toBe('SIGINT');
+    }, 60_000);
+  }
+  it('a join table from a FIFO with a writer, and tee into one with a reader, work as files do', () => {
+    const table = path.join(FIXTURES, 'airports.csv');
+    const q = (x: string): string => JSON.stringify(x);
+    const fifo = path.join(dir, 'fifo-table');
+    execFileSync('mkfifo', [fifo]);
+    const viaFile = sluice(['join', table, '--on', 'origin=iata', 'then', 'agg', 'count', 'by', 'state', FLIGHTS]);
+    const r = shell(`cat ${q(table)} > ${q(fifo)} & sluice join ${q(fifo)} --on origin=iata then agg count by state ${q(FLIGHTS)}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(viaFile.stdout);
+    const out = path.join(dir, 'fifo-tee-out');
+    execFileSync('mkfifo', [out]);
+    const t = shell(`cat ${q(out)} > ${q(out + '.copy')} & sluice tee ${q(out)} then agg count ${q(FLIGHTS)}; wait`);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toBe('{"count":20000}\n');
+    expect(fs.readFileSync(out + '.copy', 'utf8')).toBe(fs.readFileSync(FLIGHTS, 'utf8'));
+  }, 60_000);
+});
