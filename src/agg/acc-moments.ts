@@ -53,6 +53,10 @@ export class CountField implements Accumulator {
 
 const INT_TEXT_RE = /^-?\d+$/;
 
+/** A float sum past the largest double goes on scaled by 2^-SCALE_BITS (Sum.scaled). */
+const SCALE_BITS = 64;
+const SCALE = 2 ** -SCALE_BITS;
+
 /**
  * A number that JSON cannot hold, as the text sluice writes for it: a sum
  * that overflowed is reported as the string "Infinity" or "-Infinity" (or
@@ -71,7 +75,11 @@ export function reportNonFinite(x: number): number | string {
  * exact integer (with its full text beyond 2^53). Other numbers are summed
  * with Neumaier's compensated summation (Neumaier 1974, an improved Kahan
  * sum): S + C with the lost low-order bits in C, so a merge of partial sums
- * agrees with one pass to about 1e-16 relative. A sum beyond the largest
+ * agrees with one pass to about 1e-16 relative. When a running sum of
+ * finite numbers would pass the largest double (1e308 + 1e308, which the
+ * numbers after it may bring back: + -1.7e308), S and C go on scaled by
+ * 2^-64 (`scaled`, exact for all but numbers below ~1e-289), so the sum and
+ * the average stay right; only a sum that is itself beyond the largest
  * double is reported as "Infinity" / "-Infinity" (see `reportNonFinite`).
  */
 export class Sum implements Accumulator {
@@ -82,9 +90,11 @@ export class Sum implements Accumulator {
   /** Exact integer sum: i + big. */
   i = 0;
   big = 0n;
-  /** Neumaier sum of the non-integers: s + c, c the lost low-order part. */
+  /** Neumaier sum of the non-integers: s + c, c the lost low-order part (both times SCALE when `scaled`). */
   s = 0;
   c = 0;
+  /** s and c hold the sum times SCALE: unscaled, it passed the largest double. */
+  scaled = false;
   add(v: unknown): void {
     let x: number;
     if (typeof v === 'number') x = v;
@@ -114,6 +124,27 @@ export class Sum implements Accumulator {
   }
   private addFloat(x: number): void {
     this.nf++;
+    this.addUnscaled(x);
+  }
+  /** Add `x` (not scaled) to s + c, going over to the scaled form when the sum of finite numbers overflows. */
+  private addUnscaled(x: number): void {
+    if (this.scaled) this.neumaier(x * SCALE);
+    else {
+      const t = this.s + x;
+      if ((t === Infinity || t === -Infinity) && Number.isFinite(this.s) && Number.isFinite(x)) {
+        this.rescale();
+        this.neumaier(x * SCALE);
+      } else this.neumaier(x);
+    }
+  }
+  /** s and c from now on times SCALE (powers of two: exact unless tiny). */
+  private rescale(): void {
+    this.scaled = true;
+    this.s *= SCALE;
+    this.c *= SCALE;
+  }
+  /** Neumaier's step: s + c += x. */
+  private neumaier(x: number): void {
     const s = this.s;
     const t = s + x;
     if (Math.abs(s) >= Math.abs(x)) this.c += s - t + x;
@@ -131,10 +162,15 @@ export class Sum implements Accumulator {
       this.i = 0;
     }
     if (b.nf > 0) {
-      const nf = this.nf;
-      this.addFloat(b.s);
-      this.addFloat(b.c);
-      this.nf = nf + b.nf;
+      if (b.scaled) {
+        if (!this.scaled) this.rescale();
+        this.neumaier(b.s);
+        this.neumaier(b.c);
+      } else {
+        this.addUnscaled(b.s);
+        this.addUnscaled(b.c);
+      }
+      this.nf += b.nf;
     }
   }
   /** The exact integer part as a BigInt, or null when it fits `i`. */
@@ -143,12 +179,17 @@ export class Sum implements Accumulator {
   }
   /** The sum as a double. */
   total(): number {
+    return this.totalOver(1);
+  }
+  /** The sum divided by `d` (the mean for d = n), computed so that a scaled sum's quotient does not overflow when it fits. */
+  protected totalOver(d: number): number {
     const ib = this.intBig();
     const ip = ib === null ? this.i : Number(ib);
-    if (this.nf === 0) return ip;
+    if (this.nf === 0) return ip / d;
+    if (this.scaled) return (this.s + this.c + ip * SCALE) / d / SCALE;
     const f = this.s + this.c;
-    if (!Number.isFinite(this.s)) return this.s + ip;
-    return ip + f;
+    if (!Number.isFinite(this.s)) return (this.s + ip) / d;
+    return (ip + f) / d;
   }
   result(): unknown {
     if (this.n === 0) return null;
@@ -175,7 +216,7 @@ export class Sum implements Accumulator {
     if (this.big === 0n && other.big === 0n && this.nf === 0 && other.nf === 0) {
       const t = this.i + other.i;
       if (Number.isSafeInteger(t)) return avg ? t / n : t;
-    } else if (this.big === 0n && other.big === 0n) {
+    } else if (this.big === 0n && other.big === 0n && !this.scaled && !other.scaled) {
       const t = this.total() + other.total();
       if (Number.isFinite(t)) return avg ? t / n : t;
     }
@@ -186,7 +227,9 @@ export class Sum implements Accumulator {
   }
   toState(): unknown {
     const ib = this.intBig();
-    return { n: this.n, i: ib === null ? String(this.i) : ib.toString(), nf: this.nf, s: encodeNum(this.s), c: encodeNum(this.c) };
+    const st: Record<string, unknown> = { n: this.n, i: ib === null ? String(this.i) : ib.toString(), nf: this.nf, s: encodeNum(this.s), c: encodeNum(this.c) };
+    if (this.scaled) st.k = SCALE_BITS;
+    return st;
   }
   fromState(st: unknown): void {
     if (st === null || typeof st !== 'object' || Array.isArray(st)) throw stateError('sum state is not an object');
@@ -204,6 +247,8 @@ export class Sum implements Accumulator {
     }
     this.s = decodeNum(o.s);
     this.c = decodeNum(o.c);
+    if (o.k !== undefined && o.k !== SCALE_BITS) throw stateError(`sum state: scale k must be ${SCALE_BITS}`);
+    this.scaled = o.k === SCALE_BITS;
     if (this.nf > this.n) throw stateError('sum state: more non-integers than numbers');
   }
 }
@@ -211,7 +256,7 @@ export class Sum implements Accumulator {
 /** `avg(f)` / `mean(f)`: the (exact or compensated, see Sum) sum over the count of numbers; null when none. */
 export class Avg extends Sum {
   override result(): unknown {
-    return this.n === 0 ? null : reportNonFinite(this.total() / this.n);
+    return this.n === 0 ? null : reportNonFinite(this.totalOver(this.n));
   }
 }
 

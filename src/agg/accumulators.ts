@@ -33,7 +33,8 @@
  *   count, count(f)     N
  *   sum, avg, mean      {"n":N,"i":"EXACT INTEGER SUM","nf":N,"s":S,"c":C}
  *                       (integers summed exactly; other numbers by Neumaier's
- *                       compensated sum S + C)
+ *                       compensated sum S + C; with "k":64, S and C are times
+ *                       2^-64: the running sum passed the largest double)
  *   var, stddev         {"n":N,"mean":M,"m2":M2} (Welford; Chan et al. to merge),
  *                       plus "i1":"ΣX","i2":"ΣX²" (exact) while all are integers
  *   min, max            V (null when empty)

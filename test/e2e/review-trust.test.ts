@@ -328,3 +328,28 @@ describe('a FIFO as join table, tee, --late-output or --errors file, with nobody
     expect(fs.readFileSync(out + '.copy', 'utf8')).toBe(fs.readFileSync(FLIGHTS, 'utf8'));
   }, 60_000);
 });
+
+describe('sum and avg whose running sum passes the largest double', () => {
+  // 1e308 + 1e308 overflows; -1.7e308 brings the sum back: 3.000000000000001e307 (the doubles' exact sum, rounded).
+  const input = '{"x":1e308}\n{"x":1e308}\n{"x":-1.7e308}\n{"x":2}\n';
+  const want = { sum_x: 3.000000000000001e307, avg_x: 7.500000000000002e306 };
+  it('are the right numbers, not "Infinity" (one pass, and partials merged in either order)', () => {
+    const one = sluice(['agg', 'sum(x), avg(x)'], input);
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout)).toEqual(want);
+    const [a, b] = [input.split('\n').slice(0, 2).join('\n') + '\n', input.split('\n').slice(2).join('\n')];
+    const pa = sluice(['agg', '--partial', 'sum(x), avg(x)'], a).stdout;
+    const pb = sluice(['agg', '--partial', 'sum(x), avg(x)'], b).stdout;
+    expect(pa).toContain('"k":64');
+    for (const parts of [pa + pb, pb + pa]) expect(JSON.parse(sluice(['merge'], parts).stdout)).toEqual(want);
+    // A sum really beyond the doubles is still "Infinity"; the average of it is not.
+    const big = sluice(['agg', 'sum(x), avg(x)'], '{"x":1e308}\n{"x":1e308}\n{"x":1e308}\n');
+    expect(JSON.parse(big.stdout)).toEqual({ sum_x: 'Infinity', avg_x: 1e308 });
+  });
+  it('a partial with another scale is a malformed record naming it', () => {
+    const pa = sluice(['agg', '--partial', 'sum(x)'], '{"x":1e308}\n{"x":1e308}\n').stdout.replace('"k":64', '"k":3');
+    const r = sluice(['merge'], pa);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/scale k must be 64/);
+  });
+});
