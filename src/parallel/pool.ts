@@ -66,16 +66,23 @@ export function threadsForBytes(threads: number, bytes: number | null): number {
 
 /**
  * The bytes of the regular files `paths` names, or null when one of them is
- * not a regular file (stdin `-`, a pipe, a terminal: may be long) or cannot
- * be read.
+ * not a regular file (stdin `-`, a pipe, a terminal: may be long), is gzip
+ * (its size says little of what it holds), or cannot be read.
  */
 export function fileBytes(paths: readonly string[]): number | null {
   let bytes = 0;
+  const head = Buffer.alloc(2);
   for (const p of paths) {
     if (p === '-') return null;
     try {
       const st = fs.statSync(p, { throwIfNoEntry: false });
       if (st === undefined || !st.isFile()) return null;
+      const fd = fs.openSync(p, 'r');
+      try {
+        if (fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) return null;
+      } finally {
+        fs.closeSync(fd);
+      }
       bytes += st.size;
     } catch {
       return null;
@@ -88,11 +95,11 @@ export function fileBytes(paths: readonly string[]): number | null {
  * The input's bytes as far as a quick look at argv tells, before the CLI
  * parses it: the words that name regular files (the sources, and maybe a
  * join table: counted too, which errs towards starting) or, when none does,
- * stdin when it is a regular file; null for a pipe or terminal on stdin.
+ * stdin when it is a regular file; null for a pipe or terminal on stdin, or
+ * gzip (fileBytes).
  */
 function argvInputBytes(argv: string[]): number | null {
-  let files = 0;
-  let bytes = 0;
+  const files: string[] = [];
   for (const a of argv) {
     if (a.startsWith('-') || a.length > 4096) continue;
     let st: fs.Stats | undefined;
@@ -101,12 +108,9 @@ function argvInputBytes(argv: string[]): number | null {
     } catch {
       st = undefined;
     }
-    if (st?.isFile()) {
-      files++;
-      bytes += st.size;
-    }
+    if (st?.isFile()) files.push(a);
   }
-  if (files > 0) return bytes;
+  if (files.length > 0) return fileBytes(files);
   try {
     const st = fs.fstatSync(0);
     return st.isFile() ? st.size : null;

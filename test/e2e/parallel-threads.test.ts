@@ -6,7 +6,9 @@
  * shows which threads ran jobs.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, sluice } from '../helpers/run.js';
 
@@ -44,5 +46,17 @@ describe('-j N: at most one thread per SLUICE_J_THREAD_BYTES of input', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(one.stdout);
     expect(r.stderr).toMatch(/worker 2: [1-9]\d* jobs/);
+  });
+});
+
+describe('-j N on gzip: its size says little of what it holds, so no minimum applies', () => {
+  it('a gzip file smaller than the minimum is still dealt out to every thread', () => {
+    const gz = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jgz-')), 'flights.ndjson.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(flights)));
+    const r = sluice(['-j', '2', 'filter', 'delay > 60', 'then', 'agg', 'count', 'by', 'origin', gz], '', env(fs.statSync(gz).size * 10));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(sluice(['-j', '1', 'filter', 'delay > 60', 'then', 'agg', 'count', 'by', 'origin', flights]).stdout);
+    expect(r.stderr).toMatch(/worker 1: [1-9]\d* jobs/);
+    fs.rmSync(path.dirname(gz), { recursive: true, force: true });
   });
 });
