@@ -250,9 +250,11 @@ export function compileRegex(pattern: string): LinearRegex {
   // exec needs it. Any other pattern is compiled now: one RE2 cannot run fails before any input.
   let compiled: RE2JS | undefined;
   const re = (): RE2JS => (compiled ??= compileRe2(src, icase));
+  // A literal holding a lone surrogate goes to RE2 for ~ and replace alike: in u-mode it never
+  // matches half of a surrogate pair, which String.includes and split would.
+  const plain = whole && !/[\uD800-\uDFFF]/u.test(src);
   let test: (s: string) => boolean;
-  // (A lone surrogate, which RE2 may refuse, is checked now too.)
-  if (whole && !/[\uD800-\uDFFF]/u.test(src)) test = (s) => s.includes(lit);
+  if (plain) test = (s) => s.includes(lit);
   else {
     const r = re();
     if (lit.length >= 2) test = (s) => s.includes(lit) && r.test(s);
@@ -261,7 +263,7 @@ export function compileRegex(pattern: string): LinearRegex {
   return {
     source: pattern,
     test,
-    replaceAll: (s, w) => (whole && lit.length > 0 && !w.includes('$') ? s.split(lit).join(w) : re().matcher(s).replaceAll(w)),
+    replaceAll: (s, w) => (plain && lit.length > 0 && !w.includes('$') ? s.split(lit).join(w) : re().matcher(s).replaceAll(w)),
     exec(s) {
       const m = re().exec(s) as unknown as { index: number; groups?: Record<string, string | undefined>; [i: number]: string | undefined } | null;
       if (m === null) return null;
