@@ -243,7 +243,9 @@ export class NdjsonReader extends LineFramer {
   protected lines(chunk: string, pos: number, nl: number, out: Rec[]): number {
     if (this.matcher !== null) {
       // Selected fields: no number searches (the values decoded are typed one by one). The lines
-      // of a run of compact flat lines (flatRunEnd: one regex call) are known valid and flat.
+      // of a run of compact flat lines (flatRunEnd: one regex call) are known valid and flat. A
+      // line of the run that may be too long (--max-line-bytes) is checked in full, and the run
+      // goes on after it: checking the rest of the chunk again for each line would be quadratic.
       let flatEnd = -1;
       while (nl >= 0) {
         if (pos >= flatEnd) flatEnd = flatRunEnd(chunk, pos);
@@ -254,10 +256,7 @@ export class NdjsonReader extends LineFramer {
           if (this.lineNumbers) setLine(rec, ++this.line);
           else ++this.line;
           out.push(rec);
-        } else {
-          this.handleSelected(chunk.slice(pos, nl), ++this.line, out);
-          flatEnd = -1;
-        }
+        } else this.handleSelected(chunk.slice(pos, nl), ++this.line, out);
         pos = nl + 1;
         nl = chunk.indexOf('\n', pos);
       }

@@ -267,6 +267,24 @@ describe('small selections: each key looked up in a compact flat line, runs of f
       { numRuns: 1500 },
     );
   });
+
+  it('flat lines too long for the fast path (--max-line-bytes under 3 × their length) cost one run check per chunk, not one per line', () => {
+    // Each such line used to end the run of flat lines, so the next line checked the rest of the
+    // chunk again: quadratic in the lines of a chunk (--max-line-bytes 200 on the flights: 17× slower).
+    const line = '{"delay":61,"o":"A"}\n';
+    const text = line.repeat(Math.ceil((4 << 20) / line.length));
+    const errs = testErrors('skip');
+    const r = new NdjsonReader({ source: '-', errors: errs, fields: { names: ['delay'], prefixes: [] }, maxLineBytes: 40 });
+    const t0 = Date.now();
+    let n = 0;
+    for (let i = 0; i < text.length; i += 256 * 1024) n += r.feed(text.slice(i, i + 256 * 1024)).length;
+    n += r.end().length;
+    const ms = Date.now() - t0;
+    expect(n).toBe(text.length / line.length);
+    expect(errs.count).toBe(0);
+    // ~0.1 s as it should be; ~15 s with a run check per line.
+    expect(ms).toBeLessThan(4000);
+  });
 });
 
 describe('reading only the needed fields: whole runs from files', () => {
