@@ -66,18 +66,25 @@ export function threadsForBytes(threads: number, bytes: number | null): number {
 
 /**
  * The bytes of the regular files `paths` names, or null when one of them is
- * not a regular file (stdin `-`, a pipe, a terminal: may be long), is gzip
- * (its size says little of what it holds), or cannot be read.
+ * not a regular file (a pipe, a terminal: may be long), is gzip (its size
+ * says little of what it holds), or cannot be read. Stdin `-` counts as
+ * what it is, once (jobs.ts splits a regular file on stdin into ranges as
+ * it does a file named).
  */
 export function fileBytes(paths: readonly string[]): number | null {
   let bytes = 0;
+  let stdinSeen = false;
   const head = Buffer.alloc(2);
   for (const p of paths) {
-    if (p === '-') return null;
+    if (p === '-') {
+      // A second '-' reads on from where the first left stdin: its end.
+      if (stdinSeen) continue;
+      stdinSeen = true;
+    }
     try {
-      const st = fs.statSync(p, { throwIfNoEntry: false });
+      const st = fs.statSync(p === '-' ? '/dev/stdin' : p, { throwIfNoEntry: false });
       if (st === undefined || !st.isFile()) return null;
-      const fd = fs.openSync(p, 'r');
+      const fd = fs.openSync(p === '-' ? '/dev/stdin' : p, 'r');
       try {
         if (fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) return null;
       } finally {

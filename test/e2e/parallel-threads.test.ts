@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, sluice } from '../helpers/run.js';
+import { FIXTURES, shell, sluice } from '../helpers/run.js';
 
 const flights = path.join(FIXTURES, 'flights-20k.ndjson');
 const size = fs.statSync(flights).size;
@@ -39,6 +39,22 @@ describe('-j N: at most one thread per SLUICE_J_THREAD_BYTES of input', () => {
     expect(r.stderr).not.toMatch(/worker 2: /);
     const x = sluice(['--explain', '-j', '4', ...args], '', env(Math.floor(size / 2.5)));
     expect(x.stdout + x.stderr).toMatch(/parallel: 2 threads \(the main thread and 1 worker\)/);
+  });
+
+  it('stdin that is a regular file counts as its bytes, as a file named does (it is split into ranges like one)', () => {
+    // `sluice -j 2 ... < file` split a file under two threads' worth that `sluice -j 2 ... file` kept in one thread.
+    const cmd = (threadBytes: number) =>
+      `SLUICE_J_CHUNK_BYTES=${64 * 1024} SLUICE_J_DEBUG=2 SLUICE_J_THREAD_BYTES=${threadBytes} sluice -j 2 ${args.slice(0, -1).map((a) => `'${a}'`).join(' ')} < '${flights}'`;
+    const small = shell(cmd(Math.floor(size / 1.5)), 60_000);
+    expect(small.code, small.stderr).toBe(0);
+    expect(small.stdout).toBe(one.stdout);
+    expect(small.stderr).toMatch(/-j: one thread \(the input \([\d.]+ MB\) is under 2 × /);
+    expect(small.stderr).not.toMatch(/worker 1: /);
+    // Control: two threads' worth of stdin runs two threads.
+    const big = shell(cmd(Math.floor(size / 2.5)), 60_000);
+    expect(big.code, big.stderr).toBe(0);
+    expect(big.stdout).toBe(one.stdout);
+    expect(big.stderr).toMatch(/worker 1: [1-9]\d* jobs/);
   });
 
   it('0 is no minimum: every thread asked for runs jobs', () => {
