@@ -53,7 +53,12 @@ function chunkBytes(): number {
  * 280 MB: 1.0-1.6×). 48 MiB; SLUICE_J_THREAD_BYTES overrides it (0: no
  * minimum, as the tests that split small files set).
  */
-export const THREAD_BYTES = process.env.SLUICE_J_THREAD_BYTES !== undefined && Number(process.env.SLUICE_J_THREAD_BYTES) >= 0 ? Number(process.env.SLUICE_J_THREAD_BYTES) : 48 * 1024 * 1024;
+export const THREAD_BYTES = threadBytesFromEnv(process.env.SLUICE_J_THREAD_BYTES);
+
+/** SLUICE_J_THREAD_BYTES read: a number from 0 up, else (unset, empty, not a number) 48 MiB. */
+function threadBytesFromEnv(v: string | undefined): number {
+  return v !== undefined && v.trim() !== '' && Number(v) >= 0 ? Number(v) : 48 * 1024 * 1024;
+}
 
 /**
  * The threads worth starting for `threads` requested and `bytes` of input

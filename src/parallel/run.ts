@@ -176,7 +176,13 @@ function threadsFor(opts: RunOptions, n: number): number | string {
   const bytes = opts.sources !== undefined && opts.sources.length > 0 ? fileBytes(opts.sources) : null;
   const t = threadsForBytes(asked, bytes);
   if (t >= 2 || asked < 2) return t;
-  return `the input (${((bytes ?? 0) / 1e6).toFixed(1)} MB) is under 2 × ${(THREAD_BYTES / 1048576).toFixed(0)} MiB: a thread's start and warm-up (~0.3 s of CPU) cost more than it saves on less (SLUICE_J_THREAD_BYTES=0 splits it anyway)`;
+  return `the input (${((bytes ?? 0) / 1e6).toFixed(1)} MB) is under 2 × ${mib(THREAD_BYTES)} MiB: a thread's start and warm-up (~0.3 s of CPU) cost more than it saves on less (SLUICE_J_THREAD_BYTES=0 splits it anyway)`;
+}
+
+/** `bytes` in MiB for a message: whole, or to 3 significant digits (a small SLUICE_J_THREAD_BYTES is not "0 MiB"). */
+function mib(bytes: number): string {
+  const m = bytes / 1048576;
+  return Number.isInteger(m) ? String(m) : m.toPrecision(3);
 }
 
 /** A description of the split for --explain. */

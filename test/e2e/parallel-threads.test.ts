@@ -57,6 +57,17 @@ describe('-j N: at most one thread per SLUICE_J_THREAD_BYTES of input', () => {
     expect(big.stderr).toMatch(/worker 1: [1-9]\d* jobs/);
   });
 
+  it('an empty SLUICE_J_THREAD_BYTES is the default (not 0), and the message gives the minimum as set', () => {
+    // '' was Number('') = 0: no minimum. And 1.33 MiB was written "2 × 1 MiB", 0.2 MiB "2 × 0 MiB".
+    const r = sluice(['-j', '2', ...args], '', { ...env(0), SLUICE_J_THREAD_BYTES: '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(one.stdout);
+    expect(r.stderr).toMatch(/-j: one thread \(the input \([\d.]+ MB\) is under 2 × 48 MiB/);
+    expect(r.stderr).not.toMatch(/worker 1: /);
+    const s = sluice(['-j', '2', ...args], '', env(Math.round(size / 1.5)));
+    expect(s.stderr).toContain(`is under 2 × ${(Math.round(size / 1.5) / 1048576).toPrecision(3)} MiB`);
+  });
+
   it('0 is no minimum: every thread asked for runs jobs', () => {
     const r = sluice(['-j', '3', ...args], '', env(0));
     expect(r.code, r.stderr).toBe(0);
