@@ -155,6 +155,32 @@ function argvOf(parts: string[][], opts: string[], input: string[]): string[] {
   return [...input, ...argv, ...opts];
 }
 
+/** Values as plain data, numbers by value (NumText keeps the text). */
+const plain = (v: unknown): unknown =>
+  v instanceof NumText ? v.value : Array.isArray(v) ? v.map(plain) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
+
+/**
+ * scanSelected(line) with the selection `m` of `names` gives JSON.parse's
+ * object restricted to those names (same keys in the same order, same
+ * values), or null exactly when JSON.parse gives no object.
+ */
+function expectJsonParseOf(line: string, m: FieldMatcher, names: readonly string[]): void {
+  let expected: unknown;
+  try {
+    expected = JSON.parse(line);
+  } catch {
+    expected = undefined;
+  }
+  const got = scanSelected(line, m, (t) => JSON.parse(t));
+  if (expected === undefined || typeof expected !== 'object' || expected === null || Array.isArray(expected)) {
+    expect(got).toBe(null);
+    return;
+  }
+  expect(got).not.toBe(null);
+  expect(Object.keys(got!)).toEqual(Object.keys(expected).filter((k) => names.includes(k)));
+  for (const k of Object.keys(got!)) expect(plain(got![k])).toEqual((expected as Record<string, unknown>)[k]);
+}
+
 describe('reading only the needed fields gives the output of reading whole records', () => {
   it('NDJSON: random lines (escapes, unicode, duplicate keys, nesting, exponents, __proto__, malformed) and random pipelines', async () => {
     await fc.assert(
@@ -187,54 +213,20 @@ describe('reading only the needed fields gives the output of reading whole recor
   it('the scanner gives JSON.parse restricted to the selected fields, or null only for lines JSON.parse rejects or very deep ones', () => {
     const m = new FieldMatcher({ names: NAMES, prefixes: [] });
     fc.assert(
-      fc.property(fc.oneof(objectLine, flatLine, badLine), (line) => {
-        let expected: unknown;
-        try {
-          expected = JSON.parse(line);
-        } catch {
-          expected = undefined;
-        }
-        const got = scanSelected(line, m, (t) => JSON.parse(t));
-        if (expected === undefined || typeof expected !== 'object' || expected === null || Array.isArray(expected)) {
-          expect(got).toBe(null);
-          return;
-        }
-        expect(got).not.toBe(null);
-        // Same keys in the same order, same values (numbers compared by value: NumText keeps the text).
-        const plain = (v: unknown): unknown =>
-          v instanceof NumText ? v.value : Array.isArray(v) ? v.map(plain) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
-        expect(Object.keys(got!)).toEqual(Object.keys(expected).filter((k) => NAMES.includes(k)));
-        for (const k of Object.keys(got!)) expect(plain(got![k])).toEqual((expected as Record<string, unknown>)[k]);
-      }),
+      fc.property(fc.oneof(objectLine, flatLine, badLine), (line) => expectJsonParseOf(line, m, NAMES)),
       { numRuns: 2000 },
     );
   });
 });
 
 describe('small selections: each key looked up in a compact flat line, runs of flat lines checked at once', () => {
-  /** Records as plain objects, numbers by value (NumText keeps the text). */
-  const plain = (v: unknown): unknown =>
-    v instanceof NumText ? v.value : Array.isArray(v) ? v.map(plain) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
   /** Keys that hide a selected name's text (`xa":`, `a":` in a value): the search must not take them. */
   const tricky = fc.constantFrom('{"xa":1,"a":2}', '{"ba":"a","a":"b"}', '{"a":"a\\":1"}', '{"a b":1,"b":2}', '{"é":3,"a":"é"}', '{"t":1,"a":2,"t":3}', '{"a":1,"a":2}', '{"__proto__":1,"a":{}}', '{"k":"a\":"}');
 
   it('scanSelected with 1-3 names gives JSON.parse restricted to them, keys in the line\'s order', () => {
     fc.assert(
       fc.property(fc.oneof({ weight: 4, arbitrary: flatLine }, objectLine, badLine, tricky), fc.subarray(NAMES, { minLength: 1, maxLength: 3 }), (line, names) => {
-        const m = new FieldMatcher({ names, prefixes: [] });
-        let expected: unknown;
-        try {
-          expected = JSON.parse(line);
-        } catch {
-          expected = undefined;
-        }
-        const got = scanSelected(line, m, (t) => JSON.parse(t));
-        if (expected === undefined || typeof expected !== 'object' || expected === null || Array.isArray(expected)) {
-          expect(got).toBe(null);
-          return;
-        }
-        expect(Object.keys(got!)).toEqual(Object.keys(expected).filter((k) => names.includes(k)));
-        for (const k of Object.keys(got!)) expect(plain(got![k])).toEqual((expected as Record<string, unknown>)[k]);
+        expectJsonParseOf(line, new FieldMatcher({ names, prefixes: [] }), names);
       }),
       { numRuns: 3000 },
     );
