@@ -15,7 +15,7 @@ import { inputFields } from '../../src/engine/projection.js';
 import { NdjsonReader } from '../../src/formats/ndjson.js';
 import { CsvReader } from '../../src/formats/csv.js';
 import { FieldMatcher } from '../../src/formats/fields.js';
-import { scanSelected } from '../../src/formats/ndjson-select.js';
+import { flatRunEnd, scanSelected } from '../../src/formats/ndjson-select.js';
 import { NumText, rawOf, stringifyRecord } from '../../src/engine/values.js';
 import { findVerb } from '../../src/verbs/index.js';
 import { testErrors } from '../helpers/ctx.js';
@@ -276,6 +276,24 @@ describe('small selections: each key looked up in a compact flat line, runs of f
     expect(errs.count).toBe(0);
     // ~0.1 s as it should be; ~15 s with a run check per line.
     expect(ms).toBeLessThan(4000);
+  });
+
+  it('one very large chunk of flat lines (24 MiB, 3M lines: past what one regex call can backtrack over) is read in linear time', () => {
+    // FLAT_RUN over the whole chunk overflowed its backtrack stack; the fallback then ran it again,
+    // to the overflow, from every next line: the reader never finished (0.7 s at 409fb59).
+    const line = '{"a":1}\n';
+    const text = line.repeat((24 << 20) / line.length);
+    const errs = testErrors('skip');
+    const r = new NdjsonReader({ source: '-', errors: errs, fields: { names: ['a'], prefixes: [] } });
+    const t0 = Date.now();
+    const n = r.feed(text).length + r.end().length;
+    const ms = Date.now() - t0;
+    expect(n).toBe(text.length / line.length);
+    expect(errs.count).toBe(0);
+    expect(ms).toBeLessThan(20_000);
+    // A window cut inside a line: the run stops before that line, which is read whole.
+    expect(flatRunEnd(text, 0)).toBeGreaterThan(0);
+    expect(flatRunEnd(text, 0) % line.length).toBe(0);
   });
 });
 
