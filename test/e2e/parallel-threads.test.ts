@@ -76,14 +76,19 @@ describe('-j N: at most one thread per SLUICE_J_THREAD_BYTES of input', () => {
   });
 });
 
-describe('-j N on gzip: its size says little of what it holds, so no minimum applies', () => {
-  it('a gzip file smaller than the minimum is still dealt out to every thread', () => {
+describe('-j N on gzip: counted by its compressed size (the main thread decompresses it alone)', () => {
+  it('a gzip file under two threads\' worth runs in one thread; over it, in two', () => {
     const gz = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-jgz-')), 'flights.ndjson.gz');
     fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(flights)));
-    const r = sluice(['-j', '2', 'filter', 'delay > 60', 'then', 'agg', 'count', 'by', 'origin', gz], '', env(fs.statSync(gz).size * 10));
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(sluice(['-j', '1', 'filter', 'delay > 60', 'then', 'agg', 'count', 'by', 'origin', flights]).stdout);
-    expect(r.stderr).toMatch(/worker 1: [1-9]\d* jobs/);
+    const words = ['-j', '2', 'filter', 'delay > 60', 'then', 'agg', 'count', 'by', 'origin', gz];
+    const want = sluice(['-j', '1', 'filter', 'delay > 60', 'then', 'agg', 'count', 'by', 'origin', flights]).stdout;
+    const small = sluice(words, '', env(Math.floor(fs.statSync(gz).size / 1.5)));
+    expect(small.code, small.stderr).toBe(0);
+    expect(small.stdout).toBe(want);
+    expect(small.stderr).toMatch(/-j: one thread \(the input/);
+    const big = sluice(words, '', env(Math.floor(fs.statSync(gz).size / 2.5)));
+    expect(big.stdout).toBe(want);
+    expect(big.stderr).toMatch(/worker 1: [1-9]\d* jobs/);
     fs.rmSync(path.dirname(gz), { recursive: true, force: true });
   });
 });
