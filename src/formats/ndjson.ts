@@ -250,7 +250,8 @@ export class NdjsonReader extends LineFramer {
       while (nl >= 0) {
         if (pos >= flatEnd) flatEnd = flatRunEnd(chunk, pos);
         if (nl < flatEnd && (nl - pos) * 3 <= this.max) {
-          const text = chunk.slice(pos, nl);
+          // (Without a CR before the LF, as the full reader keeps it.)
+          const text = chunk.slice(pos, chunk.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
           const rec = scanFlatLine(text, this.matcher);
           setRaw(rec, text);
           if (this.lineNumbers) setLine(rec, ++this.line);
