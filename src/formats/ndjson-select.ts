@@ -174,20 +174,21 @@ export function scanFlatLine(s: string, m: FieldMatcher): Rec {
   return (texts !== null ? scanKeyed(s, m, texts) : undefined) ?? scanFlat(s, m);
 }
 
-/** The value of a line FLAT matches that starts at `vs`, as scanFlat decodes it. */
-function flatValue(s: string, vs: number): unknown {
-  const c = s.charCodeAt(vs);
-  if (c === 34) return s.slice(vs + 1, s.indexOf('"', vs + 1));
-  if (c === 116) return true;
-  if (c === 102) return false;
-  if (c === 110) return null;
+/** In a line FLAT matches, the end of the value that starts at `vs` (after its closing quote, or at the `,` or `}` after it). */
+function flatValueEnd(s: string, vs: number): number {
+  if (s.charCodeAt(vs) === 34) return s.indexOf('"', vs + 1) + 1;
   let e = vs + 1;
   for (;;) {
     const d = s.charCodeAt(e);
-    if (d === 44 || d === 125) break;
+    if (d === 44 || d === 125) return e;
     e++;
   }
-  return typeCellIn(s, vs, e);
+}
+
+/** The value `s[vs, e)` of a line FLAT matches: a string without escapes, a literal, or a number typed as the reader types it. */
+function flatValue(s: string, vs: number, e: number): unknown {
+  const c = s.charCodeAt(vs);
+  return c === 34 ? s.slice(vs + 1, e - 1) : c === 116 ? true : c === 102 ? false : c === 110 ? null : typeCellIn(s, vs, e);
 }
 
 /** Where each key text of scanKeyed was found (reused: no array per line). */
@@ -230,7 +231,8 @@ function scanKeyed(s: string, m: FieldMatcher, texts: readonly string[]): Rec | 
     for (let k = 0; k < n; k++) if (keyAt[k]! >= 0 && (best < 0 || keyAt[k]! < keyAt[best]!)) best = k;
     if (best < 0) break;
     const name = names[best]!;
-    const v = flatValue(s, keyAt[best]! + texts[best]!.length);
+    const vs = keyAt[best]! + texts[best]!.length;
+    const v = flatValue(s, vs, flatValueEnd(s, vs));
     keyAt[best] = -1;
     if (name === '__proto__') setField(rec, name, v);
     else rec[name] = v;
@@ -246,19 +248,9 @@ function scanFlat(s: string, m: FieldMatcher): Rec {
     const ke = s.indexOf('"', i + 1);
     const name = m.nameAt(s, i + 1, ke);
     const vs = ke + 2;
-    let e: number;
-    const c = s.charCodeAt(vs);
-    if (c === 34) e = s.indexOf('"', vs + 1) + 1;
-    else {
-      e = vs + 1;
-      for (;;) {
-        const d = s.charCodeAt(e);
-        if (d === 44 || d === 125) break;
-        e++;
-      }
-    }
+    const e = flatValueEnd(s, vs);
     if (name !== undefined) {
-      const v = c === 34 ? s.slice(vs + 1, e - 1) : c === 116 ? true : c === 102 ? false : c === 110 ? null : typeCellIn(s, vs, e);
+      const v = flatValue(s, vs, e);
       if (name === '__proto__') setField(rec, name, v);
       else rec[name] = v;
     }
